@@ -1,0 +1,104 @@
+package io.distkv.common.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.typesafe.config.ConfigFactory;
+import io.distkv.common.NodeId;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+@Tag("phase1")
+class NodeConfigTest {
+  private static final String VALID = """
+      distkv.node { id = node1, host = "127.0.0.1", port = 7101, data-dir = "/tmp/distkv/node1" }
+      """;
+
+  @Test
+  void validConfigGetsReferenceDefaults() {
+    NodeConfig c = NodeConfig.from(ConfigFactory.parseString(VALID));
+    assertThat(c.nodeId()).isEqualTo(NodeId.of("node1"));
+    assertThat(c.port()).isEqualTo(7101);
+    assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/distkv/node1"));
+    assertThat(c.placement().partitions()).isEqualTo(64);
+    assertThat(c.placement().replicationFactor()).isEqualTo(3);
+    assertThat(c.placement().vnodesPerNode()).isEqualTo(150);
+    assertThat(c.electionTimeout()).isEqualTo(Duration.ofMillis(1000));
+    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.requestTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.maxRetries()).isEqualTo(3);
+    assertThat(c.retryBackoff()).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.limits().maxKeyBytes()).isEqualTo(4096);
+    assertThat(c.limits().maxValueBytes()).isEqualTo(1024 * 1024);
+  }
+
+  @Test
+  void defaultConfigIsInvalidBecauseIdAndDataDirAreRequired() {
+    ConfigValidationException e =
+        catchThrowableOfType(ConfigValidationException.class, () -> NodeConfig.from(ConfigFactory.empty()));
+    assertThat(e.problems()).containsExactlyInAnyOrder(
+        "distkv.node.id: is required (a non-empty string)", "distkv.node.data-dir: is required (a non-empty string)");
+  }
+
+  @Test
+  void everyBadKeyIsReportedAtOnceWithPathAndExpectation() {
+    String bad = VALID + """
+        distkv.replication-factor = 9
+        distkv.partitions = 0
+        distkv.virtual-nodes = "many"
+        distkv.node.port = 70000
+        distkv.raft.election-timeout = -5ms
+        distkv.client.max-retries = 1000
+        distkv.limits.max-key-size = 1MiB
+        """;
+    ConfigValidationException e =
+        catchThrowableOfType(ConfigValidationException.class, () -> NodeConfig.from(ConfigFactory.parseString(bad)));
+    assertThat(e.problems()).containsExactlyInAnyOrder(
+        "distkv.replication-factor = 9: must be 1..7",
+        "distkv.partitions = 0: must be 1..1024",
+        "distkv.virtual-nodes = many: expected an integer 1..10000",
+        "distkv.node.port = 70000: must be 1..65535",
+        "distkv.raft.election-timeout = -5ms: must be a positive duration (e.g. 500ms, 2s)",
+        "distkv.client.max-retries = 1000: must be 0..100",
+        "distkv.limits.max-key-size = 1MiB: must be 1..65536 bytes");
+    assertThat(e.getMessage()).contains("7 problems").contains("distkv.replication-factor = 9: must be 1..7");
+  }
+
+  @Test
+  void badNodeIdAndHeartbeatNotBelowElectionTimeout() {
+    String bad = """
+        distkv.node { id = "bad id!", data-dir = "/tmp/x" }
+        distkv.raft { election-timeout = 100ms, heartbeat-interval = 150ms }
+        """;
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(bad)))
+        .isInstanceOf(ConfigValidationException.class)
+        .hasMessageContaining("distkv.node.id = bad id!: expected 1..64 chars")
+        .hasMessageContaining("distkv.raft.heartbeat-interval = 150ms: must be shorter than distkv.raft.election-timeout (100ms)");
+  }
+
+  @Test
+  void malformedHoconIsAClearError() {
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.partitions = ${missing.value}")))
+        .isInstanceOf(ConfigValidationException.class)
+        .hasMessageContaining("cannot be resolved")
+        .hasMessageContaining("missing.value");
+  }
+
+  @Test
+  void shippedNodeConfigsAreValid() throws Exception {
+    Path conf = Path.of("../../conf");
+    try (var files = java.nio.file.Files.list(conf)) {
+      var nodeConfs = files.filter(f -> f.getFileName().toString().matches("node\\d+\\.conf")).sorted().toList();
+      assertThat(nodeConfs).hasSizeGreaterThanOrEqualTo(3);
+      java.util.Set<Integer> ports = new java.util.HashSet<>();
+      for (Path f : nodeConfs) {
+        NodeConfig c = NodeConfig.from(ConfigFactory.parseFile(f.toFile()));
+        assertThat(f.getFileName().toString()).isEqualTo(c.nodeId().value() + ".conf");
+        assertThat(ports.add(c.port())).as("port of %s is unique", f).isTrue();
+      }
+    }
+  }
+}
