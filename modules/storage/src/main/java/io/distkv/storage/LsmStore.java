@@ -1,0 +1,1061 @@
+package io.distkv.storage;
+
+import io.distkv.common.KeyLimits;
+import io.distkv.common.error.CorruptionException;
+import io.distkv.common.error.InvalidArgumentException;
+import io.distkv.common.error.ShuttingDownException;
+import io.distkv.common.error.StorageIoException;
+import io.distkv.storage.compaction.Compaction;
+import io.distkv.storage.compaction.LeveledCompactionPicker;
+import io.distkv.storage.internal.ByteSink;
+import io.distkv.storage.internal.ByteSource;
+import io.distkv.storage.internal.InternalIterator;
+import io.distkv.storage.internal.InternalKey;
+import io.distkv.storage.internal.LevelIterator;
+import io.distkv.storage.internal.MemTable;
+import io.distkv.storage.internal.MergingIterator;
+import io.distkv.storage.internal.RecordReader;
+import io.distkv.storage.internal.RecordWriter;
+import io.distkv.storage.sstable.BlockCache;
+import io.distkv.storage.sstable.SsTableWriter;
+import io.distkv.storage.version.FileMetaData;
+import io.distkv.storage.version.FileNames;
+import io.distkv.storage.version.Version;
+import io.distkv.storage.version.VersionEdit;
+import io.distkv.storage.version.VersionSet;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * dist-kv's LSM-tree key-value store (one per partition replica). Thread-safe.
+ *
+ * <p>Writes go to the WAL (group-committed: concurrent writers share one append and one fsync) and
+ * a memtable; full memtables are flushed to level-0 tables by a background thread; a
+ * {@link CompactionScheduler} runs leveled compactions. Reads merge the memtables and tables at a
+ * sequence number. See docs/storage.md and, for file layouts, docs/formats.md.
+ */
+public final class LsmStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LsmStore.class);
+  private static final long MAX_GROUP_BYTES = 1L << 20;
+
+  private final Path dir;
+  private final LsmOptions options;
+  private final KeyLimits limits;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final VersionSet versions;
+  private final BlockCache blockCache;
+  private final TableCache tables;
+  private final LeveledCompactionPicker picker;
+  private final CompactionScheduler compactions;
+  private final boolean ownsScheduler;
+  private final ExecutorService flusher;
+  private final ScheduledExecutorService syncer;
+
+  private final ReentrantLock mutex = new ReentrantLock();
+  private final Condition backgroundDone = mutex.newCondition();
+  private final ArrayDeque<Writer> writers = new ArrayDeque<>();
+  private final Object fileLock = new Object();
+  private final Object compactionLock = new Object();
+  private final Set<Long> pendingOutputs = new HashSet<>();
+  private final TreeMap<Long, Integer> snapshots = new TreeMap<>();
+
+  private volatile MemTable mem;
+  private volatile MemTable imm;
+  private volatile RecordWriter wal;
+  private volatile long lastSequence;
+  private volatile long appliedIndex;
+  private volatile boolean closing;
+  private volatile boolean closed;
+  private volatile boolean compactionRunning;
+  private volatile Throwable backgroundError;
+
+  private final AtomicLong userBytes = new AtomicLong();
+  private final AtomicLong walBytes = new AtomicLong();
+  private final AtomicLong walSyncs = new AtomicLong();
+  private final AtomicLong flushes = new AtomicLong();
+  private final AtomicLong bytesFlushed = new AtomicLong();
+  private final AtomicLong compactionCount = new AtomicLong();
+  private final AtomicLong compactionRead = new AtomicLong();
+  private final AtomicLong compactionWritten = new AtomicLong();
+  private final AtomicLong slowdowns = new AtomicLong();
+  private final AtomicLong stalls = new AtomicLong();
+  private final AtomicLong stallNanos = new AtomicLong();
+
+  /** A queued write (or, with a null batch, a forced memtable switch). */
+  private final class Writer {
+    final WriteBatch batch;
+    final Condition cv = mutex.newCondition();
+    boolean done;
+    Throwable error;
+
+    Writer(WriteBatch batch) {
+      this.batch = batch;
+    }
+  }
+
+  private LsmStore(Path dir, LsmOptions options, CompactionScheduler scheduler) throws IOException {
+    this.dir = dir;
+    this.options = options;
+    this.limits = options.limits();
+    Files.createDirectories(dir);
+    this.lockChannel = FileChannel.open(dir.resolve(FileNames.LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock l;
+    try {
+      l = lockChannel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      l = null;
+    }
+    if (l == null) {
+      lockChannel.close();
+      throw new StorageIoException("store " + dir + " is already open (its LOCK file is held)", null);
+    }
+    this.lock = l;
+    this.versions = new VersionSet(dir);
+    this.blockCache = new BlockCache(options.blockCacheBytes());
+    this.tables = new TableCache(dir, blockCache);
+    this.picker = new LeveledCompactionPicker(options.l0CompactionTrigger(), options.levelBaseBytes(), options.levelMultiplier());
+    this.ownsScheduler = scheduler == null;
+    this.compactions = scheduler == null ? CompactionScheduler.threadPool() : scheduler;
+    this.flusher = Executors.newSingleThreadExecutor(r -> daemon(r, "distkv-flush"));
+    this.syncer = options.walEnabled() && options.syncPolicy() == SyncPolicy.INTERVAL
+        ? Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "distkv-wal-sync"))
+        : null;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Opens (creating if needed) the store in {@code dir}, recovering from its WAL and manifest. */
+  public static LsmStore open(Path dir, LsmOptions options) {
+    return open(dir, options, null);
+  }
+
+  /** As {@link #open(Path, LsmOptions)}, running compactions through {@code scheduler}. */
+  public static LsmStore open(Path dir, LsmOptions options, CompactionScheduler scheduler) {
+    LsmStore store;
+    try {
+      store = new LsmStore(dir, options, scheduler);
+    } catch (IOException e) {
+      throw new StorageIoException("cannot open store " + dir + ": " + e.getMessage(), e);
+    }
+    try {
+      store.recover();
+    } catch (IOException e) {
+      store.abandon();
+      throw new StorageIoException("cannot recover store " + dir + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      store.abandon();
+      throw e;
+    }
+    return store;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  public LsmOptions options() {
+    return options;
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  private void recover() throws IOException {
+    boolean exists = versions.recover();
+    if (!exists) {
+      try (Stream<Path> files = Files.list(dir)) {
+        List<String> stray = files.map(FileNames::parse)
+            .filter(p -> p != null && (p.kind() == FileNames.Kind.TABLE || p.kind() == FileNames.Kind.MANIFEST))
+            .map(p -> p.kind() + " " + p.number())
+            .toList();
+        if (!stray.isEmpty()) {
+          throw new CorruptionException(dir + ": CURRENT is missing but data files exist " + stray
+              + "; refusing to create a new empty store over them");
+        }
+      }
+    }
+    List<Long> logs = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      files.map(FileNames::parse)
+          .filter(p -> p != null && p.kind() == FileNames.Kind.WAL && p.number() >= versions.logNumber())
+          .forEach(p -> logs.add(p.number()));
+    }
+    logs.sort(null);
+    VersionEdit edit = new VersionEdit();
+    long maxSequence = versions.lastSequence();
+    long applied = versions.appliedIndex();
+    MemTable replay = new MemTable(0);
+    for (long number : logs) {
+      Path path = dir.resolve(FileNames.wal(number));
+      RecordReader.Result r = RecordReader.readAll(path);
+      if (r.hasTornTail()) {
+        log.warn("{}: torn tail at offset {} (a write interrupted by a crash, never acknowledged); truncating",
+            path, r.tornTailOffset());
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+          ch.truncate(r.validLength());
+          ch.force(true);
+        }
+      }
+      for (byte[] rec : r.records()) {
+        ByteSource in = new ByteSource(rec, path.toString());
+        long seq = in.getLong();
+        int batches = in.getVarint32();
+        for (int i = 0; i < batches; i++) {
+          WriteBatch b = WriteBatch.decodeFrom(in);
+          for (WriteBatch.Op op : b.ops()) {
+            replay.add(seq++, op.type(), op.key(), op.value());
+          }
+          if (b.appliedIndex() >= 0) {
+            replay.noteAppliedIndex(b.appliedIndex());
+            applied = Math.max(applied, b.appliedIndex());
+          }
+        }
+        maxSequence = Math.max(maxSequence, seq - 1);
+        if (replay.approximateBytes() >= options.writeBufferBytes()) {
+          writeLevel0(replay, edit);
+          replay = new MemTable(0);
+        }
+      }
+    }
+    if (!replay.isEmpty()) {
+      writeLevel0(replay, edit);
+    }
+    long newLog = versions.newFileNumber();
+    if (options.walEnabled()) {
+      wal = new RecordWriter(dir.resolve(FileNames.wal(newLog)));
+      VersionSet.syncDirectory(dir);
+    }
+    edit.logNumber(newLog).lastSequence(maxSequence).appliedIndex(applied);
+    synchronized (fileLock) {
+      versions.logAndApply(edit);
+      pendingOutputs.clear();
+    }
+    lastSequence = maxSequence;
+    appliedIndex = applied;
+    mem = new MemTable(options.walEnabled() ? newLog : 0);
+    deleteObsoleteFiles();
+    if (syncer != null) {
+      long ms = options.syncInterval().toMillis();
+      syncer.scheduleWithFixedDelay(this::backgroundSync, ms, ms, TimeUnit.MILLISECONDS);
+    }
+    maybeScheduleCompaction();
+  }
+
+  private void abandon() {
+    flusher.shutdownNow();
+    if (syncer != null) {
+      syncer.shutdownNow();
+    }
+    if (ownsScheduler) {
+      compactions.close();
+    }
+    try {
+      if (wal != null) {
+        wal.close();
+      }
+      versions.close();
+      tables.close();
+      lock.release();
+      lockChannel.close();
+    } catch (IOException e) {
+      log.warn("while abandoning {}", dir, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  public void put(byte[] key, byte[] value) {
+    write(new WriteBatch().put(key, value));
+  }
+
+  public void delete(byte[] key) {
+    write(new WriteBatch().delete(key));
+  }
+
+  /** Applies {@code batch} atomically; durable on return if the WAL is on with sync ALWAYS. */
+  public void write(WriteBatch batch) {
+    checkOpen();
+    for (WriteBatch.Op op : batch.ops()) {
+      limits.checkKey(op.key());
+      if (op.value() != null) {
+        limits.checkValue(op.value());
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    submit(new Writer(batch));
+  }
+
+  private void submit(Writer w) {
+    mutex.lock();
+    try {
+      writers.addLast(w);
+      while (!w.done && writers.peekFirst() != w) {
+        w.cv.awaitUninterruptibly();
+      }
+      if (w.done) {
+        rethrow(w.error);
+        return;
+      }
+      Throwable error = null;
+      List<Writer> group = new ArrayList<>();
+      try {
+        makeRoomForWrite(w.batch == null);
+        if (w.batch == null) {
+          group.add(w);
+        } else {
+          long bytes = 0;
+          for (Writer x : writers) {
+            if (x.batch == null || (!group.isEmpty() && bytes + x.batch.approximateBytes() > MAX_GROUP_BYTES)) {
+              break;
+            }
+            group.add(x);
+            bytes += x.batch.approximateBytes();
+          }
+          long first = lastSequence + 1;
+          MemTable target = mem;
+          RecordWriter log = wal;
+          mutex.unlock();
+          try {
+            long last = applyGroup(group, first, target, log);
+            lastSequence = last;
+          } catch (Throwable t) {
+            error = t;
+          } finally {
+            mutex.lock();
+          }
+          if (error != null) {
+            // The WAL may now hold a partial group: refuse further writes rather than guess.
+            backgroundError = error;
+          }
+        }
+      } catch (Throwable t) {
+        error = t;
+        group.clear();
+        group.add(w);
+      }
+      for (Writer x : group) {
+        Writer head = writers.pollFirst();
+        assert head == x;
+        x.done = true;
+        x.error = error;
+        if (x != w) {
+          x.cv.signal();
+        }
+      }
+      Writer next = writers.peekFirst();
+      if (next != null) {
+        next.cv.signal();
+      }
+      rethrow(error);
+    } finally {
+      mutex.unlock();
+    }
+  }
+
+  /** Appends the group to the WAL (one record, one fsync) and inserts it; returns the last sequence. */
+  private long applyGroup(List<Writer> group, long firstSeq, MemTable target, RecordWriter log) throws IOException {
+    if (options.walEnabled()) {
+      ByteSink rec = new ByteSink(4096);
+      rec.putLong(firstSeq).putVarint(group.size());
+      for (Writer x : group) {
+        x.batch.encodeTo(rec);
+      }
+      log.append(rec.array(), 0, rec.size());
+      walBytes.addAndGet(rec.size() + RecordWriter.HEADER);
+      if (options.syncPolicy() == SyncPolicy.ALWAYS) {
+        log.sync();
+        walSyncs.incrementAndGet();
+      }
+    }
+    long seq = firstSeq;
+    long maxApplied = -1;
+    for (Writer x : group) {
+      for (WriteBatch.Op op : x.batch.ops()) {
+        target.add(seq++, op.type(), op.key(), op.value());
+        userBytes.addAndGet(op.key().length + (op.value() == null ? 0 : op.value().length));
+      }
+      maxApplied = Math.max(maxApplied, x.batch.appliedIndex());
+    }
+    if (maxApplied >= 0) {
+      target.noteAppliedIndex(maxApplied);
+      if (maxApplied > appliedIndex) {
+        appliedIndex = maxApplied;
+      }
+    }
+    return seq - 1;
+  }
+
+  private static void rethrow(Throwable t) {
+    if (t == null) {
+      return;
+    }
+    if (t instanceof RuntimeException re) {
+      throw re;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    throw new StorageIoException("write failed: " + t.getMessage(), t);
+  }
+
+  /** With the mutex held: ensures the memtable has room, applying L0 backpressure. */
+  private void makeRoomForWrite(boolean force) throws IOException {
+    boolean allowDelay = !force;
+    while (true) {
+      if (backgroundError != null) {
+        throw new StorageIoException("store " + dir + " stopped accepting writes after a background error: "
+            + backgroundError.getMessage(), backgroundError);
+      }
+      int l0 = versions.current().fileCount(0);
+      if (allowDelay && l0 >= options.l0SlowdownTrigger()) {
+        // Near the stop trigger: delay each write by 1 ms once, spreading the wait over many
+        // writes instead of stopping one for seconds.
+        slowdowns.incrementAndGet();
+        mutex.unlock();
+        try {
+          LockSupport.parkNanos(1_000_000);
+        } finally {
+          mutex.lock();
+        }
+        allowDelay = false;
+      } else if (!force && mem.approximateBytes() < options.writeBufferBytes()) {
+        return;
+      } else if (imm != null) {
+        awaitBackground();
+      } else if (l0 >= options.l0StopTrigger()) {
+        maybeScheduleCompaction();
+        awaitBackground();
+      } else {
+        if (force && mem.isEmpty()) {
+          return;
+        }
+        long newLog = 0;
+        if (options.walEnabled()) {
+          newLog = versions.newFileNumber();
+          RecordWriter next = new RecordWriter(dir.resolve(FileNames.wal(newLog)));
+          RecordWriter old = wal;
+          wal = next;
+          old.sync();
+          old.close();
+        }
+        imm = mem;
+        mem = new MemTable(newLog);
+        force = false;
+        flusher.execute(this::flushImmutable);
+      }
+    }
+  }
+
+  private void awaitBackground() {
+    stalls.incrementAndGet();
+    long t0 = System.nanoTime();
+    backgroundDone.awaitUninterruptibly();
+    stallNanos.addAndGet(System.nanoTime() - t0);
+  }
+
+  private void backgroundSync() {
+    RecordWriter w = wal;
+    try {
+      if (w != null) {
+        w.sync();
+        walSyncs.incrementAndGet();
+      }
+    } catch (java.nio.channels.ClosedChannelException e) {
+      // switched: the old WAL was synced when it was closed
+    } catch (IOException e) {
+      log.error("periodic WAL sync failed in {}", dir, e);
+      backgroundError = e;
+    }
+  }
+
+  // ---------------------------------------------------------------- flush
+
+  private void flushImmutable() {
+    MemTable m = imm;
+    if (m == null) {
+      return;
+    }
+    try {
+      VersionEdit edit = new VersionEdit();
+      writeLevel0(m, edit);
+      edit.logNumber(options.walEnabled() ? mem.walNumber() : versions.logNumber());
+      edit.lastSequence(Math.max(versions.lastSequence(), lastSequence));
+      edit.appliedIndex(Math.max(versions.appliedIndex(), m.maxAppliedIndex()));
+      synchronized (fileLock) {
+        versions.logAndApply(edit);
+        edit.added().forEach(n -> pendingOutputs.remove(n.file().number()));
+      }
+      flushes.incrementAndGet();
+      mutex.lock();
+      try {
+        imm = null;
+        backgroundDone.signalAll();
+      } finally {
+        mutex.unlock();
+      }
+      deleteObsoleteFiles();
+      maybeScheduleCompaction();
+    } catch (Throwable t) {
+      log.error("flush failed in {}", dir, t);
+      mutex.lock();
+      try {
+        backgroundError = t;
+        backgroundDone.signalAll();
+      } finally {
+        mutex.unlock();
+      }
+    }
+  }
+
+  /** Writes {@code m} as a level-0 table and records it in {@code edit} (file stays pending). */
+  private void writeLevel0(MemTable m, VersionEdit edit) throws IOException {
+    long number = allocateOutput();
+    Path path = dir.resolve(FileNames.table(number));
+    try (SsTableWriter w = newTableWriter(path); InternalIterator it = m.iterator()) {
+      for (it.seekToFirst(); it.valid(); it.next()) {
+        w.add(it.key(), it.value());
+      }
+      if (w.entries() == 0) {
+        w.close();
+        Files.deleteIfExists(path);
+        return;
+      }
+      long size = w.finish();
+      bytesFlushed.addAndGet(size);
+      edit.addFile(0, new FileMetaData(number, size, w.entries(), w.smallest(), w.largest()));
+    }
+  }
+
+  private SsTableWriter newTableWriter(Path path) throws IOException {
+    return new SsTableWriter(path, options.blockBytes(), options.bloomBitsPerKey(), options.compression() == Compression.LZ4);
+  }
+
+  private long allocateOutput() {
+    synchronized (fileLock) {
+      long n = versions.newFileNumber();
+      pendingOutputs.add(n);
+      return n;
+    }
+  }
+
+  /**
+   * Makes every write so far part of a table (switching and flushing the memtable) and waits
+   * for it; with the WAL off this is what makes writes (and the applied index) durable.
+   */
+  public void flush() {
+    checkOpen();
+    flushInternal();
+  }
+
+  private void flushInternal() {
+    submit(new Writer(null));
+    mutex.lock();
+    try {
+      while (imm != null && backgroundError == null) {
+        backgroundDone.awaitUninterruptibly();
+      }
+      if (backgroundError != null) {
+        rethrow(new StorageIoException("flush failed: " + backgroundError.getMessage(), backgroundError));
+      }
+    } finally {
+      mutex.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The value of {@code key}, or null if absent or deleted. */
+  public byte[] get(byte[] key) {
+    return get(key, null);
+  }
+
+  /** The value of {@code key} as of {@code snapshot} (null = latest). */
+  public byte[] get(byte[] key, Snapshot snapshot) {
+    checkOpen();
+    limits.checkKey(key);
+    long seq = snapshot == null ? lastSequence : snapshot.sequence();
+    MemTable m = mem;
+    MemTable i = imm;
+    Map.Entry<byte[], byte[]> e = m.get(key, seq);
+    if (e == null && i != null) {
+      e = i.get(key, seq);
+    }
+    if (e != null) {
+      return InternalKey.type(e.getKey()) == InternalKey.TYPE_VALUE ? e.getValue() : null;
+    }
+    Version v = versions.refCurrent();
+    try {
+      byte[] seek = InternalKey.seekKey(key, seq);
+      List<FileMetaData> l0 = v.files(0);
+      for (int f = l0.size() - 1; f >= 0; f--) {
+        FileMetaData file = l0.get(f);
+        if (file.containsUserKey(key)) {
+          e = tables.get(file.number()).get(seek, key);
+          if (e != null) {
+            return InternalKey.type(e.getKey()) == InternalKey.TYPE_VALUE ? e.getValue() : null;
+          }
+        }
+      }
+      for (int level = 1; level < Version.NUM_LEVELS; level++) {
+        FileMetaData file = v.fileFor(level, key);
+        if (file != null) {
+          e = tables.get(file.number()).get(seek, key);
+          if (e != null) {
+            return InternalKey.type(e.getKey()) == InternalKey.TYPE_VALUE ? e.getValue() : null;
+          }
+        }
+      }
+      return null;
+    } finally {
+      v.unref();
+    }
+  }
+
+  /**
+   * Live keys in [start, end) (null = unbounded), ascending or descending, at most {@code limit}
+   * (≤ 0 = no limit), as of {@code snapshot} (null = now). Close the iterator.
+   */
+  public KvIterator scan(byte[] start, byte[] end, long limit, boolean reverse, Snapshot snapshot) {
+    checkOpen();
+    long seq = snapshot == null ? lastSequence : snapshot.sequence();
+    MemTable m = mem;
+    MemTable i = imm;
+    Version v = versions.refCurrent();
+    List<InternalIterator> children = new ArrayList<>();
+    children.add(m.iterator());
+    if (i != null) {
+      children.add(i.iterator());
+    }
+    byte[] endInclusive = null; // tables are filtered by user-key range
+    for (FileMetaData f : v.files(0)) {
+      if (f.overlaps(start, endInclusive)) {
+        children.add(tables.get(f.number()).iterator());
+      }
+    }
+    for (int level = 1; level < Version.NUM_LEVELS; level++) {
+      if (v.fileCount(level) > 0) {
+        children.add(new LevelIterator(v.files(level), n -> tables.get(n).iterator()));
+      }
+    }
+    return new KvIterator(new MergingIterator(children), seq, start, end, limit, reverse, v::unref);
+  }
+
+  public KvIterator scan(byte[] start, byte[] end, long limit, boolean reverse) {
+    return scan(start, end, limit, reverse, null);
+  }
+
+  /** A consistent view of the store as of now; close it when done. */
+  public Snapshot snapshot() {
+    checkOpen();
+    synchronized (snapshots) {
+      long seq = lastSequence;
+      snapshots.merge(seq, 1, Integer::sum);
+      return new Snapshot(seq, this);
+    }
+  }
+
+  void releaseSnapshot(long seq) {
+    synchronized (snapshots) {
+      snapshots.computeIfPresent(seq, (k, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
+  private long smallestSnapshot() {
+    synchronized (snapshots) {
+      return snapshots.isEmpty() ? lastSequence : snapshots.firstKey();
+    }
+  }
+
+  /** Highest applied index written (durable once flushed, or at once with the WAL on). */
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  /** Highest applied index contained in tables, i.e. durable without the WAL; -1 if none. */
+  public long persistedAppliedIndex() {
+    return versions.appliedIndex();
+  }
+
+  public long lastSequence() {
+    return lastSequence;
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  private void maybeScheduleCompaction() {
+    if (!closing && backgroundError == null && picker.needsCompaction(versions.current())) {
+      compactions.compactionNeeded(this);
+    }
+  }
+
+  /**
+   * Runs one compaction if the tree needs one; returns whether it did. Called by the
+   * {@link CompactionScheduler} on its own thread; never by reads or writes.
+   */
+  public boolean runCompaction() {
+    synchronized (compactionLock) {
+      if (closed || closing || backgroundError != null) {
+        return false;
+      }
+      Compaction c = picker.pick(versions.current(), versions::compactPointer);
+      if (c == null) {
+        return false;
+      }
+      doCompaction(c);
+      return true;
+    }
+  }
+
+  /** Compacts every table overlapping [start, end] (user keys, inclusive, null = open) down the tree. */
+  public void compactRange(byte[] start, byte[] end) {
+    checkOpen();
+    flushInternal();
+    synchronized (compactionLock) {
+      Version v = versions.current();
+      int last = 0;
+      for (int level = 0; level < Version.NUM_LEVELS; level++) {
+        if (v.fileCount(level) > 0) {
+          last = level;
+        }
+      }
+      for (int level = 0; level <= Math.max(last - 1, 0) && level < Version.NUM_LEVELS - 1; level++) {
+        Version cur = versions.current();
+        Compaction c = level == 0
+            ? (cur.fileCount(0) == 0 ? null : picker.forRange(cur, 0, null, null))
+            : picker.forRange(cur, level, start, end);
+        if (c != null) {
+          doCompaction(c);
+        }
+      }
+    }
+  }
+
+  private void doCompaction(Compaction c) {
+    compactionRunning = true;
+    try {
+      VersionEdit edit = new VersionEdit();
+      for (FileMetaData f : c.inputs()) {
+        edit.deleteFile(c.level(), f.number());
+      }
+      for (FileMetaData f : c.nextLevelInputs()) {
+        edit.deleteFile(c.outputLevel(), f.number());
+      }
+      byte[] largest = null;
+      for (FileMetaData f : c.inputs()) {
+        if (largest == null || InternalKey.compare(f.largest(), largest) > 0) {
+          largest = f.largest();
+        }
+      }
+      edit.compactPointer(c.level(), largest);
+      if (c.isTrivialMove()) {
+        edit.addFile(c.outputLevel(), c.inputs().get(0));
+        synchronized (fileLock) {
+          versions.logAndApply(edit);
+        }
+      } else {
+        mergeInto(c, edit);
+        synchronized (fileLock) {
+          versions.logAndApply(edit);
+          edit.added().forEach(n -> pendingOutputs.remove(n.file().number()));
+        }
+        compactionRead.addAndGet(c.inputBytes());
+      }
+      compactionCount.incrementAndGet();
+      log.debug("compacted {} ({}): {} + {} tables", dir, c.reason(), c.inputs().size(), c.nextLevelInputs().size());
+      deleteObsoleteFiles();
+    } catch (Throwable t) {
+      log.error("compaction failed in {}", dir, t);
+      backgroundError = t;
+    } finally {
+      compactionRunning = false;
+      mutex.lock();
+      try {
+        backgroundDone.signalAll();
+      } finally {
+        mutex.unlock();
+      }
+    }
+  }
+
+  /**
+   * Merges the inputs, dropping versions no snapshot can see and tombstones with nothing older
+   * below them, into tables of at most ~targetFileBytes cut at user-key boundaries.
+   */
+  private void mergeInto(Compaction c, VersionEdit edit) throws IOException {
+    Version v = versions.refCurrent();
+    List<InternalIterator> children = new ArrayList<>();
+    for (FileMetaData f : c.allInputs()) {
+      children.add(tables.get(f.number()).iterator());
+    }
+    long smallestSnapshot = smallestSnapshot();
+    SsTableWriter out = null;
+    long outNumber = 0;
+    byte[] currentUser = null;
+    long lastSeqForKey = Long.MAX_VALUE;
+    try (MergingIterator it = new MergingIterator(children)) {
+      for (it.seekToFirst(); it.valid(); it.next()) {
+        byte[] ikey = it.key();
+        boolean newUser = currentUser == null || InternalKey.compareToUserKey(ikey, currentUser) != 0;
+        if (newUser) {
+          if (out != null && out.fileSize() >= options.targetFileBytes()) {
+            finishOutput(out, outNumber, c.outputLevel(), edit);
+            out = null;
+          }
+          currentUser = InternalKey.userKey(ikey);
+          lastSeqForKey = Long.MAX_VALUE;
+        }
+        long seq = InternalKey.sequence(ikey);
+        boolean drop = false;
+        if (lastSeqForKey <= smallestSnapshot) {
+          drop = true; // shadowed by a newer version every reader sees
+        } else if (InternalKey.type(ikey) == InternalKey.TYPE_DELETION
+            && seq <= smallestSnapshot
+            && isBaseLevelForKey(v, c.outputLevel(), currentUser)) {
+          drop = true; // nothing older below to hide
+        }
+        lastSeqForKey = seq;
+        if (!drop) {
+          if (out == null) {
+            outNumber = allocateOutput();
+            out = newTableWriter(dir.resolve(FileNames.table(outNumber)));
+          }
+          out.add(ikey, it.value());
+        }
+      }
+      if (out != null) {
+        finishOutput(out, outNumber, c.outputLevel(), edit);
+        out = null;
+      }
+    } finally {
+      if (out != null) {
+        out.close();
+      }
+      v.unref();
+    }
+  }
+
+  private void finishOutput(SsTableWriter out, long number, int level, VersionEdit edit) throws IOException {
+    long size = out.finish();
+    compactionWritten.addAndGet(size);
+    edit.addFile(level, new FileMetaData(number, size, out.entries(), out.smallest(), out.largest()));
+  }
+
+  private static boolean isBaseLevelForKey(Version v, int outputLevel, byte[] userKey) {
+    for (int level = outputLevel + 1; level < Version.NUM_LEVELS; level++) {
+      if (v.fileFor(level, userKey) != null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Deletes tables no live version needs, WALs older than the manifest's log number, old manifests. */
+  private void deleteObsoleteFiles() {
+    synchronized (fileLock) {
+      Set<Long> live = versions.liveTableNumbers();
+      live.addAll(pendingOutputs);
+      long logNumber = versions.logNumber();
+      long manifest = versions.manifestNumber();
+      MemTable i = imm;
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          FileNames.Parsed f = FileNames.parse(p);
+          if (f == null) {
+            continue;
+          }
+          boolean obsolete = switch (f.kind()) {
+            case TABLE -> !live.contains(f.number());
+            case WAL -> f.number() < logNumber && (i == null || i.walNumber() != f.number());
+            case MANIFEST -> f.number() != manifest;
+            case TEMP -> true;
+            default -> false;
+          };
+          if (obsolete) {
+            if (f.kind() == FileNames.Kind.TABLE) {
+              tables.evict(f.number());
+            }
+            Files.deleteIfExists(p);
+          }
+        }
+      } catch (IOException e) {
+        log.warn("could not delete obsolete files in {}", dir, e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- checkpoint, stats, close
+
+  /**
+   * Writes a point-in-time copy of the store into the empty or missing directory {@code target}:
+   * flushes, then hard-links (or copies, across file systems) the live tables and writes a
+   * manifest of its own. The copy opens with {@link #open}.
+   */
+  public Checkpoint checkpoint(Path target) {
+    checkOpen();
+    flushInternal();
+    try {
+      if (Files.exists(target)) {
+        try (Stream<Path> s = Files.list(target)) {
+          if (s.findAny().isPresent()) {
+            throw new InvalidArgumentException("checkpoint target " + target + " is not empty");
+          }
+        }
+      }
+      Files.createDirectories(target);
+      VersionSet.CheckpointState state;
+      synchronized (fileLock) {
+        state = versions.refCurrentState();
+      }
+      try {
+        List<String> names = new ArrayList<>();
+        long bytes = 0;
+        for (FileMetaData f : state.version().allFiles()) {
+          String name = FileNames.table(f.number());
+          try {
+            Files.createLink(target.resolve(name), dir.resolve(name));
+          } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(dir.resolve(name), target.resolve(name));
+          }
+          names.add(name);
+          bytes += f.size();
+        }
+        String manifest = versions.writeCheckpointManifest(target, state);
+        names.add(manifest);
+        names.add(FileNames.CURRENT);
+        VersionSet.syncDirectory(target);
+        return new Checkpoint(target, state.appliedIndex(), state.lastSequence(), List.copyOf(names), bytes);
+      } finally {
+        state.version().unref();
+      }
+    } catch (IOException e) {
+      throw new StorageIoException("checkpoint of " + dir + " into " + target + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  public StoreStats stats() {
+    Version v = versions.current();
+    List<Integer> files = new ArrayList<>();
+    List<Long> bytes = new ArrayList<>();
+    for (int level = 0; level < Version.NUM_LEVELS; level++) {
+      files.add(v.fileCount(level));
+      bytes.add(v.bytes(level));
+    }
+    MemTable m = mem;
+    MemTable i = imm;
+    int liveSnapshots;
+    synchronized (snapshots) {
+      liveSnapshots = snapshots.values().stream().mapToInt(Integer::intValue).sum();
+    }
+    return new StoreStats(
+        (m == null ? 0 : m.approximateBytes()) + (i == null ? 0 : i.approximateBytes()),
+        i == null ? 0 : 1,
+        files,
+        bytes,
+        lastSequence,
+        appliedIndex,
+        versions.appliedIndex(),
+        userBytes.get(),
+        walBytes.get(),
+        walSyncs.get(),
+        flushes.get(),
+        bytesFlushed.get(),
+        compactionCount.get(),
+        compactionRead.get(),
+        compactionWritten.get(),
+        compactionRunning,
+        slowdowns.get(),
+        stalls.get(),
+        stallNanos.get() / 1000,
+        blockCache.hits(),
+        blockCache.misses(),
+        blockCache.weightedSize(),
+        liveSnapshots);
+  }
+
+  private void checkOpen() {
+    if (closing || closed) {
+      throw new ShuttingDownException("store " + dir + " is closed");
+    }
+  }
+
+  /** Flushes the memtable (so a WAL-less store keeps its data), stops background work, releases the lock. */
+  @Override
+  public void close() {
+    if (closing) {
+      return;
+    }
+    try {
+      if (backgroundError == null) {
+        flushInternal();
+      }
+    } catch (RuntimeException e) {
+      log.warn("final flush of {} failed", dir, e);
+    }
+    closing = true;
+    synchronized (compactionLock) {
+      closed = true;
+    }
+    if (ownsScheduler) {
+      compactions.close();
+    }
+    flusher.shutdown();
+    if (syncer != null) {
+      syncer.shutdown();
+    }
+    try {
+      flusher.awaitTermination(60, TimeUnit.SECONDS);
+      if (syncer != null) {
+        syncer.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      RecordWriter w = wal;
+      if (w != null) {
+        w.sync();
+        w.close();
+      }
+      versions.close();
+    } catch (IOException e) {
+      throw new StorageIoException("closing " + dir + " failed: " + e.getMessage(), e);
+    } finally {
+      tables.close();
+      try {
+        lock.release();
+        lockChannel.close();
+      } catch (IOException e) {
+        log.warn("releasing lock of {}", dir, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.distkv.storage;
+
+import io.distkv.storage.sstable.BlockCache;
+import io.distkv.storage.sstable.SsTableReader;
+import io.distkv.storage.version.FileNames;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Open readers of a store's live tables, opened on first use and closed when the table is
+ * deleted (never while a pinned version may still read it).
+ */
+final class TableCache implements AutoCloseable {
+  private final Path dir;
+  private final BlockCache blockCache;
+  private final ConcurrentHashMap<Long, SsTableReader> readers = new ConcurrentHashMap<>();
+
+  TableCache(Path dir, BlockCache blockCache) {
+    this.dir = dir;
+    this.blockCache = blockCache;
+  }
+
+  SsTableReader get(long number) {
+    return readers.computeIfAbsent(number, n -> new SsTableReader(dir.resolve(FileNames.table(n)), n, blockCache));
+  }
+
+  void evict(long number) {
+    SsTableReader r = readers.remove(number);
+    if (r != null) {
+      r.close();
+    }
+    blockCache.evictFile(number);
+  }
+
+  int openReaders() {
+    return readers.size();
+  }
+
+  @Override
+  public void close() {
+    readers.values().forEach(SsTableReader::close);
+    readers.clear();
+  }
+}

@@ -1,0 +1,53 @@
+package io.distkv.storage.sstable;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/** Decoded data blocks shared by every table of a store, bounded in bytes (Caffeine, W-TinyLFU). */
+public final class BlockCache {
+  record Key(long fileNumber, long offset) {}
+
+  private final Cache<Key, Block> cache;
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+
+  public BlockCache(long capacityBytes) {
+    this.cache = Caffeine.newBuilder()
+        .maximumWeight(capacityBytes)
+        .weigher((Key k, Block b) -> b.size() + 64)
+        .executor(Runnable::run)
+        .build();
+  }
+
+  Block get(long fileNumber, long offset, Function<Key, Block> loader) {
+    Key key = new Key(fileNumber, offset);
+    Block b = cache.getIfPresent(key);
+    if (b != null) {
+      hits.increment();
+      return b;
+    }
+    misses.increment();
+    b = loader.apply(key);
+    cache.put(key, b);
+    return b;
+  }
+
+  public long hits() {
+    return hits.sum();
+  }
+
+  public long misses() {
+    return misses.sum();
+  }
+
+  public long weightedSize() {
+    return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+  }
+
+  /** Drops every block of a deleted table. */
+  public void evictFile(long fileNumber) {
+    cache.asMap().keySet().removeIf(k -> k.fileNumber() == fileNumber);
+  }
+}

@@ -1,0 +1,72 @@
+package io.distkv.storage.sstable;
+
+import io.distkv.common.ring.KeyHash;
+
+/**
+ * A Bloom filter over user keys (one per table), using double hashing of xxHash64
+ * (Kirsch–Mitzenmacher): probe i tests bit {@code (h1 + i·h2) mod m}. With 10 bits per key and
+ * k = 7 probes the false-positive rate is ≈ 0.8%. Layout: {@code [bits][k u8]}.
+ */
+public final class BloomFilter {
+  private final byte[] bits; // includes the trailing k byte
+  private final int numBits;
+  private final int k;
+
+  private BloomFilter(byte[] bits) {
+    this.bits = bits;
+    this.numBits = (bits.length - 1) * 8;
+    this.k = bits[bits.length - 1] & 0xFF;
+  }
+
+  /** Builds the filter bytes for key hashes from {@link #hash(byte[])}. */
+  public static byte[] build(long[] hashes, int count, int bitsPerKey) {
+    int k = Math.max(1, Math.min(30, (int) Math.round(bitsPerKey * 0.69)));
+    int nbits = Math.max(64, count * bitsPerKey);
+    int nbytes = (nbits + 7) / 8;
+    nbits = nbytes * 8;
+    byte[] out = new byte[nbytes + 1];
+    out[nbytes] = (byte) k;
+    for (int i = 0; i < count; i++) {
+      long h = hashes[i];
+      int h1 = (int) h;
+      int h2 = (int) (h >>> 32) | 1;
+      for (int j = 0; j < k; j++) {
+        int bit = Math.floorMod(h1 + j * h2, nbits);
+        out[bit >>> 3] |= (byte) (1 << (bit & 7));
+      }
+    }
+    return out;
+  }
+
+  public static long hash(byte[] userKey) {
+    return KeyHash.hash64(userKey);
+  }
+
+  public static BloomFilter read(byte[] bytes) {
+    return new BloomFilter(bytes);
+  }
+
+  public boolean mayContain(byte[] userKey) {
+    return mayContainHash(hash(userKey));
+  }
+
+  public boolean mayContainHash(long h) {
+    if (k == 0 || k > 30 || numBits == 0) {
+      return true; // unknown encoding: never rule anything out
+    }
+    int h1 = (int) h;
+    int h2 = (int) (h >>> 32) | 1;
+    for (int j = 0; j < k; j++) {
+      int bit = Math.floorMod(h1 + j * h2, numBits);
+      if ((bits[bit >>> 3] & (1 << (bit & 7))) == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public int sizeBytes() {
+    return bits.length;
+  }
+
+}

@@ -1,0 +1,248 @@
+package io.distkv.storage.sstable;
+
+import io.distkv.common.error.CorruptionException;
+import io.distkv.common.error.StorageIoException;
+import io.distkv.storage.internal.ByteSource;
+import io.distkv.storage.internal.InternalIterator;
+import io.distkv.storage.internal.InternalKey;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4FastDecompressor;
+
+/**
+ * Reads a table written by {@link SsTableWriter}. The index and bloom filter stay in memory; data
+ * blocks go through the shared {@link BlockCache}. Every block's CRC32C is checked when it is read,
+ * and a mismatch is a {@link CorruptionException} naming the file and offset. Thread-safe.
+ */
+public final class SsTableReader implements AutoCloseable {
+  private static final LZ4FastDecompressor LZ4 = LZ4Factory.fastestInstance().fastDecompressor();
+
+  private final Path path;
+  private final long fileNumber;
+  private final FileChannel channel;
+  private final BlockCache cache;
+  private final Block index;
+  private final BloomFilter filter;
+  private final long entries;
+
+  public SsTableReader(Path path, long fileNumber, BlockCache cache) {
+    this.path = path;
+    this.fileNumber = fileNumber;
+    this.cache = cache;
+    try {
+      this.channel = FileChannel.open(path, StandardOpenOption.READ);
+      long size = channel.size();
+      if (size < TableFormat.FOOTER_SIZE) {
+        throw new CorruptionException(path + ": file of " + size + " bytes is too short to be a table");
+      }
+      byte[] footerBytes = readAt(size - TableFormat.FOOTER_SIZE, TableFormat.FOOTER_SIZE);
+      ByteSource footer = new ByteSource(footerBytes, path + " footer");
+      BlockHandle filterHandle = new BlockHandle(footer.getLong(), footer.getLong());
+      BlockHandle indexHandle = new BlockHandle(footer.getLong(), footer.getLong());
+      this.entries = footer.getLong();
+      int version = footer.getInt();
+      long magic = footer.getLong();
+      if (magic != TableFormat.MAGIC) {
+        throw new CorruptionException(path + ": bad table magic " + Long.toHexString(magic) + " (not a dist-kv SSTable)");
+      }
+      if (version != TableFormat.VERSION) {
+        throw new CorruptionException(path + ": unsupported table format version " + version);
+      }
+      this.index = new Block(readBlock(indexHandle), path + " index block");
+      this.filter = BloomFilter.read(readBlock(filterHandle));
+    } catch (IOException e) {
+      throw new StorageIoException("cannot open table " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public long fileNumber() {
+    return fileNumber;
+  }
+
+  public long entries() {
+    return entries;
+  }
+
+  private byte[] readAt(long pos, int len) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(len);
+    while (b.hasRemaining()) {
+      int n = channel.read(b, pos + b.position());
+      if (n < 0) {
+        throw new CorruptionException(path + ": unexpected end of file at offset " + (pos + b.position()));
+      }
+    }
+    return b.array();
+  }
+
+  /** Reads, checks and (if needed) decompresses the block at {@code h}. */
+  private byte[] readBlock(BlockHandle h) throws IOException {
+    if (h.offset() < 0 || h.size() < 0 || h.size() > Integer.MAX_VALUE - 16) {
+      throw new CorruptionException(path + ": bad block handle " + h);
+    }
+    byte[] raw = readAt(h.offset(), (int) h.size() + TableFormat.BLOCK_TRAILER);
+    int n = (int) h.size();
+    byte type = raw[n];
+    int stored = Block.readInt(raw, n + 1);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(raw, 0, n + 1);
+    if ((int) crc.getValue() != stored) {
+      throw new CorruptionException(path + ": block checksum mismatch at offset " + h.offset() + " (" + n + " bytes)");
+    }
+    if (type == TableFormat.NO_COMPRESSION) {
+      return java.util.Arrays.copyOf(raw, n);
+    }
+    if (type == TableFormat.LZ4) {
+      int rawLen = Block.readInt(raw, 0);
+      byte[] out = new byte[rawLen];
+      LZ4.decompress(raw, 4, out, 0, rawLen);
+      return out;
+    }
+    throw new CorruptionException(path + ": unknown block compression type " + type + " at offset " + h.offset());
+  }
+
+  private Block dataBlock(byte[] handleBytes) {
+    BlockHandle h = BlockHandle.decode(handleBytes, path + " index entry");
+    return cache.get(fileNumber, h.offset(), k -> {
+      try {
+        return new Block(readBlock(h), path + " block@" + h.offset());
+      } catch (IOException e) {
+        throw new StorageIoException("cannot read " + path + " at offset " + h.offset() + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
+  /** Whether the bloom filter admits {@code userKey}. */
+  public boolean mayContain(byte[] userKey) {
+    return filter.mayContain(userKey);
+  }
+
+  /**
+   * The newest entry of {@code userKey} at or below the sequence in {@code seekKey}, or null.
+   * Skips the table on a bloom-filter miss.
+   */
+  public Map.Entry<byte[], byte[]> get(byte[] seekKey, byte[] userKey) {
+    if (!filter.mayContain(userKey)) {
+      return null;
+    }
+    Block.Iter idx = index.iterator();
+    idx.seek(seekKey);
+    if (!idx.valid()) {
+      return null;
+    }
+    Block.Iter it = dataBlock(idx.value()).iterator();
+    it.seek(seekKey);
+    if (it.valid() && InternalKey.compareToUserKey(it.key(), userKey) == 0) {
+      return Map.entry(it.key(), it.value());
+    }
+    return null;
+  }
+
+  public InternalIterator iterator() {
+    return new TwoLevelIterator();
+  }
+
+  @Override
+  public void close() {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closing a read-only channel cannot lose data
+    }
+  }
+
+  /** Index iterator over data-block iterators. */
+  private final class TwoLevelIterator implements InternalIterator {
+    private final Block.Iter idx = index.iterator();
+    private Block.Iter data;
+
+    private void openBlock() {
+      data = idx.valid() ? dataBlock(idx.value()).iterator() : null;
+    }
+
+    private void skipEmptyForward() {
+      while (data != null && !data.valid()) {
+        idx.next();
+        openBlock();
+        if (data != null) {
+          data.seekToFirst();
+        }
+      }
+    }
+
+    private void skipEmptyBackward() {
+      while (data != null && !data.valid()) {
+        idx.prev();
+        openBlock();
+        if (data != null) {
+          data.seekToLast();
+        }
+      }
+    }
+
+    @Override
+    public boolean valid() {
+      return data != null && data.valid();
+    }
+
+    @Override
+    public void seekToFirst() {
+      idx.seekToFirst();
+      openBlock();
+      if (data != null) {
+        data.seekToFirst();
+      }
+      skipEmptyForward();
+    }
+
+    @Override
+    public void seekToLast() {
+      idx.seekToLast();
+      openBlock();
+      if (data != null) {
+        data.seekToLast();
+      }
+      skipEmptyBackward();
+    }
+
+    @Override
+    public void seek(byte[] target) {
+      idx.seek(target);
+      openBlock();
+      if (data != null) {
+        data.seek(target);
+      }
+      skipEmptyForward();
+    }
+
+    @Override
+    public void next() {
+      data.next();
+      skipEmptyForward();
+    }
+
+    @Override
+    public void prev() {
+      data.prev();
+      skipEmptyBackward();
+    }
+
+    @Override
+    public byte[] key() {
+      return data.key();
+    }
+
+    @Override
+    public byte[] value() {
+      return data.value();
+    }
+  }
+}
