@@ -203,9 +203,13 @@ public final class LsmStore implements AutoCloseable {
     }
     List<Long> logs = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      files.map(FileNames::parse)
-          .filter(p -> p != null && p.kind() == FileNames.Kind.WAL && p.number() >= versions.logNumber())
-          .forEach(p -> logs.add(p.number()));
+      files.map(FileNames::parse).filter(p -> p != null).forEach(p -> {
+        // A crash can leave tables or logs the manifest never heard of: never reuse their numbers.
+        versions.markFileNumberUsed(p.number());
+        if (p.kind() == FileNames.Kind.WAL && p.number() >= versions.logNumber()) {
+          logs.add(p.number());
+        }
+      });
     }
     logs.sort(null);
     VersionEdit edit = new VersionEdit();
@@ -435,6 +439,9 @@ public final class LsmStore implements AutoCloseable {
         throw new StorageIoException("store " + dir + " stopped accepting writes after a background error: "
             + backgroundError.getMessage(), backgroundError);
       }
+      if (closing && !force) {
+        throw new ShuttingDownException("store " + dir + " is closing");
+      }
       int l0 = versions.current().fileCount(0);
       if (allowDelay && l0 >= options.l0SlowdownTrigger()) {
         // Near the stop trigger: delay each write by 1 ms once, spreading the wait over many
@@ -451,7 +458,7 @@ public final class LsmStore implements AutoCloseable {
         return;
       } else if (imm != null) {
         awaitBackground();
-      } else if (l0 >= options.l0StopTrigger()) {
+      } else if (!force && l0 >= options.l0StopTrigger()) {
         maybeScheduleCompaction();
         awaitBackground();
       } else {
@@ -1013,6 +1020,13 @@ public final class LsmStore implements AutoCloseable {
     if (closing) {
       return;
     }
+    closing = true; // new calls are refused; writers stalled on backpressure are woken and refused
+    mutex.lock();
+    try {
+      backgroundDone.signalAll();
+    } finally {
+      mutex.unlock();
+    }
     try {
       if (backgroundError == null) {
         flushInternal();
@@ -1020,7 +1034,6 @@ public final class LsmStore implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("final flush of {} failed", dir, e);
     }
-    closing = true;
     synchronized (compactionLock) {
       closed = true;
     }

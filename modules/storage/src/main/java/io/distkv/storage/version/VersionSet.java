@@ -51,6 +51,11 @@ public final class VersionSet {
     return nextFileNumber.getAndIncrement();
   }
 
+  /** Ensures new file numbers stay above {@code number} (files left by a crash may be unknown to the manifest). */
+  public void markFileNumberUsed(long number) {
+    nextFileNumber.accumulateAndGet(number + 1, Math::max);
+  }
+
   public long nextFileNumber() {
     return nextFileNumber.get();
   }
