@@ -6,7 +6,7 @@ TEST_FLAGS ?= $(MVN_FLAGS) -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugins
 
 PHASES := 1 2 3 4 5 6
 
-.PHONY: all build test clean $(addprefix test_phase,$(PHASES))
+.PHONY: all build test clean bench-storage $(addprefix test_phase,$(PHASES))
 
 all: build
 
@@ -21,6 +21,11 @@ test:
 ## test_phaseN: only tests tagged phaseN (JUnit 5 @Tag via Surefire groups); a phase without tests passes
 $(addprefix test_phase,$(PHASES)): test_phase%:
 	$(MVN) $(TEST_FLAGS) test -Dgroups=phase$* -Dsurefire.failIfNoSpecifiedTests=false
+
+## bench-storage: db_bench-style run of dist-kv's LSM vs RocksDB JNI vs iq80 LevelDB (ARGS="--num 100000")
+bench-storage:
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl modules/bench -am package
+	scripts/bench-storage $(ARGS)
 
 ## clean: remove build output
 clean:

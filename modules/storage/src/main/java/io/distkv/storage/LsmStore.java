@@ -433,13 +433,14 @@ public final class LsmStore implements AutoCloseable {
 
   /** With the mutex held: ensures the memtable has room, applying L0 backpressure. */
   private void makeRoomForWrite(boolean force) throws IOException {
+    boolean forced = force; // `force` is cleared once the switch is done; `forced` remembers who asked
     boolean allowDelay = !force;
     while (true) {
       if (backgroundError != null) {
         throw new StorageIoException("store " + dir + " stopped accepting writes after a background error: "
             + backgroundError.getMessage(), backgroundError);
       }
-      if (closing && !force) {
+      if (closing && !forced) {
         throw new ShuttingDownException("store " + dir + " is closing");
       }
       int l0 = versions.current().fileCount(0);
@@ -458,7 +459,7 @@ public final class LsmStore implements AutoCloseable {
         return;
       } else if (imm != null) {
         awaitBackground();
-      } else if (!force && l0 >= options.l0StopTrigger()) {
+      } else if (!forced && l0 >= options.l0StopTrigger()) {
         maybeScheduleCompaction();
         awaitBackground();
       } else {
