@@ -1,0 +1,835 @@
+package io.distkv.raft.core;
+
+import io.distkv.common.error.BusyException;
+import io.distkv.common.error.InvalidArgumentException;
+import io.distkv.common.error.NotLeaderException;
+import io.distkv.raft.core.RaftMessage.AppendEntries;
+import io.distkv.raft.core.RaftMessage.AppendResponse;
+import io.distkv.raft.core.RaftMessage.Heartbeat;
+import io.distkv.raft.core.RaftMessage.HeartbeatResponse;
+import io.distkv.raft.core.RaftMessage.InstallSnapshot;
+import io.distkv.raft.core.RaftMessage.PreVote;
+import io.distkv.raft.core.RaftMessage.PreVoteResponse;
+import io.distkv.raft.core.RaftMessage.RequestVote;
+import io.distkv.raft.core.RaftMessage.SnapshotAck;
+import io.distkv.raft.core.RaftMessage.TimeoutNow;
+import io.distkv.raft.core.RaftMessage.VoteResponse;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The deterministic Raft state machine of one replica, in the shape of etcd/raft: it steps on
+ * messages and ticks, decides, and hands its driver a {@link Ready} of things to persist, send and
+ * apply. It does no I/O and reads no clock; randomness comes from a seeded {@link Random}. Not
+ * thread-safe: one driver (the replica actor, or a simulation) calls it.
+ *
+ * <p>Section numbers refer to the Raft paper (§5) and Ongaro's thesis (§3–§9); see docs/raft.md.
+ */
+public final class RaftCore {
+  private final String id;
+  private final RaftOptions opts;
+  private final Random random;
+
+  private long term;
+  private String votedFor;
+  private String leader;
+  private Role role = Role.FOLLOWER;
+  private final RaftLog log;
+  private Configuration config;
+  private Snapshot snapshot; // latest state-machine snapshot, sent to followers behind the log
+
+  private final Map<String, Progress> progress = new TreeMap<>();
+  private final Map<String, Boolean> votes = new HashMap<>();
+  private int electionElapsed;
+  private int heartbeatElapsed;
+  private int randomizedElectionTimeout;
+  private long ticks;
+  private String leadTransferee;
+  private int transferElapsed;
+  private long pendingConfIndex;
+  private long uncommittedBytes;
+
+  private record PendingRead(long requestId, long index, long round) {}
+
+  private long readRound;
+  private final List<PendingRead> pendingReads = new ArrayList<>();
+  private final List<Long> readsAwaitingCommit = new ArrayList<>();
+  private final List<ReadState> readStates = new ArrayList<>();
+
+  private final List<RaftMessage> msgs = new ArrayList<>();
+  private HardState persistedHardState;
+  private Snapshot snapshotToPersist;
+  private SnapshotMeta receivingMeta;
+  private ByteArrayOutputStream receiving;
+
+  /**
+   * Restores a replica from what its driver persisted: hard state, the latest snapshot (or null),
+   * the log entries after it, and how far the state machine has already applied (entries after
+   * that are handed out again). {@code bootstrap} is the configuration of a brand-new group,
+   * used only if neither the snapshot nor the log holds one.
+   */
+  public RaftCore(String id, RaftOptions opts, long seed, HardState hardState, Snapshot snapshot, List<Entry> entries,
+      Configuration bootstrap, long appliedIndex) {
+    this.id = id;
+    this.opts = opts;
+    this.random = new Random(seed);
+    this.term = hardState.term();
+    this.votedFor = hardState.votedFor();
+    this.snapshot = snapshot;
+    long snapIndex = snapshot == null ? 0 : snapshot.meta().index();
+    long snapTerm = snapshot == null ? 0 : snapshot.meta().term();
+    this.log = new RaftLog(snapIndex, snapTerm, entries, hardState.commit(), Math.max(appliedIndex, snapIndex));
+    if (log.committed > log.lastIndex()) {
+      throw new IllegalStateException(id + ": commit index " + log.committed + " beyond last log index " + log.lastIndex());
+    }
+    this.config = snapshot != null ? snapshot.meta().configuration() : bootstrap;
+    recomputeConfig();
+    this.persistedHardState = hardState;
+    resetRandomizedElectionTimeout();
+  }
+
+  // ------------------------------------------------------------------ accessors
+
+  public String id() {
+    return id;
+  }
+
+  public long term() {
+    return term;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  /** The leader this replica believes in, or null. */
+  public String leader() {
+    return leader;
+  }
+
+  public long commitIndex() {
+    return log.committed;
+  }
+
+  public long lastIndex() {
+    return log.lastIndex();
+  }
+
+  public long lastTerm() {
+    return log.lastTerm();
+  }
+
+  public long snapshotIndex() {
+    return log.snapshotIndex();
+  }
+
+  public Configuration configuration() {
+    return config;
+  }
+
+  /** Match index of {@code peer} as seen by this leader, or -1. */
+  public long matchIndex(String peer) {
+    Progress p = progress.get(peer);
+    return role == Role.LEADER && p != null ? p.match : -1;
+  }
+
+  /** Term of log entry {@code index}, or -1 if unknown here. */
+  public long termAt(long index) {
+    return log.term(index);
+  }
+
+  /** Whether this replica may campaign (it is a voter of the current configuration). */
+  public boolean promotable() {
+    return config.isVoter(id);
+  }
+
+  // ------------------------------------------------------------------ driver API
+
+  public void tick() {
+    ticks++;
+    if (role == Role.LEADER) {
+      tickLeader();
+    } else {
+      electionElapsed++;
+      if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+        electionElapsed = 0;
+        campaign(opts.preVote());
+      }
+    }
+  }
+
+  /** Starts an election now (bootstrapping, tests). */
+  public void campaign() {
+    if (promotable() && role != Role.LEADER) {
+      campaign(false);
+    }
+  }
+
+  /** Appends {@code data} as a new entry; returns its index. Fails fast when not leader or busy. */
+  public long propose(byte[] data) {
+    return proposeEntry(Entry.Type.NORMAL, data);
+  }
+
+  /** Proposes a single-server membership change; one may be uncommitted at a time. */
+  public long proposeConfChange(ConfChange change) {
+    checkLeader();
+    if (pendingConfIndex > log.committed) {
+      throw new BusyException("a configuration change (index " + pendingConfIndex + ") is still uncommitted");
+    }
+    Configuration next = config.apply(change); // validates
+    long index = proposeEntry(Entry.Type.CONFIG, next.encode());
+    pendingConfIndex = index;
+    return index;
+  }
+
+  private long proposeEntry(Entry.Type type, byte[] data) {
+    checkLeader();
+    if (leadTransferee != null) {
+      throw new NotLeaderException("leadership is being transferred to " + leadTransferee, leadTransferee);
+    }
+    if (type == Entry.Type.NORMAL && uncommittedBytes + data.length > opts.maxUncommittedBytes()) {
+      throw new BusyException("too much uncommitted data (" + uncommittedBytes + " bytes; limit " + opts.maxUncommittedBytes() + ")");
+    }
+    Entry e = new Entry(log.lastIndex() + 1, term, type, data);
+    appendOwn(e);
+    bcastAppend();
+    return e.index();
+  }
+
+  private void checkLeader() {
+    if (role != Role.LEADER) {
+      throw new NotLeaderException("replica " + id + " is " + role + " in term " + term, leader);
+    }
+  }
+
+  /**
+   * Starts a linearizable read (§6.4). When leadership is confirmed, a {@link ReadState} for
+   * {@code requestId} appears in a Ready; serve it once the state machine has applied its index.
+   */
+  public void readIndex(long requestId) {
+    checkLeader();
+    if (log.term(log.committed) != term) {
+      readsAwaitingCommit.add(requestId); // our no-op is not committed yet: commit index may be stale
+      return;
+    }
+    startRead(requestId);
+  }
+
+  private void startRead(long requestId) {
+    if (config.voters().size() == 1) {
+      readStates.add(new ReadState(requestId, log.committed));
+      return;
+    }
+    if (opts.leaseReads() && leaseValid()) {
+      readStates.add(new ReadState(requestId, log.committed));
+      return;
+    }
+    readRound++;
+    pendingReads.add(new PendingRead(requestId, log.committed, readRound));
+    progress.get(id).readRoundAcked = readRound;
+    for (String peer : config.voters()) {
+      if (!peer.equals(id)) {
+        Progress p = progress.get(peer);
+        send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), readRound));
+      }
+    }
+  }
+
+  /** Lease: a majority answered within the last leaseTicks ticks (see docs/raft.md for the argument). */
+  private boolean leaseValid() {
+    Set<String> fresh = new HashSet<>();
+    fresh.add(id);
+    for (Map.Entry<String, Progress> e : progress.entrySet()) {
+      if (ticks - e.getValue().lastHeardTick <= opts.leaseTicks()) {
+        fresh.add(e.getKey());
+      }
+    }
+    return Quorum.hasMajority(config.voters(), fresh);
+  }
+
+  /** Hands leadership to {@code to} (§3.10): catch it up, then TimeoutNow. */
+  public void transferLeadership(String to) {
+    checkLeader();
+    if (to.equals(id)) {
+      return;
+    }
+    if (!config.isVoter(to)) {
+      throw new InvalidArgumentException("cannot transfer leadership to " + to + ": not a voter of " + config.voters());
+    }
+    leadTransferee = to;
+    transferElapsed = 0;
+    Progress p = progress.get(to);
+    if (p.match == log.lastIndex()) {
+      send(new TimeoutNow(id, to, term));
+    } else {
+      sendAppend(to);
+    }
+  }
+
+  /**
+   * The state machine saved a snapshot of everything up to {@code index} (≤ applied): keep it to
+   * send to lagging followers and forget the log up to it.
+   */
+  public void compact(long index, byte[] data) {
+    if (index > log.applied || index <= log.snapshotIndex()) {
+      throw new InvalidArgumentException("cannot snapshot at " + index + ": applied " + log.applied
+          + ", current snapshot " + log.snapshotIndex());
+    }
+    SnapshotMeta meta = new SnapshotMeta(index, log.term(index), configAt(index));
+    snapshot = new Snapshot(meta, data);
+    log.compactTo(index, meta.term());
+  }
+
+  private Configuration configAt(long index) {
+    Configuration c = snapshot == null ? config : snapshot.meta().configuration();
+    for (long i = log.firstIndex(); i <= index && i <= log.lastIndex(); i++) {
+      Entry e = log.entry(i);
+      if (e.type() == Entry.Type.CONFIG) {
+        c = Configuration.decode(e.data());
+      }
+    }
+    return c;
+  }
+
+  public boolean hasReady() {
+    return !msgs.isEmpty() || !log.unstable().isEmpty() || log.committed > log.applied || !readStates.isEmpty()
+        || snapshotToPersist != null || !hardState().equals(persistedHardState);
+  }
+
+  private HardState hardState() {
+    return new HardState(term, votedFor, log.committed);
+  }
+
+  public Ready ready() {
+    HardState hs = hardState();
+    Ready r = new Ready(
+        hs.equals(persistedHardState) ? null : hs,
+        snapshotToPersist,
+        log.unstable(),
+        List.copyOf(msgs),
+        snapshotToPersist != null ? List.of() : log.nextCommitted(),
+        List.copyOf(readStates),
+        role,
+        leader);
+    msgs.clear();
+    readStates.clear();
+    return r;
+  }
+
+  /** The driver did everything {@code r} asked. */
+  public void advance(Ready r) {
+    if (r.hardState() != null) {
+      persistedHardState = r.hardState();
+    }
+    if (r.snapshot() != null) {
+      snapshotToPersist = null;
+    }
+    if (!r.entries().isEmpty()) {
+      Entry last = r.entries().get(r.entries().size() - 1);
+      if (log.term(last.index()) == last.term()) {
+        log.stableTo(last.index());
+      }
+    }
+    if (!r.committed().isEmpty()) {
+      log.applied = Math.max(log.applied, r.committed().get(r.committed().size() - 1).index());
+    }
+    if (role == Role.LEADER) {
+      Progress self = progress.get(id);
+      if (self != null && log.stableIndex() > self.match) {
+        self.match = log.stableIndex();
+        self.next = self.match + 1;
+        maybeCommit();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ roles
+
+  private void resetRandomizedElectionTimeout() {
+    randomizedElectionTimeout = opts.electionTicks() + random.nextInt(opts.electionTicks());
+  }
+
+  private void reset(long newTerm) {
+    if (term != newTerm) {
+      term = newTerm;
+      votedFor = null;
+    }
+    leader = null;
+    electionElapsed = 0;
+    heartbeatElapsed = 0;
+    resetRandomizedElectionTimeout();
+    votes.clear();
+    leadTransferee = null;
+    pendingReads.clear();
+    readsAwaitingCommit.clear();
+    progress.clear();
+  }
+
+  private void becomeFollower(long newTerm, String newLeader) {
+    reset(newTerm);
+    role = Role.FOLLOWER;
+    leader = newLeader;
+  }
+
+  private void becomePreCandidate() {
+    // term and vote unchanged (§9.6): a pre-vote disturbs nobody
+    votes.clear();
+    leader = null;
+    role = Role.PRE_CANDIDATE;
+  }
+
+  private void becomeCandidate() {
+    reset(term + 1);
+    votedFor = id;
+    role = Role.CANDIDATE;
+  }
+
+  private void becomeLeader() {
+    reset(term);
+    role = Role.LEADER;
+    leader = id;
+    for (String m : config.members()) {
+      progress.put(m, new Progress(log.lastIndex() + 1));
+    }
+    Progress self = progress.get(id);
+    self.match = log.stableIndex();
+    self.recentActive = true;
+    uncommittedBytes = 0;
+    pendingConfIndex = log.lastIndex(); // no new change until everything we inherited is committed
+    appendOwn(new Entry(log.lastIndex() + 1, term, Entry.Type.NOOP, null)); // §8: commit our term
+    bcastAppend();
+  }
+
+  private void campaign(boolean pre) {
+    if (pre) {
+      becomePreCandidate();
+    } else {
+      becomeCandidate();
+    }
+    long voteTerm = pre ? term + 1 : term;
+    votes.put(id, true);
+    if (Quorum.tally(config.voters(), votes) == Quorum.VoteResult.WON) {
+      if (pre) {
+        campaign(false);
+      } else {
+        becomeLeader();
+      }
+      return;
+    }
+    for (String peer : config.voters()) {
+      if (peer.equals(id)) {
+        continue;
+      }
+      if (pre) {
+        send(new PreVote(id, peer, voteTerm, log.lastIndex(), log.lastTerm()));
+      } else {
+        send(new RequestVote(id, peer, voteTerm, log.lastIndex(), log.lastTerm(), leadTransfereeCampaign));
+      }
+    }
+  }
+
+  private boolean leadTransfereeCampaign;
+
+  // ------------------------------------------------------------------ step
+
+  public void step(RaftMessage m) {
+    if (!config.contains(m.from()) && !(m instanceof AppendEntries) && !(m instanceof Heartbeat)
+        && !(m instanceof InstallSnapshot) && !(m instanceof TimeoutNow)) {
+      // replies and votes from non-members are noise (e.g. a removed replica)
+      if (!(m instanceof PreVote) && !(m instanceof RequestVote)) {
+        return;
+      }
+    }
+    if (m.term() > term) {
+      if (m instanceof PreVote || (m instanceof PreVoteResponse pr && pr.granted())) {
+        // pre-votes never change terms
+      } else if (m instanceof RequestVote rv && opts.checkQuorum() && leader != null
+          && electionElapsed < opts.electionTicks() && !rv.transfer()) {
+        return; // we heard from a live leader recently: ignore (and do not adopt) the disruptive term
+      } else {
+        boolean fromLeader = m instanceof AppendEntries || m instanceof Heartbeat || m instanceof InstallSnapshot;
+        becomeFollower(m.term(), fromLeader ? m.from() : null);
+      }
+    } else if (m.term() < term) {
+      if ((opts.checkQuorum() || opts.preVote()) && (m instanceof AppendEntries || m instanceof Heartbeat)) {
+        send(new AppendResponse(id, m.from(), term, false, 0, 0)); // tells a stale leader about our term
+      } else if (m instanceof PreVote) {
+        send(new PreVoteResponse(id, m.from(), term, false));
+      }
+      return;
+    }
+
+    if (m instanceof PreVote pv) {
+      handlePreVote(pv);
+    } else if (m instanceof RequestVote rv) {
+      handleVote(rv);
+    } else if (m instanceof PreVoteResponse r) {
+      if (role == Role.PRE_CANDIDATE && (r.term() == term + 1 || (!r.granted() && r.term() == term))) {
+        countVote(r.from(), r.granted(), true);
+      }
+    } else if (m instanceof VoteResponse r) {
+      if (role == Role.CANDIDATE) {
+        countVote(r.from(), r.granted(), false);
+      }
+    } else if (m instanceof AppendEntries a) {
+      followLeader(a.from());
+      handleAppend(a);
+    } else if (m instanceof Heartbeat h) {
+      followLeader(h.from());
+      log.committed = Math.max(log.committed, Math.min(h.commit(), log.lastIndex()));
+      send(new HeartbeatResponse(id, h.from(), term, h.readRound()));
+    } else if (m instanceof InstallSnapshot s) {
+      followLeader(s.from());
+      handleSnapshotChunk(s);
+    } else if (m instanceof AppendResponse r) {
+      if (role == Role.LEADER) {
+        handleAppendResponse(r);
+      }
+    } else if (m instanceof HeartbeatResponse r) {
+      if (role == Role.LEADER) {
+        handleHeartbeatResponse(r);
+      }
+    } else if (m instanceof SnapshotAck a) {
+      if (role == Role.LEADER) {
+        handleSnapshotAck(a);
+      }
+    } else if (m instanceof TimeoutNow) {
+      if (promotable() && role != Role.LEADER) {
+        leadTransfereeCampaign = true;
+        campaign(false);
+        leadTransfereeCampaign = false;
+      }
+    }
+  }
+
+  /** A message from the leader of our term: follow it and restart the election timer. */
+  private void followLeader(String from) {
+    if (role != Role.FOLLOWER) {
+      becomeFollower(term, from);
+    }
+    leader = from;
+    electionElapsed = 0;
+  }
+
+  private void handlePreVote(PreVote m) {
+    boolean leaseHeld = opts.checkQuorum() && leader != null && electionElapsed < opts.electionTicks();
+    boolean granted = !leaseHeld && m.term() > term && log.isUpToDate(m.lastIndex(), m.lastTerm());
+    send(new PreVoteResponse(id, m.from(), granted ? m.term() : term, granted));
+  }
+
+  private void handleVote(RequestVote m) {
+    boolean canVote = votedFor == null ? leader == null : votedFor.equals(m.from());
+    boolean granted = canVote && log.isUpToDate(m.lastIndex(), m.lastTerm());
+    if (granted) {
+      votedFor = m.from();
+      electionElapsed = 0;
+    }
+    send(new VoteResponse(id, m.from(), term, granted));
+  }
+
+  private void countVote(String from, boolean granted, boolean pre) {
+    votes.putIfAbsent(from, granted);
+    switch (Quorum.tally(config.voters(), votes)) {
+      case WON -> {
+        if (pre) {
+          campaign(false);
+        } else {
+          becomeLeader();
+        }
+      }
+      case LOST -> becomeFollower(term, null);
+      case PENDING -> {}
+    }
+  }
+
+  // ------------------------------------------------------------------ follower side
+
+  private void handleAppend(AppendEntries m) {
+    if (m.prevIndex() < log.committed) {
+      send(new AppendResponse(id, m.from(), term, true, log.committed, 0));
+      return;
+    }
+    if (log.matchTerm(m.prevIndex(), m.prevTerm())) {
+      long lastNew = log.appendAfter(m.prevIndex(), m.entries());
+      recomputeConfig();
+      log.committed = Math.max(log.committed, Math.min(m.commit(), lastNew));
+      send(new AppendResponse(id, m.from(), term, true, lastNew, 0));
+      return;
+    }
+    long hintIndex = log.findConflictByTerm(Math.min(m.prevIndex(), log.lastIndex()), m.prevTerm());
+    send(new AppendResponse(id, m.from(), term, false, hintIndex, Math.max(log.term(hintIndex), 0)));
+  }
+
+  private void handleSnapshotChunk(InstallSnapshot m) {
+    SnapshotMeta meta = m.meta();
+    if (meta.index() <= log.committed) {
+      // we already have everything it holds
+      send(new AppendResponse(id, m.from(), term, true, log.committed, 0));
+      return;
+    }
+    if (receivingMeta == null || !receivingMeta.equals(meta) || m.offset() == 0) {
+      if (m.offset() != 0) {
+        send(new SnapshotAck(id, m.from(), term, meta.index(), 0)); // restart from the beginning
+        return;
+      }
+      receivingMeta = meta;
+      receiving = new ByteArrayOutputStream();
+    }
+    if (m.offset() != receiving.size()) {
+      send(new SnapshotAck(id, m.from(), term, meta.index(), receiving.size()));
+      return;
+    }
+    receiving.write(m.chunk(), 0, m.chunk().length);
+    if (!m.done()) {
+      send(new SnapshotAck(id, m.from(), term, meta.index(), receiving.size()));
+      return;
+    }
+    Snapshot s = new Snapshot(meta, receiving.toByteArray());
+    receivingMeta = null;
+    receiving = null;
+    snapshot = s;
+    snapshotToPersist = s;
+    log.restore(meta);
+    config = meta.configuration();
+    send(new AppendResponse(id, m.from(), term, true, meta.index(), 0));
+  }
+
+  // ------------------------------------------------------------------ leader side
+
+  private void tickLeader() {
+    heartbeatElapsed++;
+    electionElapsed++;
+    if (leadTransferee != null && ++transferElapsed >= opts.electionTicks()) {
+      leadTransferee = null; // transfer timed out (§3.10): resume normal operation
+    }
+    if (electionElapsed >= opts.electionTicks()) {
+      electionElapsed = 0;
+      if (opts.checkQuorum()) {
+        Set<String> active = new HashSet<>();
+        for (Map.Entry<String, Progress> e : progress.entrySet()) {
+          if (e.getKey().equals(id) || e.getValue().recentActive) {
+            active.add(e.getKey());
+          }
+          e.getValue().recentActive = false;
+        }
+        if (!Quorum.hasMajority(config.voters(), active)) {
+          becomeFollower(term, null); // check-quorum: we may be on the minority side
+          return;
+        }
+      }
+    }
+    if (heartbeatElapsed >= opts.heartbeatTicks()) {
+      heartbeatElapsed = 0;
+      for (String peer : progress.keySet()) {
+        if (peer.equals(id)) {
+          continue;
+        }
+        Progress p = progress.get(peer);
+        if (p.state == Progress.State.SNAPSHOT) {
+          sendSnapshotChunk(peer, p); // resend the current chunk in case it was lost
+        } else {
+          send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), 0));
+        }
+      }
+    }
+  }
+
+  private void appendOwn(Entry e) {
+    log.append(e);
+    if (e.type() == Entry.Type.NORMAL) {
+      uncommittedBytes += e.data().length;
+    }
+    if (e.type() == Entry.Type.CONFIG) {
+      recomputeConfig();
+    }
+  }
+
+  private void bcastAppend() {
+    for (String peer : progress.keySet()) {
+      if (!peer.equals(id)) {
+        sendAppend(peer);
+      }
+    }
+  }
+
+  /** Sends what {@code peer} is missing (or a commit update), respecting its flow-control state. */
+  private void sendAppend(String peer) {
+    Progress p = progress.get(peer);
+    if (p == null || p.paused(opts.maxInflightAppends())) {
+      return;
+    }
+    long prevIndex = p.next - 1;
+    long prevTerm = log.term(prevIndex);
+    if (prevTerm < 0) {
+      if (snapshot == null) {
+        throw new IllegalStateException(id + ": log compacted below " + p.next + " without a snapshot");
+      }
+      p.becomeSnapshot(snapshot.meta(), snapshot.data());
+      sendSnapshotChunk(peer, p);
+      return;
+    }
+    List<Entry> entries = log.slice(p.next, log.lastIndex() + 1, opts.maxEntriesPerAppend(), opts.maxBytesPerAppend());
+    send(new AppendEntries(id, peer, term, prevIndex, prevTerm, entries, log.committed));
+    if (p.state == Progress.State.REPLICATE) {
+      if (!entries.isEmpty()) {
+        long last = entries.get(entries.size() - 1).index();
+        p.next = last + 1;
+        p.inflight.addLast(last);
+      }
+    } else {
+      p.probeSent = true;
+    }
+  }
+
+  private void sendSnapshotChunk(String peer, Progress p) {
+    byte[] data = p.snapshotData;
+    int len = (int) Math.min(opts.snapshotChunkBytes(), data.length - p.snapshotOffset);
+    byte[] chunk = Arrays.copyOfRange(data, (int) p.snapshotOffset, (int) p.snapshotOffset + len);
+    boolean done = p.snapshotOffset + len >= data.length;
+    send(new InstallSnapshot(id, peer, term, p.snapshotMeta, p.snapshotOffset, chunk, done));
+  }
+
+  private void handleSnapshotAck(SnapshotAck a) {
+    Progress p = progress.get(a.from());
+    if (p == null || p.state != Progress.State.SNAPSHOT || p.snapshotMeta.index() != a.snapshotIndex()) {
+      return;
+    }
+    p.recentActive = true;
+    p.lastHeardTick = ticks;
+    p.snapshotOffset = Math.min(a.nextOffset(), p.snapshotData.length);
+    sendSnapshotChunk(a.from(), p);
+  }
+
+  private void handleAppendResponse(AppendResponse r) {
+    Progress p = progress.get(r.from());
+    if (p == null) {
+      return;
+    }
+    p.recentActive = true;
+    p.lastHeardTick = ticks;
+    if (!r.success()) {
+      // Fast back-off: jump to where the follower says our logs may agree.
+      long next = r.hintTerm() > 0 ? log.findConflictByTerm(r.index(), r.hintTerm()) + 1 : r.index() + 1;
+      p.becomeProbe();
+      p.next = Math.max(p.match + 1, Math.min(next, log.lastIndex() + 1));
+      sendAppend(r.from());
+      return;
+    }
+    boolean advanced = r.index() > p.match;
+    if (advanced) {
+      p.match = r.index();
+      p.next = Math.max(p.next, p.match + 1);
+    }
+    switch (p.state) {
+      case PROBE -> p.becomeReplicate();
+      case SNAPSHOT -> {
+        if (p.match >= p.snapshotMeta.index()) {
+          p.becomeProbe();
+          p.becomeReplicate();
+        }
+      }
+      case REPLICATE -> p.freeTo(r.index());
+    }
+    if (advanced && maybeCommit()) {
+      bcastAppend();
+    } else if (p.next <= log.lastIndex()) {
+      sendAppend(r.from());
+    }
+    if (r.from().equals(leadTransferee) && p.match == log.lastIndex()) {
+      send(new TimeoutNow(id, r.from(), term));
+    }
+  }
+
+  private void handleHeartbeatResponse(HeartbeatResponse r) {
+    Progress p = progress.get(r.from());
+    if (p == null) {
+      return;
+    }
+    p.recentActive = true;
+    p.lastHeardTick = ticks;
+    if (p.state == Progress.State.PROBE) {
+      p.probeSent = false; // a lost probe is retried on the next heartbeat answer
+    } else if (p.state == Progress.State.REPLICATE && p.paused(opts.maxInflightAppends())) {
+      p.inflight.pollFirst(); // appends may have been lost: let one more through (a gap is rejected, then probed)
+    }
+    if (p.match < log.lastIndex()) {
+      sendAppend(r.from());
+    }
+    if (r.readRound() > 0) {
+      p.readRoundAcked = Math.max(p.readRoundAcked, r.readRound());
+      releaseConfirmedReads();
+    }
+  }
+
+  private void releaseConfirmedReads() {
+    while (!pendingReads.isEmpty()) {
+      PendingRead head = pendingReads.get(0);
+      long round = head.round();
+      if (Quorum.committedIndex(config.voters(), v -> {
+        Progress p = progress.get(v);
+        return p == null ? 0 : p.readRoundAcked;
+      }) < round) {
+        return;
+      }
+      pendingReads.remove(0);
+      readStates.add(new ReadState(head.requestId(), head.index()));
+    }
+  }
+
+  /** Advances the commit index to what a majority has stored, if it is of our term (§5.4.2). */
+  private boolean maybeCommit() {
+    long candidate = Quorum.committedIndex(config.voters(), v -> {
+      Progress p = progress.get(v);
+      return p == null ? 0 : p.match;
+    });
+    if (candidate > log.committed && log.term(candidate) == term) {
+      for (long i = log.committed + 1; i <= candidate; i++) {
+        Entry e = log.entry(i);
+        if (e.type() == Entry.Type.NORMAL) {
+          uncommittedBytes -= e.data().length;
+        }
+      }
+      log.committed = candidate;
+      if (!readsAwaitingCommit.isEmpty()) {
+        List<Long> waiting = new ArrayList<>(readsAwaitingCommit);
+        readsAwaitingCommit.clear();
+        waiting.forEach(this::startRead);
+      }
+      if (!config.isVoter(id) && log.committed >= pendingConfIndex) {
+        // our own removal is committed (§4.2.2): hand over by stepping down
+        becomeFollower(term, null);
+        return false;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** The configuration is the latest one in the log, committed or not (§4.1). */
+  private void recomputeConfig() {
+    Entry ce = log.latestConfigEntry();
+    Configuration c = ce != null ? Configuration.decode(ce.data())
+        : snapshot != null ? snapshot.meta().configuration() : config;
+    if (!c.equals(config)) {
+      config = c;
+      if (role == Role.LEADER) {
+        for (String m : c.members()) {
+          progress.computeIfAbsent(m, k -> new Progress(log.lastIndex()));
+        }
+        progress.keySet().removeIf(k -> !c.contains(k) && !k.equals(id));
+      }
+    }
+  }
+
+  private void send(RaftMessage m) {
+    msgs.add(m);
+  }
+}

@@ -1,0 +1,50 @@
+package io.distkv.raft.core;
+
+import java.util.List;
+
+/** Messages between the replicas of one group. Every message carries its sender's term. */
+public sealed interface RaftMessage {
+  String from();
+
+  String to();
+
+  long term();
+
+  /** Pre-vote (thesis §9.6): would you vote for me in {@code term}? Changes nobody's term. */
+  record PreVote(String from, String to, long term, long lastIndex, long lastTerm) implements RaftMessage {}
+
+  record PreVoteResponse(String from, String to, long term, boolean granted) implements RaftMessage {}
+
+  /** RequestVote (§5.2); {@code transfer} marks an election started by TimeoutNow (§3.10). */
+  record RequestVote(String from, String to, long term, long lastIndex, long lastTerm, boolean transfer)
+      implements RaftMessage {}
+
+  record VoteResponse(String from, String to, long term, boolean granted) implements RaftMessage {}
+
+  /** AppendEntries (§5.3), batched. */
+  record AppendEntries(String from, String to, long term, long prevIndex, long prevTerm, List<Entry> entries, long commit)
+      implements RaftMessage {}
+
+  /**
+   * Answer to AppendEntries or a finished snapshot. On success {@code index} is the follower's
+   * match index; on rejection {@code index}/{@code hintTerm} tell the leader where the logs may
+   * agree (fast back-off).
+   */
+  record AppendResponse(String from, String to, long term, boolean success, long index, long hintTerm)
+      implements RaftMessage {}
+
+  /** Leader heartbeat; {@code readRound} > 0 asks the follower to confirm leadership for ReadIndex. */
+  record Heartbeat(String from, String to, long term, long commit, long readRound) implements RaftMessage {}
+
+  record HeartbeatResponse(String from, String to, long term, long readRound) implements RaftMessage {}
+
+  /** One chunk of a snapshot, sent stop-and-wait. */
+  record InstallSnapshot(String from, String to, long term, SnapshotMeta meta, long offset, byte[] chunk, boolean done)
+      implements RaftMessage {}
+
+  /** Acknowledges a snapshot chunk: the next offset the follower wants. */
+  record SnapshotAck(String from, String to, long term, long snapshotIndex, long nextOffset) implements RaftMessage {}
+
+  /** Leader transfer: start an election now, skipping pre-vote (§3.10). */
+  record TimeoutNow(String from, String to, long term) implements RaftMessage {}
+}

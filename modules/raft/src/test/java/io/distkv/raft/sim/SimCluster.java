@@ -1,0 +1,508 @@
+package io.distkv.raft.sim;
+
+import io.distkv.common.error.DistKvException;
+import io.distkv.raft.core.Configuration;
+import io.distkv.raft.core.Entry;
+import io.distkv.raft.core.HardState;
+import io.distkv.raft.core.RaftCore;
+import io.distkv.raft.core.RaftMessage;
+import io.distkv.raft.core.RaftOptions;
+import io.distkv.raft.core.ReadState;
+import io.distkv.raft.core.Ready;
+import io.distkv.raft.core.Role;
+import io.distkv.raft.core.Snapshot;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A whole Raft group in one thread: cores, their "disks", a controllable network and a tiny
+ * key-value state machine, all driven by a seeded random schedule. After every step the Raft
+ * safety properties are checked; a violation throws {@link AssertionError} naming the seed/step.
+ */
+public final class SimCluster {
+  /** What a replica has made durable. */
+  static final class Disk {
+    HardState hardState = HardState.EMPTY;
+    Snapshot snapshot;
+    final List<Entry> entries = new ArrayList<>();
+  }
+
+  /** A value in the state machine and the log index that wrote it. */
+  record Versioned(String value, long index) {}
+
+  final class Node {
+    final String id;
+    final Disk disk = new Disk();
+    RaftCore core;
+    boolean up = true;
+    TreeMap<String, Versioned> state = new TreeMap<>();
+    long applied;
+    final Map<Long, String> pendingReadKeys = new HashMap<>();
+    final List<ReadState> readyReads = new ArrayList<>();
+
+    Node(String id) {
+      this.id = id;
+    }
+
+    void start() {
+      Disk d = disk;
+      state = new TreeMap<>();
+      applied = 0;
+      if (d.snapshot != null) {
+        state = decodeState(d.snapshot.data());
+        applied = d.snapshot.meta().index();
+      }
+      core = new RaftCore(id, options, random.nextLong(), d.hardState, d.snapshot, List.copyOf(d.entries), bootstrap, applied);
+      up = true;
+      pendingReadKeys.clear();
+      readyReads.clear();
+    }
+  }
+
+  final RaftOptions options;
+  final Configuration bootstrap;
+  final Random random;
+  final long seed;
+  final Map<String, Node> nodes = new TreeMap<>();
+  final List<RaftMessage> network = new ArrayList<>();
+  final Set<String> blocked = new HashSet<>(); // "from->to"
+  double dropRate;
+  double duplicateRate;
+  long step;
+
+  // global observations
+  final Map<Long, Entry> committed = new HashMap<>(); // index -> entry applied somewhere
+  final Map<Long, Long> committedByTerm = new HashMap<>(); // index -> lowest term of a replica that applied it
+  final Map<Long, String> leaders = new HashMap<>(); // term -> leader
+  final Map<String, Versioned> lastCommittedWrite = new HashMap<>(); // key -> latest applied write
+  long maxCommitSeen;
+  long nextRequestId = 1;
+  int readsServed;
+  int proposalsCommitted;
+  final Map<Long, Long> readIssuedAtCommit = new HashMap<>();
+  final Map<Long, Versioned> readMustSee = new HashMap<>();
+
+  public SimCluster(int size, RaftOptions options, long seed) {
+    this.options = options;
+    this.seed = seed;
+    this.random = new Random(seed);
+    List<String> ids = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      ids.add("r" + i);
+    }
+    this.bootstrap = new Configuration(new HashSet<>(ids), Set.of());
+    for (String id : ids) {
+      Node n = new Node(id);
+      n.start();
+      nodes.put(id, n);
+    }
+  }
+
+  String where() {
+    return "seed " + seed + " step " + step;
+  }
+
+  // ------------------------------------------------------------------ driving
+
+  /** Drains every node's Ready queue: persist, send, apply, advance. */
+  void process(Node n) {
+    while (n.up && n.core.hasReady()) {
+      Ready r = n.core.ready();
+      if (r.hardState() != null) {
+        n.disk.hardState = r.hardState();
+      }
+      if (r.snapshot() != null) {
+        n.disk.snapshot = r.snapshot();
+        n.disk.entries.clear();
+        n.state = decodeState(r.snapshot().data());
+        n.applied = r.snapshot().meta().index();
+      }
+      if (!r.entries().isEmpty()) {
+        long first = r.entries().get(0).index();
+        n.disk.entries.removeIf(e -> e.index() >= first);
+        n.disk.entries.addAll(r.entries());
+      }
+      for (RaftMessage m : r.messages()) {
+        if (blocked.contains(m.from() + "->" + m.to()) || random.nextDouble() < dropRate) {
+          continue;
+        }
+        network.add(m);
+        if (random.nextDouble() < duplicateRate) {
+          network.add(m);
+        }
+      }
+      for (Entry e : r.committed()) {
+        apply(n, e);
+      }
+      n.readyReads.addAll(r.readStates());
+      n.core.advance(r);
+      serveReads(n);
+      observe(n);
+    }
+  }
+
+  private void apply(Node n, Entry e) {
+    if (e.index() != n.applied + 1) {
+      throw new AssertionError(where() + ": " + n.id + " applied " + e.index() + " after " + n.applied);
+    }
+    Entry seen = committed.putIfAbsent(e.index(), e);
+    if (seen != null && (seen.term() != e.term() || !java.util.Arrays.equals(seen.data(), e.data()))) {
+      throw new AssertionError(where() + ": state machine safety: " + n.id + " applied (" + e.index() + "," + e.term()
+          + ") but (" + seen.index() + "," + seen.term() + ") was applied elsewhere");
+    }
+    committedByTerm.merge(e.index(), n.core.term(), Math::min);
+    n.applied = e.index();
+    if (e.type() == Entry.Type.NORMAL) {
+      String[] kv = new String(e.data(), StandardCharsets.UTF_8).split("=", 2);
+      Versioned v = new Versioned(kv[1], e.index());
+      n.state.put(kv[0], v);
+      Versioned prev = lastCommittedWrite.get(kv[0]);
+      if (prev == null || prev.index() < e.index()) {
+        lastCommittedWrite.put(kv[0], v);
+      }
+      if (seen == null) {
+        proposalsCommitted++;
+      }
+    }
+  }
+
+  private void serveReads(Node n) {
+    for (var it = n.readyReads.iterator(); it.hasNext(); ) {
+      ReadState rs = it.next();
+      if (n.applied < rs.index()) {
+        continue;
+      }
+      it.remove();
+      String key = n.pendingReadKeys.remove(rs.requestId());
+      Long mustBeAtLeast = readIssuedAtCommit.remove(rs.requestId());
+      Versioned mustSee = readMustSee.remove(rs.requestId());
+      if (key == null) {
+        continue;
+      }
+      if (mustBeAtLeast != null && rs.index() < mustBeAtLeast) {
+        throw new AssertionError(where() + ": linearizability: read " + rs.requestId() + " got index " + rs.index()
+            + " but " + mustBeAtLeast + " was committed when it was issued");
+      }
+      Versioned got = n.state.get(key);
+      if (mustSee != null && (got == null || got.index() < mustSee.index())) {
+        throw new AssertionError(where() + ": stale read of " + key + " on " + n.id + ": got " + got + ", must see " + mustSee);
+      }
+      readsServed++;
+    }
+  }
+
+  /** Checks the per-step safety properties. */
+  void observe(Node n) {
+    RaftCore c = n.core;
+    maxCommitSeen = Math.max(maxCommitSeen, c.commitIndex());
+    if (c.role() == Role.LEADER) {
+      String prev = leaders.putIfAbsent(c.term(), n.id);
+      if (prev != null && !prev.equals(n.id)) {
+        throw new AssertionError(where() + ": election safety: " + prev + " and " + n.id + " both lead term " + c.term());
+      }
+      // Leader completeness: an entry committed by term T is in the log of every leader of a later
+      // term. (A replica that applied it had a term >= the term that committed it.)
+      for (Map.Entry<Long, Entry> e : committed.entrySet()) {
+        long i = e.getKey();
+        if (committedByTerm.get(i) < c.term() && i > c.snapshotIndex() && c.termAt(i) != e.getValue().term()) {
+          throw new AssertionError(where() + ": leader completeness: leader " + n.id + " (term " + c.term()
+              + ") has term " + c.termAt(i) + " at committed index " + i + ", expected " + e.getValue().term());
+        }
+      }
+    }
+  }
+
+  /** Log matching: if two logs have an entry with the same index and term, all before agree. */
+  void checkLogMatching() {
+    List<Node> all = new ArrayList<>(nodes.values());
+    for (int a = 0; a < all.size(); a++) {
+      for (int b = a + 1; b < all.size(); b++) {
+        RaftCore x = all.get(a).core;
+        RaftCore y = all.get(b).core;
+        long hi = Math.min(x.lastIndex(), y.lastIndex());
+        long lo = Math.max(x.snapshotIndex(), y.snapshotIndex()) + 1;
+        boolean matched = false;
+        for (long i = hi; i >= lo; i--) {
+          if (!matched && x.termAt(i) == y.termAt(i)) {
+            matched = true;
+          } else if (matched && x.termAt(i) != y.termAt(i)) {
+            throw new AssertionError(where() + ": log matching: " + all.get(a).id + " and " + all.get(b).id
+                + " agree above index " + i + " but differ at it");
+          }
+        }
+      }
+    }
+  }
+
+  void deliver(RaftMessage m) {
+    Node to = nodes.get(m.to());
+    if (to == null || !to.up || blocked.contains(m.from() + "->" + m.to())) {
+      return;
+    }
+    to.core.step(m);
+    process(to);
+  }
+
+  void tick(Node n) {
+    if (n.up) {
+      n.core.tick();
+      process(n);
+    }
+  }
+
+  void tickAll() {
+    nodes.values().forEach(this::tick);
+  }
+
+  Node leader() {
+    Node best = null;
+    for (Node n : nodes.values()) {
+      if (n.up && n.core.role() == Role.LEADER && (best == null || n.core.term() > best.core.term())) {
+        best = n;
+      }
+    }
+    return best;
+  }
+
+  boolean propose(String key, String value) {
+    Node l = leader();
+    if (l == null) {
+      return false;
+    }
+    try {
+      l.core.propose((key + "=" + value).getBytes(StandardCharsets.UTF_8));
+      process(l);
+      return true;
+    } catch (DistKvException e) {
+      return false;
+    }
+  }
+
+  void read(String key) {
+    Node l = leader();
+    if (l == null) {
+      return;
+    }
+    long id = nextRequestId++;
+    try {
+      readIssuedAtCommit.put(id, maxCommitSeen);
+      Versioned must = lastCommittedWrite.get(key);
+      if (must != null) {
+        readMustSee.put(id, must);
+      }
+      l.pendingReadKeys.put(id, key);
+      l.core.readIndex(id);
+      process(l);
+    } catch (DistKvException e) {
+      l.pendingReadKeys.remove(id);
+      readIssuedAtCommit.remove(id);
+      readMustSee.remove(id);
+    }
+  }
+
+  void crash(Node n) {
+    n.up = false;
+    network.removeIf(m -> m.to().equals(n.id));
+  }
+
+  void restart(Node n) {
+    n.start();
+    process(n);
+  }
+
+  void snapshot(Node n) {
+    if (n.up && n.applied > n.core.snapshotIndex() + 5) {
+      byte[] data = encodeState(n.state);
+      n.core.compact(n.applied, data);
+      n.disk.snapshot = new Snapshot(
+          new io.distkv.raft.core.SnapshotMeta(n.applied, n.core.termAt(n.applied), n.core.configuration()), data);
+      long upTo = n.applied;
+      n.disk.entries.removeIf(e -> e.index() <= upTo);
+    }
+  }
+
+  void partition(Set<String> side) {
+    for (String a : nodes.keySet()) {
+      for (String b : nodes.keySet()) {
+        if (side.contains(a) != side.contains(b)) {
+          blocked.add(a + "->" + b);
+        }
+      }
+    }
+  }
+
+  void heal() {
+    blocked.clear();
+  }
+
+  /** One random step of the fault schedule. */
+  void randomStep() {
+    step++;
+    int r = random.nextInt(1000);
+    List<Node> all = new ArrayList<>(nodes.values());
+    if (r < 420 && !network.isEmpty()) {
+      deliver(network.remove(random.nextInt(network.size()))); // any order: reordering
+    } else if (r < 450 && !network.isEmpty()) {
+      network.remove(random.nextInt(network.size())); // drop
+    } else if (r < 470 && !network.isEmpty()) {
+      network.add(network.get(random.nextInt(network.size()))); // duplicate
+    } else if (r < 700) {
+      tick(all.get(random.nextInt(all.size())));
+    } else if (r < 820) {
+      propose("k" + random.nextInt(8), "v" + step);
+    } else if (r < 870) {
+      read("k" + random.nextInt(8));
+    } else if (r < 885) {
+      Set<String> side = new HashSet<>();
+      for (Node n : all) {
+        if (random.nextBoolean()) {
+          side.add(n.id);
+        }
+      }
+      partition(side);
+    } else if (r < 905) {
+      heal();
+    } else if (r < 915) {
+      Node n = all.get(random.nextInt(all.size()));
+      if (n.up) {
+        crash(n);
+      }
+    } else if (r < 945) {
+      for (Node n : all) {
+        if (!n.up) {
+          restart(n);
+          break;
+        }
+      }
+    } else if (r < 960) {
+      snapshot(all.get(random.nextInt(all.size())));
+    } else if (r < 970) {
+      Node l = leader();
+      if (l != null) {
+        partition(Set.of(l.id)); // isolate the leader
+      }
+    } else if (r < 975) {
+      Node l = leader();
+      if (l != null) {
+        try {
+          l.core.transferLeadership(all.get(random.nextInt(all.size())).id);
+          process(l);
+        } catch (DistKvException e) {
+          // not a voter or not leader: fine
+        }
+      }
+    } else {
+      tickAll();
+    }
+    if (step % 50 == 0) {
+      checkLogMatching();
+    }
+  }
+
+  /**
+   * Heals everything and runs ticks (no faults) until a leader exists and a fresh proposal commits;
+   * returns the number of tick rounds it took, or -1 if it did not within {@code maxRounds}.
+   */
+  int healAndAwaitProgress(int maxRounds) {
+    heal();
+    dropRate = 0;
+    duplicateRate = 0;
+    for (Node n : nodes.values()) {
+      if (!n.up) {
+        restart(n);
+      }
+    }
+    String key = "final";
+    String value = "v-final-" + seed;
+    boolean proposed = false;
+    for (int round = 0; round < maxRounds; round++) {
+      tickAll();
+      int delivered = 0;
+      while (!network.isEmpty()) {
+        RaftMessage m = network.remove(0);
+        if (++delivered > 20_000) {
+          throw new AssertionError(where() + ": message storm without ticks (livelock), e.g. " + m + "\n" + dump());
+        }
+        deliver(m);
+      }
+      if (!proposed) {
+        proposed = propose(key, value);
+      }
+      Versioned w = lastCommittedWrite.get(key);
+      if (proposed && w != null && w.value().equals(value)) {
+        checkLogMatching();
+        return round;
+      }
+      if (proposed && leader() == null) {
+        proposed = false;
+      }
+    }
+    return -1;
+  }
+
+  String dump() {
+    StringBuilder sb = new StringBuilder();
+    for (Node n : nodes.values()) {
+      RaftCore c = n.core;
+      sb.append(n.id).append(' ').append(c.role()).append(" term ").append(c.term()).append(" commit ").append(c.commitIndex())
+          .append(" snap ").append(c.snapshotIndex()).append(" log:");
+      for (long i = c.snapshotIndex() + 1; i <= c.lastIndex(); i++) {
+        sb.append(' ').append(i).append(':').append(c.termAt(i));
+      }
+      sb.append("\n  disk:");
+      for (Entry e : n.disk.entries) {
+        sb.append(' ').append(e.index()).append(':').append(e.term());
+      }
+      if (c.role() == Role.LEADER) {
+        sb.append("\n  match:");
+        for (String p : nodes.keySet()) {
+          sb.append(' ').append(p).append('=').append(c.matchIndex(p));
+        }
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
+  static byte[] encodeState(TreeMap<String, Versioned> state) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeInt(state.size());
+      for (Map.Entry<String, Versioned> e : state.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeUTF(e.getValue().value());
+        out.writeLong(e.getValue().index());
+      }
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static TreeMap<String, Versioned> decodeState(byte[] data) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+      TreeMap<String, Versioned> state = new TreeMap<>();
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        state.put(in.readUTF(), new Versioned(in.readUTF(), in.readLong()));
+      }
+      return state;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
