@@ -238,7 +238,7 @@ public final class RaftCore {
     for (String peer : config.voters()) {
       if (!peer.equals(id)) {
         Progress p = progress.get(peer);
-        send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), readRound));
+        send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), readRound, ticks));
       }
     }
   }
@@ -451,8 +451,8 @@ public final class RaftCore {
     if (m.term() > term) {
       if (m instanceof PreVote || (m instanceof PreVoteResponse pr && pr.granted())) {
         // pre-votes never change terms
-      } else if (m instanceof RequestVote rv && opts.checkQuorum() && leader != null
-          && electionElapsed < opts.electionTicks() && !rv.transfer()) {
+      } else if (m instanceof RequestVote rv && !rv.transfer()
+          && ((opts.checkQuorum() && leader != null && electionElapsed < opts.electionTicks()) || inStartupQuietPeriod())) {
         return; // we heard from a live leader recently: ignore (and do not adopt) the disruptive term
       } else {
         boolean fromLeader = m instanceof AppendEntries || m instanceof Heartbeat || m instanceof InstallSnapshot;
@@ -485,7 +485,7 @@ public final class RaftCore {
     } else if (m instanceof Heartbeat h) {
       followLeader(h.from());
       log.committed = Math.max(log.committed, Math.min(h.commit(), log.lastIndex()));
-      send(new HeartbeatResponse(id, h.from(), term, h.readRound()));
+      send(new HeartbeatResponse(id, h.from(), term, h.readRound(), h.sentTick()));
     } else if (m instanceof InstallSnapshot s) {
       followLeader(s.from());
       handleSnapshotChunk(s);
@@ -519,8 +519,17 @@ public final class RaftCore {
     electionElapsed = 0;
   }
 
+  /**
+   * With leader leases, a replica that just started may have acknowledged a lease it no longer
+   * remembers: it grants no vote until one election timeout has passed since it started.
+   */
+  private boolean inStartupQuietPeriod() {
+    return opts.leaseReads() && ticks < opts.electionTicks();
+  }
+
   private void handlePreVote(PreVote m) {
-    boolean leaseHeld = opts.checkQuorum() && leader != null && electionElapsed < opts.electionTicks();
+    boolean leaseHeld = (opts.checkQuorum() && leader != null && electionElapsed < opts.electionTicks())
+        || inStartupQuietPeriod();
     boolean granted = !leaseHeld && m.term() > term && log.isUpToDate(m.lastIndex(), m.lastTerm());
     send(new PreVoteResponse(id, m.from(), granted ? m.term() : term, granted));
   }
@@ -636,7 +645,7 @@ public final class RaftCore {
         if (p.state == Progress.State.SNAPSHOT) {
           sendSnapshotChunk(peer, p); // resend the current chunk in case it was lost
         } else {
-          send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), 0));
+          send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), 0, ticks));
         }
       }
     }
@@ -703,7 +712,6 @@ public final class RaftCore {
       return;
     }
     p.recentActive = true;
-    p.lastHeardTick = ticks;
     p.snapshotOffset = Math.min(a.nextOffset(), p.snapshotData.length);
     sendSnapshotChunk(a.from(), p);
   }
@@ -714,7 +722,6 @@ public final class RaftCore {
       return;
     }
     p.recentActive = true;
-    p.lastHeardTick = ticks;
     if (!r.success()) {
       // Fast back-off: jump to where the follower says our logs may agree.
       long next = r.hintTerm() > 0 ? log.findConflictByTerm(r.index(), r.hintTerm()) + 1 : r.index() + 1;
@@ -754,7 +761,9 @@ public final class RaftCore {
       return;
     }
     p.recentActive = true;
-    p.lastHeardTick = ticks;
+    // The lease runs from when the acknowledged heartbeat was sent: the follower reset its
+    // election timer no earlier than that.
+    p.lastHeardTick = Math.max(p.lastHeardTick, r.sentTick());
     if (p.state == Progress.State.PROBE) {
       p.probeSent = false; // a lost probe is retried on the next heartbeat answer
     } else if (p.state == Progress.State.REPLICATE && p.paused(opts.maxInflightAppends())) {

@@ -33,10 +33,13 @@ public sealed interface RaftMessage {
   record AppendResponse(String from, String to, long term, boolean success, long index, long hintTerm)
       implements RaftMessage {}
 
-  /** Leader heartbeat; {@code readRound} > 0 asks the follower to confirm leadership for ReadIndex. */
-  record Heartbeat(String from, String to, long term, long commit, long readRound) implements RaftMessage {}
+  /**
+   * Leader heartbeat; {@code readRound} > 0 asks the follower to confirm leadership for ReadIndex;
+   * {@code sentTick} is the leader's tick at sending, echoed back to time the lease from.
+   */
+  record Heartbeat(String from, String to, long term, long commit, long readRound, long sentTick) implements RaftMessage {}
 
-  record HeartbeatResponse(String from, String to, long term, long readRound) implements RaftMessage {}
+  record HeartbeatResponse(String from, String to, long term, long readRound, long sentTick) implements RaftMessage {}
 
   /** One chunk of a snapshot, sent stop-and-wait. */
   record InstallSnapshot(String from, String to, long term, SnapshotMeta meta, long offset, byte[] chunk, boolean done)

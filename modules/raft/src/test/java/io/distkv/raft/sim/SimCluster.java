@@ -359,7 +359,11 @@ public final class SimCluster {
     } else if (r < 470 && !network.isEmpty()) {
       network.add(network.get(random.nextInt(network.size()))); // duplicate
     } else if (r < 700) {
-      tick(all.get(random.nextInt(all.size())));
+      if (options.leaseReads()) {
+        tickAll(); // leases assume bounded clock drift: all clocks advance together
+      } else {
+        tick(all.get(random.nextInt(all.size()))); // unbounded drift: clocks advance independently
+      }
     } else if (r < 820) {
       propose("k" + random.nextInt(8), "v" + step);
     } else if (r < 870) {

@@ -2,8 +2,8 @@ package io.distkv.storage.version;
 
 import io.distkv.common.error.CorruptionException;
 import io.distkv.storage.internal.InternalKey;
-import io.distkv.storage.internal.RecordReader;
-import io.distkv.storage.internal.RecordWriter;
+import io.distkv.common.io.RecordReader;
+import io.distkv.common.io.RecordWriter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

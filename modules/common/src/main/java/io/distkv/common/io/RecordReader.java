@@ -1,4 +1,4 @@
-package io.distkv.storage.internal;
+package io.distkv.common.io;
 
 import io.distkv.common.error.CorruptionException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.distkv.storage.internal;
+package io.distkv.common.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,8 +32,25 @@ public final class RecordWriter implements AutoCloseable {
     return size;
   }
 
-  /** Appends one record (not yet durable: see {@link #sync()}). */
-  public void append(byte[] payload, int off, int len) throws IOException {
+  /** The framed form of one record: header + payload, ready for {@link #appendRaw}. */
+  public static byte[] frame(byte[] payload) {
+    byte[] out = new byte[HEADER + payload.length];
+    byte[] header = header(payload, 0, payload.length);
+    System.arraycopy(header, 0, out, 0, HEADER);
+    System.arraycopy(payload, 0, out, HEADER, payload.length);
+    return out;
+  }
+
+  /** Appends bytes that are already framed records (several records, one write). */
+  public void appendRaw(byte[] framed) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(framed);
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
+    size += framed.length;
+  }
+
+  private static byte[] header(byte[] payload, int off, int len) {
     byte[] header = new byte[HEADER];
     header[0] = (byte) (len >>> 24);
     header[1] = (byte) (len >>> 16);
@@ -47,6 +64,12 @@ public final class RecordWriter implements AutoCloseable {
     header[5] = (byte) (c >>> 16);
     header[6] = (byte) (c >>> 8);
     header[7] = (byte) c;
+    return header;
+  }
+
+  /** Appends one record (not yet durable: see {@link #sync()}). */
+  public void append(byte[] payload, int off, int len) throws IOException {
+    byte[] header = header(payload, off, len);
     ByteBuffer[] bufs = {ByteBuffer.wrap(header), ByteBuffer.wrap(payload, off, len)};
     long want = HEADER + (long) len;
     long written = 0;

@@ -1,0 +1,72 @@
+package io.distkv.raft.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.distkv.raft.core.Entry;
+import io.distkv.raft.core.HardState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("phase3")
+class NodeLogWriterTest {
+  static final ActorTestKit testKit = ActorTestKit.create();
+  @TempDir Path dir;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void sixtyFourGroupsShareFsyncsAndEveryAppendIsDurableWhenAcknowledged() throws Exception {
+    int groups = 64;
+    int perGroup = 10;
+    try (SegmentedLog log = SegmentedLog.open(dir, 64 << 20, true)) {
+      ActorRef<NodeLogWriter.Command> writer = testKit.spawn(NodeLogWriter.create(log));
+      TestProbe<NodeLogWriter.Persisted> probe = testKit.createTestProbe();
+      // Like 64 Raft groups: each keeps one append in flight and sends the next when acknowledged.
+      long[] next = new long[groups];
+      for (int g = 0; g < groups; g++) {
+        next[g] = 1;
+        send(writer, probe, g, next[g]);
+      }
+      int acknowledged = 0;
+      while (acknowledged < groups * perGroup) {
+        NodeLogWriter.Persisted p = probe.receiveMessage(Duration.ofSeconds(30));
+        assertThat(p.error()).isNull();
+        acknowledged++;
+        int g = Integer.parseInt(p.group().substring(1));
+        assertThat(p.token()).isEqualTo(next[g]);
+        if (++next[g] <= perGroup) {
+          send(writer, probe, g, next[g]);
+        }
+      }
+      TestProbe<NodeLogWriter.Stats> stats = testKit.createTestProbe();
+      writer.tell(new NodeLogWriter.GetStats(stats.getRef()));
+      NodeLogWriter.Stats s = stats.receiveMessage();
+      assertThat(s.appends()).isEqualTo(groups * perGroup);
+      // 640 appends from 64 groups: far fewer rounds (and fsyncs) than appends.
+      assertThat(s.rounds()).isLessThan(groups * perGroup / 4);
+      assertThat(s.fsyncs()).isLessThanOrEqualTo(s.rounds() + 2);
+    }
+    try (SegmentedLog log = SegmentedLog.open(dir, 64 << 20, true)) {
+      assertThat(log.groups()).hasSize(groups);
+      log.groups().values().forEach(st -> assertThat(st.entries()).hasSize(perGroup));
+    }
+  }
+
+  private static void send(ActorRef<NodeLogWriter.Command> writer, TestProbe<NodeLogWriter.Persisted> probe, int g, long index) {
+    writer.tell(new NodeLogWriter.Append(
+        new SegmentedLog.GroupWrite("g" + g, new HardState(1, null, index - 1), null,
+            List.of(Entry.normal(index, 1, new byte[100]))),
+        index, probe.getRef()));
+  }
+}
