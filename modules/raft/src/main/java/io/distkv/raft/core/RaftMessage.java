@@ -1,8 +1,27 @@
 package io.distkv.raft.core;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
 
-/** Messages between the replicas of one group. Every message carries its sender's term. */
+/**
+ * Messages between the replicas of one group. Every message carries its sender's term. The type
+ * tags let them cross nodes (Jackson CBOR, see {@code io.distkv.raft.RaftSerializable}).
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "t")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = RaftMessage.PreVote.class, name = "pv"),
+  @JsonSubTypes.Type(value = RaftMessage.PreVoteResponse.class, name = "pvr"),
+  @JsonSubTypes.Type(value = RaftMessage.RequestVote.class, name = "rv"),
+  @JsonSubTypes.Type(value = RaftMessage.VoteResponse.class, name = "rvr"),
+  @JsonSubTypes.Type(value = RaftMessage.AppendEntries.class, name = "ae"),
+  @JsonSubTypes.Type(value = RaftMessage.AppendResponse.class, name = "aer"),
+  @JsonSubTypes.Type(value = RaftMessage.Heartbeat.class, name = "hb"),
+  @JsonSubTypes.Type(value = RaftMessage.HeartbeatResponse.class, name = "hbr"),
+  @JsonSubTypes.Type(value = RaftMessage.InstallSnapshot.class, name = "is"),
+  @JsonSubTypes.Type(value = RaftMessage.SnapshotAck.class, name = "isr"),
+  @JsonSubTypes.Type(value = RaftMessage.TimeoutNow.class, name = "tn")
+})
 public sealed interface RaftMessage {
   String from();
 

@@ -1,0 +1,335 @@
+package io.distkv.raft;
+
+import io.distkv.common.error.DistKvException;
+import io.distkv.common.error.ErrorCode;
+import io.distkv.raft.core.ConfChange;
+import io.distkv.raft.core.Configuration;
+import io.distkv.raft.core.Entry;
+import io.distkv.raft.core.HardState;
+import io.distkv.raft.core.RaftCore;
+import io.distkv.raft.core.RaftMessage;
+import io.distkv.raft.core.RaftOptions;
+import io.distkv.raft.core.ReadState;
+import io.distkv.raft.core.Ready;
+import io.distkv.raft.core.Role;
+import io.distkv.raft.core.Snapshot;
+import io.distkv.raft.core.SnapshotMeta;
+import io.distkv.raft.log.NodeLogWriter;
+import io.distkv.raft.log.SegmentedLog;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * One replica of one Raft group, as a typed actor: it drives a {@link RaftCore} with timer ticks
+ * and inbound messages, makes its log durable through the node's {@link NodeLogWriter}, talks to
+ * peers through a {@link Transport}, and applies committed commands to a {@link StateMachine}.
+ * Its behaviour is chosen by role (follower, pre-candidate, candidate, leader); clients get fast
+ * NOT_LEADER answers with the leader hint from any non-leader behaviour.
+ */
+public final class RaftReplica {
+  /** Messages of the replica. */
+  public sealed interface Command {}
+
+  /** A Raft message from a peer. */
+  public record Inbound(String group, RaftMessage message) implements Command, RaftSerializable {}
+
+  /** Replicate {@code command}; the reply comes when it is applied (or fails). */
+  public record Propose(byte[] command, ActorRef<Result> replyTo) implements Command {}
+
+  /** A linearizable read: {@code query} runs against the state machine after ReadIndex. */
+  public record Read(byte[] query, ActorRef<Result> replyTo) implements Command {}
+
+  public record ChangeMembership(ConfChange change, ActorRef<Result> replyTo) implements Command {}
+
+  public record TransferLeadership(String to, ActorRef<Result> replyTo) implements Command {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** Outcome of a proposal or read: OK with the log index and the state machine's answer, or an error. */
+  public record Result(ErrorCode code, long index, byte[] value, String message, String leaderHint) {
+    static Result ok(long index, byte[] value) {
+      return new Result(ErrorCode.OK, index, value, null, null);
+    }
+
+    static Result error(DistKvException e, String hint) {
+      return new Result(e.code(), -1, null, e.getMessage(), hint);
+    }
+
+    public boolean isOk() {
+      return code == ErrorCode.OK;
+    }
+  }
+
+  /** A snapshot of the replica's Raft state. */
+  public record Status(String group, String id, Role role, long term, String leader, long commitIndex, long appliedIndex,
+      long lastIndex, Configuration configuration) {}
+
+  private record Tick() implements Command {}
+
+  private record LogPersisted(NodeLogWriter.Persisted persisted) implements Command {}
+
+  /** Static wiring of a replica. */
+  public record Settings(String group, String id, Configuration bootstrap, RaftOptions options, Duration tickInterval,
+      long snapshotThreshold, long seed) {}
+
+  private record Pending(long term, ActorRef<Result> replyTo) {}
+
+  private record PendingRead(byte[] query, ActorRef<Result> replyTo) {}
+
+  private final ActorContext<Command> context;
+  private final Settings settings;
+  private final RaftCore core;
+  private final StateMachine stateMachine;
+  private final Transport transport;
+  private final ActorRef<NodeLogWriter.Command> logWriter;
+  private final ActorRef<NodeLogWriter.Persisted> persistedAdapter;
+  private final Map<Long, Pending> proposals = new TreeMap<>();
+  private final Map<Long, PendingRead> reads = new HashMap<>();
+  private final List<ReadState> readyReads = new ArrayList<>();
+  private Ready inFlight;
+  private long nextToken = 1;
+  private long nextReadId = 1;
+  private long applied;
+  private Role lastRole = Role.FOLLOWER;
+
+  private RaftReplica(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
+      SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
+      ActorRef<NodeLogWriter.Command> logWriter) {
+    this.context = context;
+    this.settings = settings;
+    this.stateMachine = stateMachine;
+    this.transport = transport;
+    this.logWriter = logWriter;
+    this.persistedAdapter = context.messageAdapter(NodeLogWriter.Persisted.class, LogPersisted::new);
+    HardState hs = recovered == null ? HardState.EMPTY : recovered.hardState();
+    SnapshotMeta meta = recovered == null ? null : recovered.snapshot();
+    List<Entry> entries = recovered == null ? List.of() : recovered.entries();
+    this.applied = stateMachine.appliedIndex();
+    if (meta != null && applied < meta.index()) {
+      throw new IllegalStateException(settings.group() + ": state machine applied " + applied
+          + " is behind the log's snapshot point " + meta.index() + "; its snapshot was lost");
+    }
+    Snapshot snapshot = meta == null ? null : new Snapshot(meta, stateMachine.snapshot());
+    this.core = new RaftCore(settings.id(), settings.options(), settings.seed(), hs, snapshot, entries,
+        settings.bootstrap(), applied);
+    timers.startTimerWithFixedDelay(new Tick(), settings.tickInterval());
+  }
+
+  /** A replica restored from {@code recovered} (null for a new group). */
+  public static Behavior<Command> create(Settings settings, SegmentedLog.GroupState recovered, StateMachine stateMachine,
+      Transport transport, ActorRef<NodeLogWriter.Command> logWriter) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new RaftReplica(ctx, timers, settings, recovered, stateMachine, transport, logWriter).behaviourForRole()));
+  }
+
+  // ---------------------------------------------------------------- behaviours per role
+
+  private Behavior<Command> behaviourForRole() {
+    return switch (core.role()) {
+      case LEADER -> leader();
+      case CANDIDATE, PRE_CANDIDATE -> candidate();
+      case FOLLOWER -> follower();
+    };
+  }
+
+  private Behavior<Command> follower() {
+    return common().onMessage(Propose.class, p -> rejectNotLeader(p.replyTo()))
+        .onMessage(Read.class, r -> rejectNotLeader(r.replyTo()))
+        .onMessage(ChangeMembership.class, c -> rejectNotLeader(c.replyTo()))
+        .onMessage(TransferLeadership.class, t -> rejectNotLeader(t.replyTo()))
+        .build();
+  }
+
+  private Behavior<Command> candidate() {
+    // An election is running: nobody to redirect to yet; clients retry with backoff.
+    return follower();
+  }
+
+  private Behavior<Command> leader() {
+    return common()
+        .onMessage(Propose.class, p -> {
+          try {
+            long index = core.propose(p.command());
+            proposals.put(index, new Pending(core.term(), p.replyTo()));
+          } catch (DistKvException e) {
+            p.replyTo().tell(Result.error(e, core.leader()));
+          }
+          return afterStep();
+        })
+        .onMessage(Read.class, r -> {
+          long id = nextReadId++;
+          reads.put(id, new PendingRead(r.query(), r.replyTo()));
+          try {
+            core.readIndex(id);
+          } catch (DistKvException e) {
+            reads.remove(id);
+            r.replyTo().tell(Result.error(e, core.leader()));
+          }
+          return afterStep();
+        })
+        .onMessage(ChangeMembership.class, c -> {
+          try {
+            long index = core.proposeConfChange(c.change());
+            proposals.put(index, new Pending(core.term(), c.replyTo()));
+          } catch (DistKvException e) {
+            c.replyTo().tell(Result.error(e, core.leader()));
+          }
+          return afterStep();
+        })
+        .onMessage(TransferLeadership.class, t -> {
+          try {
+            core.transferLeadership(t.to());
+            t.replyTo().tell(Result.ok(core.lastIndex(), null));
+          } catch (DistKvException e) {
+            t.replyTo().tell(Result.error(e, core.leader()));
+          }
+          return afterStep();
+        })
+        .build();
+  }
+
+  private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> common() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Inbound.class, m -> {
+          core.step(m.message());
+          return afterStep();
+        })
+        .onMessage(Tick.class, t -> {
+          core.tick();
+          return afterStep();
+        })
+        .onMessage(LogPersisted.class, this::onPersisted)
+        .onMessage(GetStatus.class, g -> {
+          g.replyTo().tell(new Status(settings.group(), settings.id(), core.role(), core.term(), core.leader(),
+              core.commitIndex(), applied, core.lastIndex(), core.configuration()));
+          return Behaviors.same();
+        });
+  }
+
+  private Behavior<Command> rejectNotLeader(ActorRef<Result> replyTo) {
+    replyTo.tell(new Result(ErrorCode.NOT_LEADER, -1, null,
+        "replica " + settings.id() + " of " + settings.group() + " is " + core.role(), core.leader()));
+    return Behaviors.same();
+  }
+
+  // ---------------------------------------------------------------- the Ready loop
+
+  private Behavior<Command> afterStep() {
+    if (inFlight == null && core.hasReady()) {
+      Ready r = core.ready();
+      if (r.mustPersist()) {
+        inFlight = r;
+        SnapshotMeta meta = r.snapshot() == null ? null : r.snapshot().meta();
+        logWriter.tell(new NodeLogWriter.Append(
+            new SegmentedLog.GroupWrite(settings.group(), r.hardState(), meta, r.entries()), nextToken++, persistedAdapter));
+      } else {
+        handleDurable(r);
+      }
+    }
+    checkRoleChange();
+    return behaviourForRole();
+  }
+
+  private Behavior<Command> onPersisted(LogPersisted p) {
+    if (p.persisted().error() != null) {
+      // Nothing may be acknowledged that is not durable: stop this replica (it restarts from disk).
+      throw new IllegalStateException("raft log write failed for " + settings.group(), p.persisted().error());
+    }
+    Ready r = inFlight;
+    inFlight = null;
+    if (r != null) {
+      handleDurable(r);
+    }
+    return afterStep();
+  }
+
+  private void handleDurable(Ready r) {
+    for (RaftMessage m : r.messages()) {
+      transport.send(settings.group(), m);
+    }
+    if (r.snapshot() != null) {
+      stateMachine.restore(r.snapshot().meta().index(), r.snapshot().data());
+      applied = r.snapshot().meta().index();
+      failProposalsUpTo(applied);
+    }
+    for (Entry e : r.committed()) {
+      byte[] result = null;
+      if (e.type() == Entry.Type.NORMAL) {
+        result = stateMachine.apply(e.index(), e.data());
+      }
+      applied = e.index();
+      Pending p = proposals.remove(e.index());
+      if (p != null) {
+        if (p.term() == e.term()) {
+          p.replyTo().tell(Result.ok(e.index(), result));
+        } else {
+          p.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "proposal was overwritten by a new leader", core.leader()));
+        }
+      }
+    }
+    readyReads.addAll(r.readStates());
+    serveReads();
+    core.advance(r);
+    maybeSnapshot();
+  }
+
+  private void serveReads() {
+    for (Iterator<ReadState> it = readyReads.iterator(); it.hasNext(); ) {
+      ReadState rs = it.next();
+      if (rs.index() <= applied) {
+        it.remove();
+        PendingRead pr = reads.remove(rs.requestId());
+        if (pr != null) {
+          pr.replyTo().tell(Result.ok(rs.index(), stateMachine.query(pr.query())));
+        }
+      }
+    }
+  }
+
+  private void maybeSnapshot() {
+    if (applied - core.snapshotIndex() >= settings.snapshotThreshold() && stateMachine.appliedIndex() >= applied) {
+      core.compact(applied, stateMachine.snapshot());
+      SnapshotMeta meta = new SnapshotMeta(applied, core.termAt(applied), core.configuration());
+      logWriter.tell(new NodeLogWriter.Append(new SegmentedLog.GroupWrite(settings.group(), null, meta, List.of()),
+          nextToken++, persistedAdapter));
+    }
+  }
+
+  private void checkRoleChange() {
+    Role role = core.role();
+    if (lastRole == Role.LEADER && role != Role.LEADER) {
+      // Leadership lost: every pending proposal and read fails with the best leader hint.
+      String hint = core.leader();
+      for (Pending p : proposals.values()) {
+        p.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the proposal committed", hint));
+      }
+      proposals.clear();
+      for (PendingRead pr : reads.values()) {
+        pr.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the read was confirmed", hint));
+      }
+      reads.clear();
+      readyReads.clear();
+    }
+    lastRole = role;
+  }
+
+  private void failProposalsUpTo(long index) {
+    proposals.keySet().removeIf(i -> {
+      if (i <= index) {
+        proposals.get(i).replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "superseded by a snapshot", core.leader()));
+        return true;
+      }
+      return false;
+    });
+  }
+}
