@@ -6,7 +6,7 @@ TEST_FLAGS ?= $(MVN_FLAGS) -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugins
 
 PHASES := 1 2 3 4 5 6
 
-.PHONY: all build test clean bench-storage $(addprefix test_phase,$(PHASES))
+.PHONY: all build test clean bench-storage bench-raft $(addprefix test_phase,$(PHASES))
 
 all: build
 
@@ -26,6 +26,11 @@ $(addprefix test_phase,$(PHASES)): test_phase%:
 bench-storage:
 	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl modules/bench -am package
 	scripts/bench-storage $(ARGS)
+
+## bench-raft: 3 replicas over loopback remoting, fsync on; 1 and 16 groups; 1..256 proposers (ARGS="--seconds 5")
+bench-raft:
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl modules/bench -am package
+	scripts/bench-raft $(ARGS)
 
 ## clean: remove build output
 clean:

@@ -97,6 +97,9 @@ public final class RaftReplica {
   private final Map<Long, PendingRead> reads = new HashMap<>();
   private final List<ReadState> readyReads = new ArrayList<>();
   private Ready inFlight;
+  private List<RaftMessage> inFlightMessages;
+  private long inFlightToken = -1;
+  private HardState persistedTermVote;
   private long nextToken = 1;
   private long nextReadId = 1;
   private long applied;
@@ -114,6 +117,7 @@ public final class RaftReplica {
     HardState hs = recovered == null ? HardState.EMPTY : recovered.hardState();
     SnapshotMeta meta = recovered == null ? null : recovered.snapshot();
     List<Entry> entries = recovered == null ? List.of() : recovered.entries();
+    this.persistedTermVote = hs;
     this.applied = stateMachine.appliedIndex();
     if (meta != null && applied < meta.index()) {
       throw new IllegalStateException(settings.group() + ": state machine applied " + applied
@@ -225,19 +229,49 @@ public final class RaftReplica {
   // ---------------------------------------------------------------- the Ready loop
 
   private Behavior<Command> afterStep() {
-    if (inFlight == null && core.hasReady()) {
+    while (inFlight == null && core.hasReady()) {
       Ready r = core.ready();
-      if (r.mustPersist()) {
-        inFlight = r;
-        SnapshotMeta meta = r.snapshot() == null ? null : r.snapshot().meta();
-        logWriter.tell(new NodeLogWriter.Append(
-            new SegmentedLog.GroupWrite(settings.group(), r.hardState(), meta, r.entries()), nextToken++, persistedAdapter));
-      } else {
-        handleDurable(r);
+      if (!r.mustPersist()) {
+        handleDurable(r, r.messages());
+        continue;
       }
+      SnapshotMeta meta = r.snapshot() == null ? null : r.snapshot().meta();
+      NodeLogWriter.Append append = new NodeLogWriter.Append(
+          new SegmentedLog.GroupWrite(settings.group(), r.hardState(), meta, r.entries()), nextToken++, persistedAdapter);
+      if (r.entries().isEmpty() && r.snapshot() == null && onlyCommitChanged(r.hardState())) {
+        // A commit index alone need not be durable (it is re-learned from the leader, and a
+        // restart resumes from the state machine's applied index): no disk write, no wait. It is
+        // written with the next term, vote or entry change.
+        handleDurable(r, r.messages());
+        continue;
+      }
+      // A leader may send appends while its own disk write runs (thesis §10.2.1): it counts
+      // itself toward a commit only once the write is done. Answers (votes, acks) must wait.
+      List<RaftMessage> deferred = new ArrayList<>();
+      for (RaftMessage m : r.messages()) {
+        if (isLeaderTraffic(m)) {
+          transport.send(settings.group(), m);
+        } else {
+          deferred.add(m);
+        }
+      }
+      inFlight = r;
+      inFlightMessages = deferred;
+      inFlightToken = append.token();
+      logWriter.tell(append);
     }
     checkRoleChange();
     return behaviourForRole();
+  }
+
+  private static boolean isLeaderTraffic(RaftMessage m) {
+    return m instanceof RaftMessage.AppendEntries || m instanceof RaftMessage.Heartbeat
+        || m instanceof RaftMessage.InstallSnapshot || m instanceof RaftMessage.TimeoutNow;
+  }
+
+  private boolean onlyCommitChanged(HardState hs) {
+    return hs != null && persistedTermVote != null && hs.term() == persistedTermVote.term()
+        && java.util.Objects.equals(hs.votedFor(), persistedTermVote.votedFor());
   }
 
   private Behavior<Command> onPersisted(LogPersisted p) {
@@ -245,16 +279,24 @@ public final class RaftReplica {
       // Nothing may be acknowledged that is not durable: stop this replica (it restarts from disk).
       throw new IllegalStateException("raft log write failed for " + settings.group(), p.persisted().error());
     }
+    if (p.persisted().token() != inFlightToken) {
+      return Behaviors.same(); // a background write (snapshot point) finished
+    }
     Ready r = inFlight;
+    List<RaftMessage> messages = inFlightMessages;
     inFlight = null;
+    inFlightMessages = null;
     if (r != null) {
-      handleDurable(r);
+      if (r.hardState() != null) {
+        persistedTermVote = r.hardState();
+      }
+      handleDurable(r, messages);
     }
     return afterStep();
   }
 
-  private void handleDurable(Ready r) {
-    for (RaftMessage m : r.messages()) {
+  private void handleDurable(Ready r, List<RaftMessage> messages) {
+    for (RaftMessage m : messages) {
       transport.send(settings.group(), m);
     }
     if (r.snapshot() != null) {

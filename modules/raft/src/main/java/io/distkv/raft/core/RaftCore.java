@@ -567,8 +567,11 @@ public final class RaftCore {
       return;
     }
     if (log.matchTerm(m.prevIndex(), m.prevTerm())) {
+      long lastBefore = log.lastIndex();
       long lastNew = log.appendAfter(m.prevIndex(), m.entries());
-      recomputeConfig();
+      if (carriesConfig(m.entries()) || log.lastIndex() < lastBefore || truncatedBelowConfig(m.entries(), lastBefore)) {
+        recomputeConfig(); // only when a configuration entry may have come or gone
+      }
       log.committed = Math.max(log.committed, Math.min(m.commit(), lastNew));
       send(new AppendResponse(id, m.from(), term, true, lastNew, 0));
       return;
@@ -820,6 +823,20 @@ public final class RaftCore {
       return true;
     }
     return false;
+  }
+
+  private static boolean carriesConfig(List<Entry> entries) {
+    for (Entry e : entries) {
+      if (e.type() == Entry.Type.CONFIG) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether appending {@code entries} replaced existing entries (a truncation happened). */
+  private boolean truncatedBelowConfig(List<Entry> entries, long lastBefore) {
+    return !entries.isEmpty() && entries.get(0).index() <= lastBefore;
   }
 
   /** The configuration is the latest one in the log, committed or not (§4.1). */

@@ -24,8 +24,10 @@ final class RaftLog {
       }
     }
     this.stableIndex = lastIndex();
-    this.committed = Math.max(committed, snapshotIndex);
     this.applied = Math.max(applied, snapshotIndex);
+    // What the state machine applied was committed, even if the stored commit index is older
+    // (commit-only changes are not written to disk).
+    this.committed = Math.max(committed, Math.min(this.applied, lastIndex()));
   }
 
   long snapshotIndex() {

@@ -1,0 +1,301 @@
+package io.distkv.bench.raft;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.distkv.raft.RaftReplica;
+import io.distkv.raft.StateMachine;
+import io.distkv.raft.core.Configuration;
+import io.distkv.raft.core.RaftOptions;
+import io.distkv.raft.core.Role;
+import io.distkv.raft.log.NodeLogWriter;
+import io.distkv.raft.log.SegmentedLog;
+import io.distkv.raft.transport.ActorTransport;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Bare Raft throughput and latency: 3 replicas in 3 ActorSystems on loopback Artery, real disk,
+ * fsync on every log write, 100-byte commands, C concurrent proposers spread over G groups that
+ * share each node's {@link NodeLogWriter}.
+ *
+ * <pre>
+ * scripts/bench-raft [--groups 1,16] [--proposers 1,16,64,256] [--seconds 10] [--value-size 100] [--dir D]
+ * </pre>
+ */
+public final class RaftBench {
+  /** Counts applied commands; no state (the bench measures Raft, not a state machine). */
+  static final class CountingStateMachine implements StateMachine {
+    final AtomicLong applied = new AtomicLong();
+
+    @Override
+    public byte[] apply(long index, byte[] command) {
+      applied.set(index);
+      return null;
+    }
+
+    @Override
+    public byte[] query(byte[] query) {
+      return null;
+    }
+
+    @Override
+    public long appliedIndex() {
+      return 0;
+    }
+
+    @Override
+    public byte[] snapshot() {
+      return new byte[0];
+    }
+
+    @Override
+    public void restore(long index, byte[] snapshot) {
+      applied.set(index);
+    }
+  }
+
+  static final class Node {
+    ActorSystem<Void> system;
+    SegmentedLog log;
+    final Map<String, ActorRef<RaftReplica.Command>> replicas = new HashMap<>();
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static List<Node> startCluster(int groups, Path dir) throws Exception {
+    List<String> ids = List.of("n1", "n2", "n3");
+    Map<String, String> addresses = new ConcurrentHashMap<>();
+    List<Node> nodes = new ArrayList<>();
+    for (String id : ids) {
+      int port = freePort();
+      addresses.put(id, "pekko://bench@127.0.0.1:" + port);
+      Config config = ConfigFactory.parseString("""
+          pekko.actor.provider = remote
+          pekko.remote.artery.canonical.hostname = "127.0.0.1"
+          pekko.remote.artery.canonical.port = %d
+          pekko.loglevel = WARNING
+          pekko.remote.warn-about-direct-use = off
+          """.formatted(port)).withFallback(ConfigFactory.load());
+      Node n = new Node();
+      n.system = ActorSystem.create(Behaviors.empty(), "bench", config);
+      n.log = SegmentedLog.open(dir.resolve(id), 64 << 20, !Boolean.getBoolean("bench.nofsync"));
+      ActorRef<NodeLogWriter.Command> writer = n.system.systemActorOf(NodeLogWriter.create(n.log), "raft-log",
+          org.apache.pekko.actor.typed.Props.empty());
+      for (int g = 0; g < groups; g++) {
+        String group = "g" + g;
+        RaftReplica.Settings settings = new RaftReplica.Settings(group, id, Configuration.ofVoters("n1", "n2", "n3"),
+            RaftOptions.defaults(), Duration.ofMillis(100), Long.MAX_VALUE, (id + group).hashCode());
+        ActorRef<RaftReplica.Command> ref = n.system.systemActorOf(
+            RaftReplica.create(settings, null, new CountingStateMachine(),
+                new ActorTransport(n.system, (peer, grp) -> addresses.get(peer) + "/system/raft-" + grp), writer),
+            "raft-" + group, org.apache.pekko.actor.typed.Props.empty());
+        n.replicas.put(group, ref);
+      }
+      nodes.add(n);
+    }
+    return nodes;
+  }
+
+  /** Finds the leader of every group, waiting for elections. */
+  static Map<String, ActorRef<RaftReplica.Command>> leaders(List<Node> nodes, int groups) throws Exception {
+    Map<String, ActorRef<RaftReplica.Command>> out = new HashMap<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (out.size() < groups) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("only " + out.size() + " of " + groups + " groups elected a leader");
+      }
+      for (Node n : nodes) {
+        for (Map.Entry<String, ActorRef<RaftReplica.Command>> e : n.replicas.entrySet()) {
+          RaftReplica.Status s = AskPattern.<RaftReplica.Command, RaftReplica.Status>ask(e.getValue(),
+              RaftReplica.GetStatus::new, Duration.ofSeconds(5), n.system.scheduler()).toCompletableFuture().get();
+          if (s.role() == Role.LEADER) {
+            out.put(e.getKey(), e.getValue());
+          }
+        }
+      }
+      Thread.sleep(100); // polling for elections in a benchmark harness, not a test
+    }
+    return out;
+  }
+
+  record Figures(int groups, int proposers, double commitsPerSec, double p50Ms, double p99Ms, double maxMs, long errors) {}
+
+  static Figures run(List<Node> nodes, int groups, int proposers, int seconds, int valueSize) throws Exception {
+    Map<String, ActorRef<RaftReplica.Command>> leaders = leaders(nodes, groups);
+    ActorSystem<Void> system = nodes.get(0).system;
+    Recorder recorder = new Recorder(3);
+    AtomicLong commits = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    long warmupEnd = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    long end = warmupEnd + Duration.ofSeconds(seconds).toNanos();
+    byte[] value = new byte[valueSize];
+    List<CompletableFuture<Void>> loops = new ArrayList<>();
+    for (int p = 0; p < proposers; p++) {
+      String group = "g" + (p % groups);
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      loop(leaders, group, system, value, recorder, commits, errors, warmupEnd, end, done);
+      loops.add(done);
+    }
+    CompletableFuture.allOf(loops.toArray(new CompletableFuture[0])).get();
+    Histogram h = recorder.getIntervalHistogram();
+    return new Figures(groups, proposers, commits.get() / (double) seconds, h.getValueAtPercentile(50) / 1e6,
+        h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6, errors.get());
+  }
+
+  static void loop(Map<String, ActorRef<RaftReplica.Command>> leaders, String group, ActorSystem<Void> system, byte[] value,
+      Recorder recorder, AtomicLong commits, AtomicLong errors, long warmupEnd, long end, CompletableFuture<Void> done) {
+    long start = System.nanoTime();
+    if (start >= end) {
+      done.complete(null);
+      return;
+    }
+    CompletionStage<RaftReplica.Result> reply = AskPattern.ask(leaders.get(group),
+        replyTo -> new RaftReplica.Propose(value, replyTo), Duration.ofSeconds(10), system.scheduler());
+    reply.whenComplete((r, err) -> {
+      long now = System.nanoTime();
+      if (err == null && r.isOk()) {
+        if (start >= warmupEnd && now <= end) {
+          recorder.recordValue(now - start);
+          commits.incrementAndGet();
+        }
+      } else {
+        errors.incrementAndGet();
+      }
+      loop(leaders, group, system, value, recorder, commits, errors, warmupEnd, end, done);
+    });
+  }
+
+  /** Median time of a 100-byte append + fdatasync in {@code dir}. */
+  static double fsyncMillis(Path dir) throws IOException {
+    Path f = dir.resolve("fsync-probe");
+    long[] t = new long[200];
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      for (int i = 0; i < t.length; i++) {
+        long s = System.nanoTime();
+        ch.write(ByteBuffer.wrap(new byte[100]));
+        ch.force(false);
+        t[i] = System.nanoTime() - s;
+      }
+    }
+    Files.delete(f);
+    java.util.Arrays.sort(t);
+    return t[t.length / 2] / 1e6;
+  }
+
+  /** Median TCP round trip of 100 bytes on loopback. */
+  static double loopbackRttMillis() throws Exception {
+    try (ServerSocket server = new ServerSocket(0)) {
+      Thread echo = new Thread(() -> {
+        try (Socket s = server.accept(); DataInputStream in = new DataInputStream(s.getInputStream());
+            DataOutputStream out = new DataOutputStream(s.getOutputStream())) {
+          byte[] b = new byte[100];
+          for (int i = 0; i < 2000; i++) {
+            in.readFully(b);
+            out.write(b);
+            out.flush();
+          }
+        } catch (IOException e) {
+          // probe ends
+        }
+      });
+      echo.start();
+      long[] t = new long[2000];
+      try (Socket c = new Socket("127.0.0.1", server.getLocalPort()); DataInputStream in = new DataInputStream(c.getInputStream());
+          DataOutputStream out = new DataOutputStream(c.getOutputStream())) {
+        c.setTcpNoDelay(true);
+        byte[] b = new byte[100];
+        for (int i = 0; i < t.length; i++) {
+          long s = System.nanoTime();
+          out.write(b);
+          out.flush();
+          in.readFully(b);
+          t[i] = System.nanoTime() - s;
+        }
+      }
+      echo.join();
+      java.util.Arrays.sort(t);
+      return t[t.length / 2] / 1e6;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opt = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--help")) {
+        System.out.println("usage: RaftBench [--groups 1,16] [--proposers 1,16,64,256] [--seconds 10] [--value-size 100] [--dir D]");
+        return;
+      }
+      opt.put(args[i].substring(2), args[++i]);
+    }
+    int seconds = Integer.parseInt(opt.getOrDefault("seconds", "10"));
+    int valueSize = Integer.parseInt(opt.getOrDefault("value-size", "100"));
+    Path root = Path.of(opt.getOrDefault("dir", System.getProperty("java.io.tmpdir") + "/distkv-raft-bench"));
+    deleteTree(root);
+    Files.createDirectories(root);
+    System.out.printf(Locale.ROOT, "fsync (100 B append + fdatasync) median: %.3f ms; loopback TCP round trip median: %.3f ms%n",
+        fsyncMillis(root), loopbackRttMillis());
+    System.out.println("3 replicas, 3 ActorSystems on loopback Artery, fsync on every log write, " + valueSize + "-byte commands");
+    System.out.printf("%-7s %-10s %12s %9s %9s %9s %7s%n", "groups", "proposers", "commits/s", "p50 ms", "p99 ms", "max ms", "errors");
+    for (String g : opt.getOrDefault("groups", "1,16").split(",")) {
+      int groups = Integer.parseInt(g.trim());
+      Path dir = root.resolve("g" + groups);
+      List<Node> nodes = startCluster(groups, dir);
+      try {
+        for (String p : opt.getOrDefault("proposers", "1,16,64,256").split(",")) {
+          Figures f = run(nodes, groups, Integer.parseInt(p.trim()), seconds, valueSize);
+          System.out.printf(Locale.ROOT, "%-7d %-10d %12.0f %9.2f %9.2f %9.2f %7d%n",
+              f.groups(), f.proposers(), f.commitsPerSec(), f.p50Ms(), f.p99Ms(), f.maxMs(), f.errors());
+        }
+      } finally {
+        for (Node n : nodes) {
+          n.system.terminate();
+          n.system.getWhenTerminated().toCompletableFuture().get();
+          n.log.close();
+        }
+      }
+    }
+    deleteTree(root);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
