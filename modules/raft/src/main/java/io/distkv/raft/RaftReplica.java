@@ -41,7 +41,7 @@ public final class RaftReplica {
   public sealed interface Command {}
 
   /** A Raft message from a peer. */
-  public record Inbound(String group, RaftMessage message) implements Command, RaftSerializable {}
+  public record Inbound(String group, RaftMessage message) implements Command {}
 
   /** Replicate {@code command}; the reply comes when it is applied (or fails). */
   public record Propose(byte[] command, ActorRef<Result> replyTo) implements Command {}

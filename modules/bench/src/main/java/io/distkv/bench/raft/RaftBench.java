@@ -106,7 +106,12 @@ public final class RaftBench {
           pekko.remote.artery.canonical.port = %d
           pekko.loglevel = WARNING
           pekko.remote.warn-about-direct-use = off
-          """.formatted(port)).withFallback(ConfigFactory.load());
+          # Three nodes share two cores here: keep each node's thread count small, or the run
+          # measures context switches instead of Raft.
+          pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = %d
+          pekko.actor.default-dispatcher.throughput = 20
+          pekko.actor.default-blocking-io-dispatcher.thread-pool-executor.fixed-pool-size = 2
+          """.formatted(port, Integer.getInteger("bench.parallelism", 2))).withFallback(ConfigFactory.load());
       Node n = new Node();
       n.system = ActorSystem.create(Behaviors.empty(), "bench", config);
       n.log = SegmentedLog.open(dir.resolve(id), 64 << 20, !Boolean.getBoolean("bench.nofsync"));
