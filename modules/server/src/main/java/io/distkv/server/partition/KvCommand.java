@@ -1,0 +1,116 @@
+package io.distkv.server.partition;
+
+import io.distkv.common.error.CorruptionException;
+import io.distkv.common.error.InvalidArgumentException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A write replicated through a partition's Raft log. Carries the client session (id + sequence)
+ * that makes a retried write apply once. Layout in docs/formats.md "Partition command".
+ *
+ * @param clientId the writing client's session id ("" = no session, no dedup)
+ * @param sequence the client's sequence number for this write (increasing per client)
+ * @param ops one op, or several for an atomic batch (all in this partition)
+ */
+public record KvCommand(String clientId, long sequence, List<Op> ops) {
+  /** Kinds of write. */
+  public enum Kind {
+    PUT,
+    DELETE,
+    /** Put only if the key has no live value. */
+    PUT_IF_ABSENT,
+    /** Put only if the key's version equals {@link Op#expectedVersion()} (0 = must be absent). */
+    COMPARE_AND_SET
+  }
+
+  /** One write to one key. */
+  public record Op(Kind kind, byte[] key, byte[] value, long expectedVersion) {
+    public static Op put(byte[] key, byte[] value) {
+      return new Op(Kind.PUT, key, value, 0);
+    }
+
+    public static Op delete(byte[] key) {
+      return new Op(Kind.DELETE, key, null, 0);
+    }
+
+    public static Op putIfAbsent(byte[] key, byte[] value) {
+      return new Op(Kind.PUT_IF_ABSENT, key, value, 0);
+    }
+
+    public static Op compareAndSet(byte[] key, long expectedVersion, byte[] value) {
+      return new Op(Kind.COMPARE_AND_SET, key, value, expectedVersion);
+    }
+  }
+
+  public KvCommand {
+    if (ops == null || ops.isEmpty()) {
+      throw new InvalidArgumentException("a command needs at least one op");
+    }
+    ops = List.copyOf(ops);
+    clientId = clientId == null ? "" : clientId;
+  }
+
+  public static KvCommand single(String clientId, long sequence, Op op) {
+    return new KvCommand(clientId, sequence, List.of(op));
+  }
+
+  public byte[] encode() {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeByte(1); // format version
+      out.writeUTF(clientId);
+      out.writeLong(sequence);
+      out.writeInt(ops.size());
+      for (Op op : ops) {
+        out.writeByte(op.kind().ordinal());
+        out.writeInt(op.key().length);
+        out.write(op.key());
+        boolean hasValue = op.value() != null;
+        out.writeBoolean(hasValue);
+        if (hasValue) {
+          out.writeInt(op.value().length);
+          out.write(op.value());
+        }
+        out.writeLong(op.expectedVersion());
+      }
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static KvCommand decode(byte[] data) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+      int version = in.readUnsignedByte();
+      if (version != 1) {
+        throw new CorruptionException("unknown partition command format " + version);
+      }
+      String client = in.readUTF();
+      long seq = in.readLong();
+      int n = in.readInt();
+      List<Op> ops = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        Kind kind = Kind.values()[in.readUnsignedByte()];
+        byte[] key = new byte[in.readInt()];
+        in.readFully(key);
+        byte[] value = null;
+        if (in.readBoolean()) {
+          value = new byte[in.readInt()];
+          in.readFully(value);
+        }
+        ops.add(new Op(kind, key, value, in.readLong()));
+      }
+      return new KvCommand(client, seq, ops);
+    } catch (IOException | ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
+      throw new CorruptionException("malformed partition command: " + e);
+    }
+  }
+}

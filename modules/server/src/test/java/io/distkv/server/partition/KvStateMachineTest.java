@@ -1,0 +1,135 @@
+package io.distkv.server.partition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.distkv.common.error.ErrorCode;
+import io.distkv.storage.LsmOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("phase3")
+class KvStateMachineTest {
+  @TempDir Path tmp;
+
+  static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static KvResult apply(KvStateMachine sm, long index, KvCommand cmd) {
+    return KvResult.decode(sm.apply(index, cmd.encode()));
+  }
+
+  static KvCommand put(String k, String v) {
+    return KvCommand.single("", 0, KvCommand.Op.put(b(k), b(v)));
+  }
+
+  @Test
+  void versionsCasPutIfAbsentDeleteAndAtomicBatches() {
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults())) {
+      assertThat(apply(sm, 1, put("k", "v1"))).isEqualTo(KvResult.ok(1));
+      KvResult got = sm.get(b("k"));
+      assertThat(got.version()).isEqualTo(1);
+      assertThat(got.value()).isEqualTo(b("v1"));
+      // compare-and-set on the version (the Raft index of the last write)
+      assertThat(apply(sm, 2, KvCommand.single("", 0, KvCommand.Op.compareAndSet(b("k"), 1, b("v2")))).code())
+          .isEqualTo(ErrorCode.OK);
+      KvResult conflict = apply(sm, 3, KvCommand.single("", 0, KvCommand.Op.compareAndSet(b("k"), 1, b("v3"))));
+      assertThat(conflict.code()).isEqualTo(ErrorCode.CONFLICT);
+      assertThat(conflict.version()).isEqualTo(2);
+      assertThat(sm.get(b("k")).value()).isEqualTo(b("v2"));
+      // put-if-absent
+      assertThat(apply(sm, 4, KvCommand.single("", 0, KvCommand.Op.putIfAbsent(b("k"), b("x")))).code())
+          .isEqualTo(ErrorCode.ALREADY_EXISTS);
+      assertThat(apply(sm, 5, KvCommand.single("", 0, KvCommand.Op.putIfAbsent(b("new"), b("x")))).code())
+          .isEqualTo(ErrorCode.OK);
+      // CAS with expected version 0 means "must be absent"
+      assertThat(apply(sm, 6, KvCommand.single("", 0, KvCommand.Op.compareAndSet(b("fresh"), 0, b("y")))).code())
+          .isEqualTo(ErrorCode.OK);
+      // a batch is all or nothing
+      KvCommand batch = new KvCommand("", 0, List.of(
+          KvCommand.Op.put(b("a"), b("1")), KvCommand.Op.compareAndSet(b("k"), 99, b("z"))));
+      assertThat(apply(sm, 7, batch).code()).isEqualTo(ErrorCode.CONFLICT);
+      assertThat(sm.get(b("a")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      KvCommand good = new KvCommand("", 0, List.of(KvCommand.Op.put(b("a"), b("1")), KvCommand.Op.delete(b("new"))));
+      assertThat(apply(sm, 8, good)).isEqualTo(KvResult.ok(8));
+      assertThat(sm.get(b("a")).version()).isEqualTo(8);
+      assertThat(sm.get(b("new")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      assertThat(KvResult.decode(sm.query(KvStateMachine.getQuery(b("a")))).value()).isEqualTo(b("1"));
+    }
+  }
+
+  @Test
+  void aRetriedWriteOfTheSameSessionAppliesOnceAndGetsTheSameAnswer() {
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults())) {
+      KvCommand first = KvCommand.single("client-1", 7, KvCommand.Op.put(b("a"), b("one")));
+      assertThat(apply(sm, 10, first)).isEqualTo(KvResult.ok(10));
+      apply(sm, 11, put("a", "other-writer"));
+      // The client's reply was lost; it retries the same (client, sequence): committed again at 12.
+      KvCommand retry = KvCommand.single("client-1", 7, KvCommand.Op.put(b("a"), b("one")));
+      assertThat(apply(sm, 12, retry)).isEqualTo(KvResult.ok(10));
+      assertThat(sm.get(b("a")).value()).isEqualTo(b("other-writer"));
+      assertThat(sm.lastApplied()).isEqualTo(12);
+      assertThat(apply(sm, 13, KvCommand.single("client-1", 6, KvCommand.Op.put(b("a"), b("old")))).code())
+          .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+      assertThat(apply(sm, 14, KvCommand.single("client-1", 8, KvCommand.Op.put(b("a"), b("two")))).version()).isEqualTo(14);
+    }
+  }
+
+  @Test
+  void afterACrashOnlyFlushedEntriesSurviveAndReplayRebuildsTheSameState() throws Exception {
+    Path dir = tmp.resolve("p");
+    Path image = tmp.resolve("crash-image");
+    try (KvStateMachine sm = KvStateMachine.open(dir, LsmOptions.defaults())) {
+      for (long i = 1; i <= 5; i++) {
+        apply(sm, i, KvCommand.single("c", i, KvCommand.Op.put(b("k" + i), b("v" + i))));
+      }
+      sm.flush();
+      for (long i = 6; i <= 10; i++) {
+        apply(sm, i, KvCommand.single("c", i, KvCommand.Op.put(b("k" + i), b("v" + i))));
+      }
+      // The WAL is off: the crash image (files as they are now) has only the flushed part.
+      Files.createDirectories(image);
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.filter(f -> !f.getFileName().toString().equals("LOCK")).toList()) {
+          Files.copy(f, image.resolve(f.getFileName()));
+        }
+      }
+    }
+    try (KvStateMachine sm = KvStateMachine.open(image, LsmOptions.defaults())) {
+      assertThat(sm.appliedIndex()).isEqualTo(5);
+      assertThat(sm.get(b("k5")).value()).isEqualTo(b("v5"));
+      assertThat(sm.get(b("k6")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      for (long i = 6; i <= 10; i++) { // Raft replays the entries after appliedIndex()
+        apply(sm, i, KvCommand.single("c", i, KvCommand.Op.put(b("k" + i), b("v" + i))));
+      }
+      for (long i = 1; i <= 10; i++) {
+        assertThat(sm.get(b("k" + i)).version()).isEqualTo(i);
+      }
+    }
+  }
+
+  @Test
+  void snapshotRestoresTheSameStateElsewhere() {
+    byte[] snapshot;
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("a"), LsmOptions.defaults())) {
+      for (long i = 1; i <= 100; i++) {
+        apply(sm, i, put("k" + i, "v" + i));
+      }
+      snapshot = sm.snapshot();
+    }
+    try (KvStateMachine other = KvStateMachine.open(tmp.resolve("b"), LsmOptions.defaults())) {
+      apply(other, 1, put("stale", "x"));
+      other.restore(100, snapshot);
+      assertThat(other.get(b("k77")).value()).isEqualTo(b("v77"));
+      assertThat(other.get(b("stale")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      assertThat(other.appliedIndex()).isEqualTo(100);
+      assertThat(other.lastApplied()).isEqualTo(100);
+    }
+  }
+}
