@@ -44,19 +44,23 @@ public final class RaftReplica {
   public record Inbound(String group, RaftMessage message) implements Command {}
 
   /** Replicate {@code command}; the reply comes when it is applied (or fails). */
-  public record Propose(byte[] command, ActorRef<Result> replyTo) implements Command {}
+  public record Propose(byte[] command, ActorRef<Result> replyTo) implements Command, RaftSerializable {}
 
   /** A linearizable read: {@code query} runs against the state machine after ReadIndex. */
-  public record Read(byte[] query, ActorRef<Result> replyTo) implements Command {}
+  public record Read(byte[] query, ActorRef<Result> replyTo) implements Command, RaftSerializable {}
 
-  public record ChangeMembership(ConfChange change, ActorRef<Result> replyTo) implements Command {}
+  /** An eventual read: {@code query} runs against this replica's state now, whatever its role. */
+  public record LocalRead(byte[] query, ActorRef<Result> replyTo) implements Command, RaftSerializable {}
 
-  public record TransferLeadership(String to, ActorRef<Result> replyTo) implements Command {}
+  public record ChangeMembership(ConfChange change, ActorRef<Result> replyTo) implements Command, RaftSerializable {}
 
-  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+  public record TransferLeadership(String to, ActorRef<Result> replyTo) implements Command, RaftSerializable {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command, RaftSerializable {}
 
   /** Outcome of a proposal or read: OK with the log index and the state machine's answer, or an error. */
-  public record Result(ErrorCode code, long index, byte[] value, String message, String leaderHint) {
+  public record Result(ErrorCode code, long index, byte[] value, String message, String leaderHint)
+      implements RaftSerializable {
     static Result ok(long index, byte[] value) {
       return new Result(ErrorCode.OK, index, value, null, null);
     }
@@ -65,6 +69,7 @@ public final class RaftReplica {
       return new Result(e.code(), -1, null, e.getMessage(), hint);
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isOk() {
       return code == ErrorCode.OK;
     }
@@ -72,7 +77,7 @@ public final class RaftReplica {
 
   /** A snapshot of the replica's Raft state. */
   public record Status(String group, String id, Role role, long term, String leader, long commitIndex, long appliedIndex,
-      long lastIndex, Configuration configuration) {}
+      long lastIndex, Configuration configuration) implements RaftSerializable {}
 
   private record Tick() implements Command {}
 
@@ -213,6 +218,10 @@ public final class RaftReplica {
           return afterStep();
         })
         .onMessage(LogPersisted.class, this::onPersisted)
+        .onMessage(LocalRead.class, r -> {
+          r.replyTo().tell(Result.ok(applied, stateMachine.query(r.query())));
+          return Behaviors.same();
+        })
         .onMessage(GetStatus.class, g -> {
           g.replyTo().tell(new Status(settings.group(), settings.id(), core.role(), core.term(), core.leader(),
               core.commitIndex(), applied, core.lastIndex(), core.configuration()));
