@@ -12,6 +12,7 @@ import io.distkv.raft.log.SegmentedLog;
 import io.distkv.raft.transport.ActorTransport;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import io.distkv.bench.BenchDirectory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -266,7 +267,7 @@ public final class RaftBench {
     int seconds = Integer.parseInt(opt.getOrDefault("seconds", "10"));
     int valueSize = Integer.parseInt(opt.getOrDefault("value-size", "100"));
     Path root = Path.of(opt.getOrDefault("dir", System.getProperty("java.io.tmpdir") + "/distkv-raft-bench"));
-    deleteTree(root);
+    BenchDirectory.deleteTree(root);
     Files.createDirectories(root);
     System.out.printf(Locale.ROOT, "fsync (100 B append + fdatasync) median: %.3f ms; loopback TCP round trip median: %.3f ms%n",
         fsyncMillis(root), loopbackRttMillis());
@@ -290,17 +291,8 @@ public final class RaftBench {
         }
       }
     }
-    deleteTree(root);
+    BenchDirectory.deleteTree(root);
   }
 
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
+
 }

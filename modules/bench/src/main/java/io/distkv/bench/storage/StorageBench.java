@@ -1,5 +1,6 @@
 package io.distkv.bench.storage;
 
+import io.distkv.bench.BenchDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,7 +105,7 @@ public final class StorageBench {
 
   void run(String engineName, Function<EngineSettings, KvEngine> factory, int threads) throws Exception {
     Path dir = root.resolve(engineName + "-t" + threads);
-    deleteTree(dir);
+    BenchDirectory.deleteTree(dir);
     try (KvEngine db = factory.apply(new EngineSettings(dir, warmCache))) {
       long per = num / threads;
       timed(db.name(), threads, "fillseq", (t, i, rnd) -> {
@@ -112,7 +113,7 @@ public final class StorageBench {
         return 0;
       }, "");
     }
-    deleteTree(dir);
+    BenchDirectory.deleteTree(dir);
     String summary;
     try (KvEngine db = factory.apply(new EngineSettings(dir, warmCache))) {
       timed(db.name(), threads, "fillrandom", (t, i, rnd) -> {
@@ -141,19 +142,10 @@ public final class StorageBench {
     if (!summary.isEmpty()) {
       System.out.println("  " + engineName + " after fillrandom+overwrite: " + summary);
     }
-    deleteTree(dir);
+    BenchDirectory.deleteTree(dir);
   }
 
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
+
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opt = new LinkedHashMap<>();
