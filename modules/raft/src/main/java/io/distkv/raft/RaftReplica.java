@@ -109,6 +109,7 @@ public final class RaftReplica {
   private long nextReadId = 1;
   private long applied;
   private Role lastRole = Role.FOLLOWER;
+  private long leaderlessTicks;
 
   private RaftReplica(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
       SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
@@ -215,6 +216,7 @@ public final class RaftReplica {
         })
         .onMessage(Tick.class, t -> {
           core.tick();
+          leaderlessTicks = core.leader() == null ? leaderlessTicks + 1 : 0;
           return afterStep();
         })
         .onMessage(LogPersisted.class, this::onPersisted)
@@ -230,9 +232,23 @@ public final class RaftReplica {
   }
 
   private Behavior<Command> rejectNotLeader(ActorRef<Result> replyTo) {
-    replyTo.tell(new Result(ErrorCode.NOT_LEADER, -1, null,
-        "replica " + settings.id() + " of " + settings.group() + " is " + core.role(), core.leader()));
+    if (noQuorum()) {
+      replyTo.tell(new Result(ErrorCode.NO_QUORUM, -1, null,
+          "replica " + settings.id() + " of " + settings.group() + " has had no leader for "
+              + leaderlessTicks * settings.tickInterval().toMillis() + " ms: no quorum reachable from here", null));
+    } else {
+      replyTo.tell(new Result(ErrorCode.NOT_LEADER, -1, null,
+          "replica " + settings.id() + " of " + settings.group() + " is " + core.role(), core.leader()));
+    }
     return Behaviors.same();
+  }
+
+  /**
+   * No leader for more than two election timeouts: with pre-vote and check-quorum that means
+   * this replica cannot reach a majority (an ordinary election finishes well within that).
+   */
+  private boolean noQuorum() {
+    return leaderlessTicks > 2L * settings.options().electionTicks();
   }
 
   // ---------------------------------------------------------------- the Ready loop

@@ -47,16 +47,26 @@ public final class NodeRuntime implements AutoCloseable {
 
   public NodeRuntime(ActorSystem<?> system, NodeId self, Placement placement, Map<NodeId, String> addresses, Path dataDir,
       LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick) throws IOException {
+    this(system, self, placement, addresses, dataDir, lsmOptions, raftOptions, tick, t -> t);
+  }
+
+  /**
+   * As above, with {@code transportDecorator} wrapped around the Raft transport (the seam where
+   * tests inject network faults, e.g. {@code FaultyTransport}).
+   */
+  public NodeRuntime(ActorSystem<?> system, NodeId self, Placement placement, Map<NodeId, String> addresses, Path dataDir,
+      LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick,
+      java.util.function.UnaryOperator<io.distkv.raft.Transport> transportDecorator) throws IOException {
     this.self = self;
     this.placement = placement;
     this.log = SegmentedLog.open(dataDir.resolve("raft"), 64L << 20, true);
     ActorRef<NodeLogWriter.Command> writer = system.systemActorOf(NodeLogWriter.create(log), "raft-log", Props.empty());
     Map<String, String> byId = new TreeMap<>();
     addresses.forEach((k, v) -> byId.put(k.value(), v));
-    ActorTransport transport = new ActorTransport(system, (peer, group) -> {
+    io.distkv.raft.Transport transport = transportDecorator.apply(new ActorTransport(system, (peer, group) -> {
       String address = byId.get(peer);
       return address == null ? null : replicaPath(address, Integer.parseInt(group.substring(1)));
-    });
+    }));
     for (PartitionId p : placement.partitionsOn(self)) {
       int n = p.value();
       KvStateMachine sm = KvStateMachine.open(dataDir.resolve("partitions").resolve(group(n)), lsmOptions);

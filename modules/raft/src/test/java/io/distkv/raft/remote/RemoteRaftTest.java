@@ -12,6 +12,7 @@ import io.distkv.raft.core.Role;
 import io.distkv.raft.log.NodeLogWriter;
 import io.distkv.raft.log.SegmentedLog;
 import io.distkv.raft.transport.ActorTransport;
+import io.distkv.raft.transport.FaultyTransport;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,7 @@ class RemoteRaftTest {
     SegmentedLog log;
     MapStateMachine sm;
     ActorRef<RaftReplica.Command> replica;
+    FaultyTransport transport;
 
     Node(String id, int port) {
       this.id = id;
@@ -69,8 +71,8 @@ class RemoteRaftTest {
       sm = new MapStateMachine();
       RaftReplica.Settings settings = new RaftReplica.Settings("g", id, Configuration.ofVoters("n1", "n2", "n3"),
           RaftOptions.defaults(), Duration.ofMillis(50), 1_000_000, id.hashCode());
-      replica = kit.spawn(RaftReplica.create(settings, log.groups().get("g"), sm,
-          ActorTransport.byAddress(kit.system(), addresses), writer), "raft-g");
+      transport = new FaultyTransport(ActorTransport.byAddress(kit.system(), addresses));
+      replica = kit.spawn(RaftReplica.create(settings, log.groups().get("g"), sm, transport, writer), "raft-g");
     }
 
     void stop() throws IOException {
@@ -167,5 +169,54 @@ class RemoteRaftTest {
     for (String k : acknowledged) {
       assertThat(oldLeader.sm.map.get(k)).isEqualTo("v" + k.substring(1));
     }
+  }
+
+  RaftReplica.Result ask(Node n, java.util.function.Function<ActorRef<RaftReplica.Result>, RaftReplica.Command> message) {
+    TestProbe<RaftReplica.Result> p = n.kit.createTestProbe();
+    n.replica.tell(message.apply(p.getRef()));
+    return p.receiveMessage(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void anIsolatedReplicaIsReadOnlyTheMajorityKeepsWritingAndHealingCatchesUp() throws Exception {
+    for (String id : List.of("n1", "n2", "n3")) {
+      Node n = new Node(id, freePort());
+      nodes.put(id, n);
+      addresses.put(id, "pekko://distkv@127.0.0.1:" + n.port);
+    }
+    for (Node n : nodes.values()) {
+      n.start();
+    }
+    Set<String> all = Set.of("n1", "n2", "n3");
+    write(all, "k", "before");
+    // Fault schedule: cut every Raft path between the leader and the others, both directions.
+    Node isolated = awaitLeader(all);
+    Set<String> majority = new java.util.TreeSet<>(all);
+    majority.remove(isolated.id);
+    for (String other : majority) {
+      isolated.transport.isolate(isolated.id, majority);
+      nodes.get(other).transport.isolate(other, Set.of(isolated.id));
+    }
+    // The old leader steps down (check-quorum) and, leaderless, answers writes fast with NO_QUORUM.
+    isolated.kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), Duration.ofMillis(100), () -> {
+      RaftReplica.Result r = ask(isolated, reply -> new RaftReplica.Propose("k=minority".getBytes(StandardCharsets.UTF_8), reply));
+      assertThat(r.code()).isEqualTo(ErrorCode.NO_QUORUM);
+      assertThat(r.message()).contains("no quorum reachable");
+      return null;
+    });
+    assertThat(ask(isolated, reply -> new RaftReplica.Read("k".getBytes(StandardCharsets.UTF_8), reply)).code())
+        .isEqualTo(ErrorCode.NO_QUORUM);
+    // Eventual reads still answer from local data.
+    RaftReplica.Result local = ask(isolated, reply -> new RaftReplica.LocalRead("k".getBytes(StandardCharsets.UTF_8), reply));
+    assertThat(new String(local.value(), StandardCharsets.UTF_8)).isEqualTo("before");
+    // The majority side elects a leader and keeps writing.
+    write(majority, "k", "majority");
+    write(majority, "k2", "more");
+    // Heal: the isolated replica catches up and the minority write never happened.
+    nodes.values().forEach(n -> n.transport.heal());
+    isolated.kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
+      assertThat(isolated.sm.map).containsEntry("k", "majority").containsEntry("k2", "more");
+      return null;
+    });
   }
 }

@@ -134,6 +134,10 @@ public final class Router {
         .map(NodeId::value).orElse(self.value());
   }
 
+  private boolean hosts(int p) {
+    return local.containsKey(p);
+  }
+
   private String nextReplica(int p, String after) {
     List<NodeId> nodes = placement.replicasOf(io.distkv.common.PartitionId.of(p)).nodes();
     for (int i = 0; i < nodes.size(); i++) {
@@ -146,6 +150,11 @@ public final class Router {
 
   private void send(Request r) {
     String address = addresses.get(NodeId.of(r.target()));
+    if (address == null) {
+      // A node this router cannot address is as good as unreachable.
+      context.getSelf().tell(new Answer(r, null, new IllegalStateException("no address for node " + r.target())));
+      return;
+    }
     ActorRef<RaftReplica.Command> ref = resolver.resolveActorRef(NodeRuntime.replicaPath(address, r.partition()));
     context.ask(RaftReplica.Result.class, ref, attemptTimeout, replyTo -> toReplica(r.original(), replyTo),
         (result, failure) -> new Answer(r, result, failure));
@@ -172,10 +181,22 @@ public final class Router {
       replyTo.tell(new Reply(ErrorCode.OK, res.value() == null ? null : KvResult.decode(res.value()), null, null));
       return Behaviors.same();
     }
+    if (a.failure() == null && res.code() == ErrorCode.NO_QUORUM && r.target().equals(self.value())) {
+      // Our own replica of the partition cannot reach a majority, so neither can we: this side of
+      // the split is read-only. Fail fast instead of waiting out the deadline.
+      boolean write = r.original() instanceof Write;
+      replyTo.tell(new Reply(write ? ErrorCode.READ_ONLY : ErrorCode.NO_QUORUM, null,
+          "partition " + r.partition() + " is read-only from " + self + ": " + res.message()
+              + (write ? "" : "; EVENTUAL reads still answer"), null));
+      return Behaviors.same();
+    }
     String next;
     if (a.failure() != null) {
       leaderCache.remove(r.partition());
-      next = nextReplica(r.partition(), r.target()); // no answer in time: try another replica
+      // No answer in time: if we host the partition, our replica knows whether a quorum is reachable.
+      next = hosts(r.partition()) && !r.target().equals(self.value()) ? self.value() : nextReplica(r.partition(), r.target());
+    } else if (res.code() == ErrorCode.NO_QUORUM) {
+      next = hosts(r.partition()) ? self.value() : nextReplica(r.partition(), r.target()); // ask our own replica
     } else if (res.code() == ErrorCode.NOT_LEADER || res.code() == ErrorCode.BUSY) {
       String hint = res.leaderHint();
       boolean hintUsable = hint != null && !hint.equals(r.target()) && addresses.containsKey(NodeId.of(hint));

@@ -7,6 +7,7 @@ import io.distkv.common.placement.Placement;
 import io.distkv.common.placement.PlacementFunction;
 import io.distkv.common.placement.PlacementSettings;
 import io.distkv.raft.core.RaftOptions;
+import io.distkv.raft.transport.FaultyTransport;
 import io.distkv.server.NodeRuntime;
 import io.distkv.storage.LsmOptions;
 import java.io.IOException;
@@ -27,6 +28,7 @@ final class InJvmCluster implements AutoCloseable {
     ActorTestKit kit;
     NodeRuntime runtime;
     ActorRef<Router.Command> router;
+    FaultyTransport faults;
 
     Node(NodeId id, int port) {
       this.id = id;
@@ -44,7 +46,7 @@ final class InJvmCluster implements AutoCloseable {
           """.formatted(port)).withFallback(ConfigFactory.load());
       kit = ActorTestKit.create("distkv", config);
       runtime = new NodeRuntime(kit.system(), id, placement, addresses, dir.resolve(id.value()),
-          LsmOptions.defaults(), RaftOptions.defaults(), Duration.ofMillis(50));
+          LsmOptions.defaults(), RaftOptions.defaults(), Duration.ofMillis(50), t -> faults = new FaultyTransport(t));
       router = kit.spawn(Router.create(id, placement, addresses, runtime.stateMachines(), Duration.ofSeconds(5)), "router");
     }
 

@@ -110,4 +110,56 @@ class RouterTest {
       }
     }
   }
+
+  @Test
+  @Tag("phase4")
+  void theMinoritySideIsReadOnlyAndTheMajorityKeepsWorking() throws Exception {
+    try (InJvmCluster cluster = new InJvmCluster(3, 16, tmp)) {
+      for (int i = 0; i < 16; i++) {
+        put(cluster.node(1), "k" + i, "before-" + i);
+      }
+      // Fault schedule: node3 is cut off from node1 and node2, both directions, for Raft traffic;
+      // its own router can only address node3 (requests do not cross the cut either).
+      InJvmCluster.Node minority = cluster.node(3);
+      for (InJvmCluster.Node n : cluster.nodes.values()) {
+        for (InJvmCluster.Node m : cluster.nodes.values()) {
+          if ((n == minority) != (m == minority)) {
+            n.faults.cut(n.id.value(), m.id.value());
+          }
+        }
+      }
+      var cutOffRouter = minority.kit.spawn(Router.create(minority.id, cluster.placement,
+          java.util.Map.of(minority.id, cluster.addresses.get(minority.id)), minority.runtime.stateMachines(),
+          Duration.ofSeconds(5)), "cut-off-router");
+      TestProbe<Router.Reply> probe = minority.kit.createTestProbe();
+      // Writes fail fast with READ_ONLY (once the local replicas know they are leaderless).
+      probe.awaitAssert(Duration.ofSeconds(15), Duration.ofMillis(200), () -> {
+        cutOffRouter.tell(new Router.Write(KvCommand.single("", 0, KvCommand.Op.put(b("k3"), b("minority"))), probe.getRef()));
+        Router.Reply r = probe.receiveMessage(Duration.ofSeconds(6));
+        assertThat(r.code()).isEqualTo(ErrorCode.READ_ONLY);
+        assertThat(r.message()).contains("read-only");
+        return null;
+      });
+      cutOffRouter.tell(new Router.Get(b("k3"), Router.Consistency.LINEARIZABLE, probe.getRef()));
+      assertThat(probe.receiveMessage(Duration.ofSeconds(10)).code()).isEqualTo(ErrorCode.NO_QUORUM);
+      // Eventual reads still answer from local data.
+      cutOffRouter.tell(new Router.Get(b("k3"), Router.Consistency.EVENTUAL, probe.getRef()));
+      Router.Reply eventual = probe.receiveMessage();
+      assertThat(eventual.code()).isEqualTo(ErrorCode.OK);
+      assertThat(eventual.result().value()).isEqualTo(b("before-3"));
+      // The majority side keeps working.
+      for (int i = 0; i < 16; i++) {
+        put(cluster.node(1), "k" + i, "majority-" + i);
+      }
+      // Heal: node3 catches up.
+      cluster.nodes.values().forEach(n -> n.faults.heal());
+      probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(200), () -> {
+        for (int i = 0; i < 16; i++) {
+          var sm = minority.runtime.stateMachines().get(new io.distkv.common.placement.Partitioner(16).indexOf(b("k" + i)));
+          assertThat(sm.get(b("k" + i)).value()).isEqualTo(b("majority-" + i));
+        }
+        return null;
+      });
+    }
+  }
 }
