@@ -6,7 +6,7 @@ TEST_FLAGS ?= $(MVN_FLAGS) -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugins
 
 PHASES := 1 2 3 4 5 6
 
-.PHONY: all build test clean bench-storage bench-raft $(addprefix test_phase,$(PHASES))
+.PHONY: all build test clean run stop bench-storage bench-raft $(addprefix test_phase,$(PHASES))
 
 all: build
 
@@ -21,6 +21,15 @@ test:
 ## test_phaseN: only tests tagged phaseN (JUnit 5 @Tag via Surefire groups); a phase without tests passes
 $(addprefix test_phase,$(PHASES)): test_phase%:
 	$(MVN) $(TEST_FLAGS) test -Dgroups=phase$* -Dsurefire.failIfNoSpecifiedTests=false
+
+## run: build if needed and start the 3-node local cluster (scripts/start-cluster.sh)
+run:
+	@[ -f modules/server/target/distkv-server-0.1.0-SNAPSHOT.jar ] || $(MVN) $(MVN_FLAGS) -q -DskipTests package
+	scripts/start-cluster.sh 3
+
+## stop: stop the local cluster
+stop:
+	scripts/stop-cluster.sh
 
 ## bench-storage: db_bench-style run of dist-kv's LSM vs RocksDB JNI vs iq80 LevelDB (ARGS="--num 100000")
 bench-storage:

@@ -26,7 +26,16 @@ public record NodeConfig(
     Duration requestTimeout,
     int maxRetries,
     Duration retryBackoff,
-    KeyLimits limits) {
+    KeyLimits limits,
+    java.util.List<Member> members) {
+
+  /** A cluster member as configured: {@code id@host:port} (its Artery address). */
+  public record Member(NodeId id, String host, int port) {
+    @Override
+    public String toString() {
+      return id + "@" + host + ":" + port;
+    }
+  }
 
   /** Reads {@code distkv.*} from {@code config} layered over the reference defaults. */
   public static NodeConfig from(Config config) {
@@ -62,6 +71,37 @@ public record NodeConfig(
     Duration backoff = r.positiveDuration("distkv.client.retry-backoff");
     long maxKey = r.bytesInRange("distkv.limits.max-key-size", 1, 64 * 1024);
     long maxValue = r.bytesInRange("distkv.limits.max-value-size", 0, 64L * 1024 * 1024);
+    java.util.List<Member> members = new java.util.ArrayList<>();
+    java.util.Set<NodeId> seenIds = new java.util.HashSet<>();
+    for (String m : r.stringList("distkv.cluster.members")) {
+      java.util.regex.Matcher mm = java.util.regex.Pattern.compile("([^@]+)@([^:]+):(\\d{1,5})").matcher(m);
+      if (!mm.matches()) {
+        r.problem("distkv.cluster.members", "entries must look like id@host:port, got '" + m + "'");
+        continue;
+      }
+      try {
+        Member member = new Member(NodeId.of(mm.group(1)), mm.group(2), Integer.parseInt(mm.group(3)));
+        if (!seenIds.add(member.id())) {
+          r.problem("distkv.cluster.members", "node id " + member.id() + " is listed twice");
+        }
+        members.add(member);
+      } catch (InvalidArgumentException e) {
+        r.problem("distkv.cluster.members", "bad node id in '" + m + "'");
+      }
+    }
+    if (nodeId != null && host != null) {
+      if (members.isEmpty()) {
+        members.add(new Member(nodeId, host, port)); // a single-node cluster of just this node
+      } else {
+        NodeId selfId = nodeId;
+        java.util.Optional<Member> self = members.stream().filter(m -> m.id().equals(selfId)).findFirst();
+        if (self.isEmpty()) {
+          r.problem("distkv.cluster.members", "must include this node (" + nodeId + ")");
+        } else if (!self.get().host().equals(host) || self.get().port() != port) {
+          r.problem("distkv.cluster.members", "lists " + self.get() + " but this node is configured as " + host + ":" + port);
+        }
+      }
+    }
     r.throwIfInvalid();
     return new NodeConfig(
         nodeId,
@@ -74,6 +114,7 @@ public record NodeConfig(
         requestTimeout,
         retries,
         backoff,
-        new KeyLimits((int) maxKey, (int) maxValue));
+        new KeyLimits((int) maxKey, (int) maxValue),
+        java.util.List.copyOf(members));
   }
 }

@@ -33,6 +33,22 @@ class NodeConfigTest {
     assertThat(c.retryBackoff()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.limits().maxKeyBytes()).isEqualTo(4096);
     assertThat(c.limits().maxValueBytes()).isEqualTo(1024 * 1024);
+    assertThat(c.members()).containsExactly(new NodeConfig.Member(NodeId.of("node1"), "127.0.0.1", 7101));
+  }
+
+  @Test
+  void membersAreParsedAndMustIncludeThisNodeAtItsAddress() {
+    NodeConfig c = NodeConfig.from(ConfigFactory.parseString(VALID
+        + "distkv.cluster.members = [\"node1@127.0.0.1:7101\", \"node2@127.0.0.1:7102\"]"));
+    assertThat(c.members()).extracting(m -> m.id().value()).containsExactly("node1", "node2");
+    ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class, () -> NodeConfig.from(
+        ConfigFactory.parseString(VALID + "distkv.cluster.members = [\"node2@127.0.0.1:7102\", \"junk\", \"node2@h:1\"]")));
+    assertThat(e.problems()).hasSize(1); // one line per key; the first problem is reported
+    assertThat(e.problems().get(0)).contains("distkv.cluster.members").contains("id@host:port").contains("junk");
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.cluster.members = [\"node1@127.0.0.1:9999\"]")))
+        .hasMessageContaining("but this node is configured as 127.0.0.1:7101");
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.cluster.members = [\"node2@127.0.0.1:7102\"]")))
+        .hasMessageContaining("must include this node (node1)");
   }
 
   @Test

@@ -39,12 +39,15 @@ public final class Router {
   public sealed interface Command {}
 
   /** A write whose ops all fall in one partition. */
-  public record Write(KvCommand command, ActorRef<Reply> replyTo) implements Command {}
+  public record Write(KvCommand command, ActorRef<Reply> replyTo) implements Command, io.distkv.server.ServerSerializable {}
 
-  public record Get(byte[] key, Consistency consistency, ActorRef<Reply> replyTo) implements Command {}
+  public record Get(byte[] key, Consistency consistency, ActorRef<Reply> replyTo)
+      implements Command, io.distkv.server.ServerSerializable {}
 
   /** Outcome: OK with the partition's answer (which has its own code: NOT_FOUND, CONFLICT, ...) or a routing error. */
-  public record Reply(ErrorCode code, KvResult result, String message, String leaderHint) {
+  public record Reply(ErrorCode code, KvResult result, String message, String leaderHint)
+      implements io.distkv.server.ServerSerializable {
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isOk() {
       return code == ErrorCode.OK;
     }

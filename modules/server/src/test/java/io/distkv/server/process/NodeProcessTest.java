@@ -1,0 +1,148 @@
+package io.distkv.server.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.distkv.common.error.ErrorCode;
+import io.distkv.server.partition.KvCommand;
+import io.distkv.server.router.Router;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three node processes (the real {@code DistKvNode} main in child JVMs, HOCON files like
+ * conf/node1.conf on free ports). Fault schedule: after 50 acknowledged writes, {@code kill -9}
+ * node1; write 50 more through node2; restart node1 from its data directory; every acknowledged
+ * write must be readable with its latest value through every node, node1 included.
+ */
+@Tag("phase6")
+class NodeProcessTest {
+  @TempDir Path tmp;
+  final Map<String, Process> processes = new LinkedHashMap<>();
+  final Map<String, Integer> ports = new LinkedHashMap<>();
+  ActorTestKit client;
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    processes.values().forEach(Process::destroyForcibly);
+    if (client != null) {
+      client.shutdownTestKit();
+    }
+  }
+
+  Path writeConf(String id) throws IOException {
+    StringBuilder members = new StringBuilder();
+    for (Map.Entry<String, Integer> e : ports.entrySet()) {
+      members.append(members.length() == 0 ? "" : ", ").append("\"").append(e.getKey()).append("@127.0.0.1:")
+          .append(e.getValue()).append("\"");
+    }
+    Path conf = tmp.resolve(id + ".conf");
+    Files.writeString(conf, """
+        distkv {
+          node { id = "%s", host = "127.0.0.1", port = %d, data-dir = "%s" }
+          cluster.members = [%s]
+          partitions = 8
+          replication-factor = 3
+          raft.election-timeout = 500ms
+          raft.heartbeat-interval = 50ms
+        }
+        """.formatted(id, ports.get(id), tmp.resolve("data-" + id).toString().replace("\\\\", "/"), members));
+    return conf;
+  }
+
+  void start(String id) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+        "io.distkv.server.DistKvNode", "-c", tmp.resolve(id + ".conf").toString())
+        .redirectErrorStream(true)
+        .redirectOutput(tmp.resolve(id + ".log").toFile())
+        .start();
+    processes.put(id, p);
+  }
+
+  ActorRef<Router.Command> router(String id) {
+    return ActorRefResolver.get(client.system()).resolveActorRef("pekko://distkv@127.0.0.1:" + ports.get(id) + "/user/router");
+  }
+
+  Router.Reply call(String via, java.util.function.Function<ActorRef<Router.Reply>, Router.Command> msg) {
+    TestProbe<Router.Reply> probe = client.createTestProbe();
+    router(via).tell(msg.apply(probe.getRef()));
+    return probe.receiveMessage(Duration.ofSeconds(15));
+  }
+
+  void put(String via, String k, String v) {
+    client.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(300), () -> {
+      Router.Reply r = call(via, reply -> new Router.Write(
+          KvCommand.single("test", System.nanoTime(), KvCommand.Op.put(k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8))), reply));
+      assertThat(r.code()).as("put %s via %s: %s", k, via, r.message()).isEqualTo(ErrorCode.OK);
+      return null;
+    });
+  }
+
+  String get(String via, String k) {
+    Router.Reply r = call(via, reply -> new Router.Get(k.getBytes(StandardCharsets.UTF_8), Router.Consistency.LINEARIZABLE, reply));
+    assertThat(r.code()).as("get %s via %s: %s", k, via, r.message()).isEqualTo(ErrorCode.OK);
+    return r.result().value() == null ? null : new String(r.result().value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void kill9OneNodeKeepWritingRestartItAndEveryAcknowledgedWriteIsThere() throws Exception {
+    for (String id : List.of("node1", "node2", "node3")) {
+      ports.put(id, freePort());
+    }
+    for (String id : ports.keySet()) {
+      writeConf(id);
+      start(id);
+    }
+    client = ActorTestKit.create("client", ConfigFactory.parseString("""
+        pekko.actor.provider = remote
+        pekko.remote.artery.canonical.hostname = "127.0.0.1"
+        pekko.remote.artery.canonical.port = 0
+        pekko.remote.warn-about-direct-use = off
+        pekko.loglevel = ERROR
+        """).withFallback(ConfigFactory.load()));
+    Map<String, String> acknowledged = new LinkedHashMap<>();
+    for (int i = 0; i < 50; i++) {
+      put("node" + (1 + i % 3), "k" + (i % 30), "v" + i);
+      acknowledged.put("k" + (i % 30), "v" + i);
+    }
+    processes.get("node1").destroyForcibly(); // kill -9
+    processes.get("node1").waitFor();
+    for (int i = 50; i < 100; i++) {
+      put("node2", "k" + (i % 30), "v" + i);
+      acknowledged.put("k" + (i % 30), "v" + i);
+    }
+    start("node1"); // from its own data directory
+    List<String> vias = new ArrayList<>(ports.keySet());
+    client.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
+      for (Map.Entry<String, String> e : acknowledged.entrySet()) {
+        for (String via : vias) {
+          assertThat(get(via, e.getKey())).as("%s via %s", e.getKey(), via).isEqualTo(e.getValue());
+        }
+      }
+      return null;
+    });
+  }
+}
