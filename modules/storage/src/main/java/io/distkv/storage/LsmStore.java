@@ -79,7 +79,8 @@ public final class LsmStore implements AutoCloseable {
   private final Condition backgroundDone = mutex.newCondition();
   private final ArrayDeque<Writer> writers = new ArrayDeque<>();
   private final Object fileLock = new Object();
-  private final Object compactionLock = new Object();
+  /** Held by a compaction for its whole run, and by a flush while it places its table below L0. */
+  private final ReentrantLock compactionLock = new ReentrantLock();
   private final Set<Long> pendingOutputs = new HashSet<>();
   private final TreeMap<Long, Integer> snapshots = new TreeMap<>();
 
@@ -514,13 +515,26 @@ public final class LsmStore implements AutoCloseable {
     }
     try {
       VersionEdit edit = new VersionEdit();
-      writeLevel0(m, edit);
+      FileMetaData table = writeTable(m);
       edit.logNumber(options.walEnabled() ? mem.walNumber() : versions.logNumber());
       edit.lastSequence(Math.max(versions.lastSequence(), lastSequence));
       edit.appliedIndex(Math.max(versions.appliedIndex(), m.maxAppliedIndex()));
-      synchronized (fileLock) {
-        versions.logAndApply(edit);
-        edit.added().forEach(n -> pendingOutputs.remove(n.file().number()));
+      // Like LevelDB: a table that overlaps nothing in L0..Ln can go straight to Ln (n <= 2), so
+      // sequential loads are not rewritten by compactions. Only when no compaction runs, so the
+      // levels cannot change under the decision.
+      boolean placed = table != null && compactionLock.tryLock();
+      try {
+        if (table != null) {
+          edit.addFile(placed ? levelForFlushedTable(versions.current(), table) : 0, table);
+        }
+        synchronized (fileLock) {
+          versions.logAndApply(edit);
+          edit.added().forEach(n -> pendingOutputs.remove(n.file().number()));
+        }
+      } finally {
+        if (placed) {
+          compactionLock.unlock();
+        }
       }
       flushes.incrementAndGet();
       mutex.lock();
@@ -546,6 +560,14 @@ public final class LsmStore implements AutoCloseable {
 
   /** Writes {@code m} as a level-0 table and records it in {@code edit} (file stays pending). */
   private void writeLevel0(MemTable m, VersionEdit edit) throws IOException {
+    FileMetaData table = writeTable(m);
+    if (table != null) {
+      edit.addFile(0, table);
+    }
+  }
+
+  /** Writes {@code m} as a table (file stays pending); null if it was empty. */
+  private FileMetaData writeTable(MemTable m) throws IOException {
     long number = allocateOutput();
     Path path = dir.resolve(FileNames.table(number));
     try (SsTableWriter w = newTableWriter(path); InternalIterator it = m.iterator()) {
@@ -555,12 +577,28 @@ public final class LsmStore implements AutoCloseable {
       if (w.entries() == 0) {
         w.close();
         Files.deleteIfExists(path);
-        return;
+        return null;
       }
       long size = w.finish();
       bytesFlushed.addAndGet(size);
-      edit.addFile(0, new FileMetaData(number, size, w.entries(), w.smallest(), w.largest()));
+      return new FileMetaData(number, size, w.entries(), w.smallest(), w.largest());
     }
+  }
+
+  private static final int MAX_LEVEL_FOR_FLUSH = 2;
+
+  /** The deepest level ≤ 2 such that no table in L0..that level overlaps {@code t}. */
+  private static int levelForFlushedTable(Version v, FileMetaData t) {
+    byte[] lo = InternalKey.userKey(t.smallest());
+    byte[] hi = InternalKey.userKey(t.largest());
+    if (!v.overlapping(0, lo, hi).isEmpty()) {
+      return 0;
+    }
+    int level = 0;
+    while (level < MAX_LEVEL_FOR_FLUSH && v.overlapping(level + 1, lo, hi).isEmpty()) {
+      level++;
+    }
+    return level;
   }
 
   private SsTableWriter newTableWriter(Path path) throws IOException {
@@ -730,7 +768,8 @@ public final class LsmStore implements AutoCloseable {
    * {@link CompactionScheduler} on its own thread; never by reads or writes.
    */
   public boolean runCompaction() {
-    synchronized (compactionLock) {
+    compactionLock.lock();
+    try {
       if (closed || closing || backgroundError != null) {
         return false;
       }
@@ -740,6 +779,8 @@ public final class LsmStore implements AutoCloseable {
       }
       doCompaction(c);
       return true;
+    } finally {
+      compactionLock.unlock();
     }
   }
 
@@ -747,7 +788,8 @@ public final class LsmStore implements AutoCloseable {
   public void compactRange(byte[] start, byte[] end) {
     checkOpen();
     flushInternal();
-    synchronized (compactionLock) {
+    compactionLock.lock();
+    try {
       Version v = versions.current();
       int last = 0;
       for (int level = 0; level < Version.NUM_LEVELS; level++) {
@@ -764,6 +806,8 @@ public final class LsmStore implements AutoCloseable {
           doCompaction(c);
         }
       }
+    } finally {
+      compactionLock.unlock();
     }
   }
 
@@ -1035,8 +1079,11 @@ public final class LsmStore implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("final flush of {} failed", dir, e);
     }
-    synchronized (compactionLock) {
+    compactionLock.lock();
+    try {
       closed = true;
+    } finally {
+      compactionLock.unlock();
     }
     if (ownsScheduler) {
       compactions.close();

@@ -203,4 +203,34 @@ class LsmStoreTest {
       assertThat(stats.writeAmplification()).isGreaterThan(1.0);
     }
   }
+
+  @Test
+  void flushedTablesThatOverlapNothingSkipLevelZeroAndAreNeverRewritten() {
+    try (LsmStore store = LsmStore.open(dir, LsmOptions.defaults())) {
+      for (int batch = 0; batch < 5; batch++) {
+        for (int i = 0; i < 100; i++) {
+          store.put(b(String.format("seq%03d-%03d", batch, i)), b("v" + batch + "-" + i));
+        }
+        store.flush(); // keys only grow: each table lies beside the others
+      }
+      StoreStats stats = store.stats();
+      assertThat(stats.filesPerLevel().get(0)).isZero();
+      assertThat(stats.filesPerLevel().get(2)).isEqualTo(5);
+      assertThat(stats.compactions()).isZero();
+      assertThat(s(store.get(b("seq003-050")))).isEqualTo("v3-50");
+      // A table overlapping L2 stops above it (in L1): newer data always sits above older.
+      store.put(b("seq002-010"), b("newer"));
+      store.flush();
+      assertThat(store.stats().filesPerLevel().subList(0, 3)).containsExactly(0, 1, 5);
+      // One overlapping L1 as well stays in L0.
+      store.put(b("seq002-010"), b("newest"));
+      store.flush();
+      assertThat(store.stats().filesPerLevel().subList(0, 3)).containsExactly(1, 1, 5);
+      store.put(b("seq002-010"), b("newer"));
+      store.flush();
+      assertThat(s(store.get(b("seq002-010")))).isEqualTo("newer");
+      assertThat(keys(store.scan(b("seq002-009"), b("seq002-012"), 0, false)))
+          .containsExactly("seq002-009=v2-9", "seq002-010=newer", "seq002-011=v2-11");
+    }
+  }
 }
