@@ -23,12 +23,14 @@ import java.util.stream.Stream;
  * <pre>
  * java -cp 'modules/bench/target/distkv-bench-*.jar:modules/bench/target/lib/*' io.distkv.bench.storage.StorageBench \
  *   [--engines distkv,rocksdb,leveldb] [--num 1000000] [--threads 1,2] [--value-size 100]
- *   [--warm-cache-mb 256] [--cold-cache-mb 8] [--dir /tmp/distkv-storage-bench] [--json out.json]
+ *   [--warm-cache-mb 256] [--cold-cache-mb 8] [--warmup 200000] [--dir /tmp/distkv-storage-bench] [--json out.json]
  * </pre>
  *
  * Per engine and thread count: fillseq (fresh store); then on a second fresh store fillrandom,
  * overwrite, readseq, readrandom (warm: cache holds the data), seekrandom; then the store is
  * reopened with a small cache for readrandom (cold). Each of T threads does num/T operations.
+ * Before any measurement every engine gets an untimed warm-up (fill + reads of --warmup entries
+ * on a scratch store), so the JIT is warm for all of them whatever the order.
  */
 public final class StorageBench {
   record Result(String engine, int threads, String benchmark, long ops, double seconds, String note) {
@@ -103,6 +105,26 @@ public final class StorageBench {
     return r;
   }
 
+  /** Untimed fill and reads on a scratch store, so every engine is measured with a warm JIT. */
+  void warmUp(String engineName, Function<EngineSettings, KvEngine> factory, int entries) throws Exception {
+    Path dir = root.resolve(engineName + "-warmup");
+    BenchDirectory.deleteTree(dir);
+    try (KvEngine db = factory.apply(new EngineSettings(dir, warmCache))) {
+      SplittableRandom rnd = new SplittableRandom(7);
+      for (int i = 0; i < entries; i++) {
+        db.put(key(rnd.nextInt(entries)), value(rnd));
+      }
+      for (int i = 0; i < entries; i++) {
+        db.get(key(rnd.nextInt(entries)));
+        if (i % 100 == 0) {
+          db.seek(key(rnd.nextInt(entries)));
+        }
+      }
+      db.readSequential(entries);
+    }
+    BenchDirectory.deleteTree(dir);
+  }
+
   void run(String engineName, Function<EngineSettings, KvEngine> factory, int threads) throws Exception {
     Path dir = root.resolve(engineName + "-t" + threads);
     BenchDirectory.deleteTree(dir);
@@ -152,7 +174,7 @@ public final class StorageBench {
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--help") || args[i].equals("-h")) {
         System.out.println("usage: StorageBench [--engines distkv,rocksdb,leveldb] [--num N] [--threads 1,2] "
-            + "[--value-size B] [--warm-cache-mb M] [--cold-cache-mb M] [--dir D] [--json FILE]");
+            + "[--value-size B] [--warm-cache-mb M] [--cold-cache-mb M] [--warmup N] [--dir D] [--json FILE]");
         return;
       }
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -170,14 +192,15 @@ public final class StorageBench {
         valueSize, num, warm >> 20, cold >> 20);
     System.out.println("all engines: WAL on, sync off, 4 MiB write buffer, 4 KiB blocks, no compression, "
         + "bloom 10 bits/key (iq80 LevelDB: none, unsupported)");
+    int warmup = Integer.parseInt(opt.getOrDefault("warmup", "200000"));
+    for (String engine : opt.getOrDefault("engines", "distkv,rocksdb,leveldb").split(",")) {
+      if (warmup > 0) {
+        bench.warmUp(engine, factoryOf(engine), warmup);
+      }
+    }
     for (String threads : opt.getOrDefault("threads", "1,2").split(",")) {
       for (String engine : opt.getOrDefault("engines", "distkv,rocksdb,leveldb").split(",")) {
-        Function<EngineSettings, KvEngine> factory = switch (engine) {
-          case "distkv" -> DistKvEngine::new;
-          case "rocksdb" -> RocksDbEngine::new;
-          case "leveldb" -> LevelDbEngine::new;
-          default -> throw new IllegalArgumentException("unknown engine '" + engine + "' (distkv, rocksdb, leveldb)");
-        };
+        Function<EngineSettings, KvEngine> factory = factoryOf(engine);
         bench.run(engine, factory, Integer.parseInt(threads.trim()));
       }
     }
@@ -185,6 +208,15 @@ public final class StorageBench {
     if (opt.containsKey("json")) {
       bench.writeJson(Path.of(opt.get("json")));
     }
+  }
+
+  static Function<EngineSettings, KvEngine> factoryOf(String engine) {
+    return switch (engine) {
+      case "distkv" -> DistKvEngine::new;
+      case "rocksdb" -> RocksDbEngine::new;
+      case "leveldb" -> LevelDbEngine::new;
+      default -> throw new IllegalArgumentException("unknown engine '" + engine + "' (distkv, rocksdb, leveldb)");
+    };
   }
 
   private void printRatios() {
