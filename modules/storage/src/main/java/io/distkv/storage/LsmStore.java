@@ -389,7 +389,11 @@ public final class LsmStore implements AutoCloseable {
   /** Appends the group to the WAL (one record, one fsync) and inserts it; returns the last sequence. */
   private long applyGroup(List<Writer> group, long firstSeq, MemTable target, RecordWriter log) throws IOException {
     if (options.walEnabled()) {
-      ByteSink rec = new ByteSink(4096);
+      long approx = 16;
+      for (Writer x : group) {
+        approx += x.batch.approximateBytes();
+      }
+      ByteSink rec = new ByteSink((int) Math.min(approx, MAX_GROUP_BYTES + 4096));
       rec.putLong(firstSeq).putVarint(group.size());
       for (Writer x : group) {
         x.batch.encodeTo(rec);
