@@ -130,8 +130,8 @@ class RemoteRaftTest {
     throw new AssertionError("write of " + key + " never acknowledged");
   }
 
-  @Test
-  void leaderCrashLosesNoAcknowledgedWriteAndTheRestartedNodeCatchesUp() throws Exception {
+  /** Starts n1..n3 on free loopback ports; returns their ids. */
+  Set<String> startThreeNodes() throws IOException {
     for (String id : List.of("n1", "n2", "n3")) {
       Node n = new Node(id, freePort());
       nodes.put(id, n);
@@ -140,7 +140,12 @@ class RemoteRaftTest {
     for (Node n : nodes.values()) {
       n.start();
     }
-    Set<String> all = Set.of("n1", "n2", "n3");
+    return Set.of("n1", "n2", "n3");
+  }
+
+  @Test
+  void leaderCrashLosesNoAcknowledgedWriteAndTheRestartedNodeCatchesUp() throws Exception {
+    Set<String> all = startThreeNodes();
     List<String> acknowledged = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       write(all, "k" + i, "v" + i);
@@ -179,15 +184,7 @@ class RemoteRaftTest {
 
   @Test
   void anIsolatedReplicaIsReadOnlyTheMajorityKeepsWritingAndHealingCatchesUp() throws Exception {
-    for (String id : List.of("n1", "n2", "n3")) {
-      Node n = new Node(id, freePort());
-      nodes.put(id, n);
-      addresses.put(id, "pekko://distkv@127.0.0.1:" + n.port);
-    }
-    for (Node n : nodes.values()) {
-      n.start();
-    }
-    Set<String> all = Set.of("n1", "n2", "n3");
+    Set<String> all = startThreeNodes();
     write(all, "k", "before");
     // Fault schedule: cut every Raft path between the leader and the others, both directions.
     Node isolated = awaitLeader(all);
