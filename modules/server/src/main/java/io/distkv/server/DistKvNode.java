@@ -104,13 +104,31 @@ public final class DistKvNode {
     Duration tick = config.electionTimeout().dividedBy(electionTicks);
     RaftOptions raftOptions = RaftOptions.defaults();
     NodeRuntime[] runtime = new NodeRuntime[1];
+    java.util.concurrent.CompletableFuture<NodeRuntime> started = new java.util.concurrent.CompletableFuture<>();
+    io.distkv.server.router.RequestMetrics metrics = new io.distkv.server.router.RequestMetrics();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       runtime[0] = new NodeRuntime(ctx.getSystem(), config.nodeId(), placement, addresses, config.dataDir(),
           LsmOptions.builder().limits(config.limits()).build(), raftOptions, tick);
-      ctx.spawn(Router.create(config.nodeId(), placement, addresses, runtime[0].stateMachines(), config.requestTimeout()),
-          "router");
+      ctx.spawn(Router.create(config.nodeId(), placement, addresses, runtime[0].stateMachines(), config.requestTimeout(),
+          metrics), "router");
+      started.complete(runtime[0]);
       return Behaviors.<Void>empty();
     }), "distkv", pekko);
+    try {
+      started.get(60, java.util.concurrent.TimeUnit.SECONDS); // the guardian opens the stores and logs
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("node " + config.nodeId() + " failed to start: " + e.getMessage(), e);
+    }
+    try {
+      io.distkv.server.jmx.DistKvMBeans mbeans = new io.distkv.server.jmx.DistKvMBeans(system, runtime[0], lifecycle, metrics);
+      if (config.jmxPort() > 0) {
+        mbeans.serveRemote(config.host(), config.jmxPort());
+        log.info("node {}: JMX at service:jmx:rmi:///jndi/rmi://{}:{}/jmxrmi", config.nodeId(), config.host(), config.jmxPort());
+      }
+    } catch (Exception e) {
+      log.error("node {}: JMX setup failed", config.nodeId(), e);
+    }
     CoordinatedShutdown.get(system).addJvmShutdownHook(() -> {
       if (lifecycle.state() == NodeState.RUNNING) {
         lifecycle.beginStop();

@@ -27,7 +27,8 @@ public record NodeConfig(
     int maxRetries,
     Duration retryBackoff,
     KeyLimits limits,
-    java.util.List<Member> members) {
+    java.util.List<Member> members,
+    int jmxPort) {
 
   /** A cluster member as configured: {@code id@host:port} (its Artery address). */
   public record Member(NodeId id, String host, int port) {
@@ -57,6 +58,7 @@ public record NodeConfig(
     }
     String host = r.string("distkv.node.host", true);
     int port = r.intInRange("distkv.node.port", 1, 65535);
+    int jmxPort = r.intInRange("distkv.node.jmx-port", 0, 65535);
     String dataDir = r.string("distkv.node.data-dir", true);
     int partitions = r.intInRange("distkv.partitions", PlacementSettings.MIN_PARTITIONS, PlacementSettings.MAX_PARTITIONS);
     int rf = r.intInRange("distkv.replication-factor", HashRing.MIN_REPLICATION_FACTOR, HashRing.MAX_REPLICATION_FACTOR);
@@ -115,6 +117,7 @@ public record NodeConfig(
         retries,
         backoff,
         new KeyLimits((int) maxKey, (int) maxValue),
-        java.util.List.copyOf(members));
+        java.util.List.copyOf(members),
+        jmxPort);
   }
 }

@@ -173,6 +173,11 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return applied;
   }
 
+  /** The store's counters (for JMX). */
+  public io.distkv.storage.StoreStats stats() {
+    return store.stats();
+  }
+
   /** Makes everything applied durable (flush); Raft may then compact its log up to it. */
   public void flush() {
     store.flush();

@@ -70,10 +70,12 @@ public final class Router {
   private final Duration attemptTimeout;
   private final Map<Integer, String> leaderCache = new HashMap<>();
   private final ActorRefResolver resolver;
+  private final RequestMetrics metrics;
   private long timerKeys;
 
   private Router(ActorContext<Command> context, TimerScheduler<Command> timers, NodeId self, Placement placement,
-      Map<NodeId, String> addresses, Map<Integer, KvStateMachine> local, Duration requestTimeout) {
+      Map<NodeId, String> addresses, Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics) {
+    this.metrics = metrics;
     this.context = context;
     this.timers = timers;
     this.self = self;
@@ -88,8 +90,14 @@ public final class Router {
 
   public static Behavior<Command> create(NodeId self, Placement placement, Map<NodeId, String> addresses,
       Map<Integer, KvStateMachine> local, Duration requestTimeout) {
+    return create(self, placement, addresses, local, requestTimeout, new RequestMetrics());
+  }
+
+  /** As above, recording every request's outcome and latency in {@code metrics}. */
+  public static Behavior<Command> create(NodeId self, Placement placement, Map<NodeId, String> addresses,
+      Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Router(ctx, timers, self, placement, addresses, local, requestTimeout).behavior()));
+        new Router(ctx, timers, self, placement, addresses, local, requestTimeout, metrics).behavior()));
   }
 
   private Behavior<Command> behavior() {
@@ -122,7 +130,7 @@ public final class Router {
   private Behavior<Command> onGet(Get g) {
     int p = partitioner.indexOf(g.key());
     if (g.consistency() == Consistency.EVENTUAL && local.containsKey(p)) {
-      g.replyTo().tell(new Reply(ErrorCode.OK, local.get(p).get(g.key()), null, null));
+      respond(System.nanoTime(), g.replyTo(), new Reply(ErrorCode.OK, local.get(p).get(g.key()), null, null));
       return Behaviors.same();
     }
     String target = g.consistency() == Consistency.EVENTUAL ? placement.replicasOf(io.distkv.common.PartitionId.of(p))
@@ -173,6 +181,11 @@ public final class Router {
         : new RaftReplica.LocalRead(query, replyTo);
   }
 
+  private void respond(long startNanos, ActorRef<Reply> to, Reply reply) {
+    metrics.record(System.nanoTime() - startNanos, reply.code() == ErrorCode.OK);
+    to.tell(reply);
+  }
+
   private Behavior<Command> onAnswer(Answer a) {
     Request r = a.request();
     ActorRef<Reply> replyTo = r.original() instanceof Write w ? w.replyTo() : ((Get) r.original()).replyTo();
@@ -181,14 +194,14 @@ public final class Router {
       if (!(r.original() instanceof Get g && g.consistency() == Consistency.EVENTUAL)) {
         leaderCache.put(r.partition(), r.target());
       }
-      replyTo.tell(new Reply(ErrorCode.OK, res.value() == null ? null : KvResult.decode(res.value()), null, null));
+      respond(r.startNanos(), replyTo, new Reply(ErrorCode.OK, res.value() == null ? null : KvResult.decode(res.value()), null, null));
       return Behaviors.same();
     }
     if (a.failure() == null && res.code() == ErrorCode.NO_QUORUM && r.target().equals(self.value())) {
       // Our own replica of the partition cannot reach a majority, so neither can we: this side of
       // the split is read-only. Fail fast instead of waiting out the deadline.
       boolean write = r.original() instanceof Write;
-      replyTo.tell(new Reply(write ? ErrorCode.READ_ONLY : ErrorCode.NO_QUORUM, null,
+      respond(r.startNanos(), replyTo, new Reply(write ? ErrorCode.READ_ONLY : ErrorCode.NO_QUORUM, null,
           "partition " + r.partition() + " is read-only from " + self + ": " + res.message()
               + (write ? "" : "; EVENTUAL reads still answer"), null));
       return Behaviors.same();
@@ -208,14 +221,14 @@ public final class Router {
       }
       next = res.code() == ErrorCode.BUSY ? r.target() : hintUsable ? hint : nextReplica(r.partition(), r.target());
     } else {
-      replyTo.tell(new Reply(res.code(), null, res.message(), res.leaderHint()));
+      respond(r.startNanos(), replyTo, new Reply(res.code(), null, res.message(), res.leaderHint()));
       return Behaviors.same();
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - r.startNanos());
     Duration backoff = Duration.ofMillis(Math.min(200, 10L << Math.min(r.attempt(), 4)));
     if (elapsed.plus(backoff).compareTo(r.deadline()) >= 0) {
       String why = a.failure() != null ? "no answer from replicas" : res.code() + ": " + res.message();
-      replyTo.tell(new Reply(ErrorCode.TIMEOUT, null,
+      respond(r.startNanos(), replyTo, new Reply(ErrorCode.TIMEOUT, null,
           "partition " + r.partition() + " did not answer within " + r.deadline().toMillis() + " ms (last: " + why + ")",
           leaderCache.get(r.partition())));
       return Behaviors.same();

@@ -36,6 +36,7 @@ class NodeProcessTest {
   @TempDir Path tmp;
   final Map<String, Process> processes = new LinkedHashMap<>();
   final Map<String, Integer> ports = new LinkedHashMap<>();
+  final Map<String, Integer> jmxPorts = new LinkedHashMap<>();
   ActorTestKit client;
 
   static int freePort() throws IOException {
@@ -61,14 +62,14 @@ class NodeProcessTest {
     Path conf = tmp.resolve(id + ".conf");
     Files.writeString(conf, """
         distkv {
-          node { id = "%s", host = "127.0.0.1", port = %d, data-dir = "%s" }
+          node { id = "%s", host = "127.0.0.1", port = %d, data-dir = "%s", jmx-port = %d }
           cluster.members = [%s]
           partitions = 8
           replication-factor = 3
           raft.election-timeout = 500ms
           raft.heartbeat-interval = 50ms
         }
-        """.formatted(id, ports.get(id), tmp.resolve("data-" + id).toString().replace("\\\\", "/"), members));
+        """.formatted(id, ports.get(id), tmp.resolve("data-" + id).toString().replace("\\\\", "/"), jmxPorts.get(id), members));
     return conf;
   }
 
@@ -111,6 +112,7 @@ class NodeProcessTest {
   void kill9OneNodeKeepWritingRestartItAndEveryAcknowledgedWriteIsThere() throws Exception {
     for (String id : List.of("node1", "node2", "node3")) {
       ports.put(id, freePort());
+      jmxPorts.put(id, freePort());
     }
     for (String id : ports.keySet()) {
       writeConf(id);
@@ -136,6 +138,23 @@ class NodeProcessTest {
     }
     start("node1"); // from its own data directory
     List<String> vias = new ArrayList<>(ports.keySet());
+    // JMX: node2's MBeans over remote JMX, as an operator's console would read them.
+    javax.management.remote.JMXServiceURL url = new javax.management.remote.JMXServiceURL(
+        "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPorts.get("node2") + "/jmxrmi");
+    try (javax.management.remote.JMXConnector jmx = javax.management.remote.JMXConnectorFactory.connect(url)) {
+      javax.management.MBeanServerConnection mbs = jmx.getMBeanServerConnection();
+      javax.management.ObjectName nodeName = new javax.management.ObjectName("io.distkv:type=Node,name=node2");
+      assertThat(mbs.getAttribute(nodeName, "State")).isEqualTo("RUNNING");
+      assertThat((Long) mbs.getAttribute(nodeName, "Requests")).isGreaterThanOrEqualTo(50);
+      assertThat((Long) mbs.getAttribute(nodeName, "LatencyP99Micros")).isPositive();
+      assertThat((Integer) mbs.getAttribute(nodeName, "PartitionsHosted")).isEqualTo(8);
+      assertThat(mbs.queryNames(new javax.management.ObjectName("io.distkv:type=Partition,node=node2,*"), null)).hasSize(8);
+      javax.management.ObjectName p0 = new javax.management.ObjectName("io.distkv:type=Partition,node=node2,partition=0");
+      assertThat(mbs.getAttribute(p0, "Role")).isIn("LEADER", "FOLLOWER");
+      assertThat((Long) mbs.getAttribute(p0, "CommitIndex")).isPositive();
+      javax.management.ObjectName s0 = new javax.management.ObjectName("io.distkv:type=Store,node=node2,partition=0");
+      assertThat((int[]) mbs.getAttribute(s0, "TablesPerLevel")).hasSize(7);
+    }
     client.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
       for (Map.Entry<String, String> e : acknowledged.entrySet()) {
         for (String via : vias) {

@@ -1,0 +1,204 @@
+package io.distkv.server.jmx;
+
+import io.distkv.common.lifecycle.NodeLifecycle;
+import io.distkv.raft.RaftReplica;
+import io.distkv.raft.core.Role;
+import io.distkv.server.NodeRuntime;
+import io.distkv.server.partition.KvStateMachine;
+import io.distkv.server.router.RequestMetrics;
+import io.distkv.storage.StoreStats;
+import java.lang.management.ManagementFactory;
+import java.rmi.registry.LocateRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnectorServer;
+import javax.management.remote.JMXConnectorServerFactory;
+import javax.management.remote.JMXServiceURL;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * Registers the node's MBeans under the {@code io.distkv} domain (node, every hosted partition,
+ * every partition store) and, if a port is configured, serves them over remote JMX (RMI) at
+ * {@code service:jmx:rmi:///jndi/rmi://host:port/jmxrmi}.
+ */
+public final class DistKvMBeans implements AutoCloseable {
+  private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+  private final List<ObjectName> registered = new ArrayList<>();
+  private JMXConnectorServer connector;
+
+  public DistKvMBeans(ActorSystem<?> system, NodeRuntime runtime, NodeLifecycle lifecycle, RequestMetrics metrics)
+      throws Exception {
+    String node = runtime.self().value();
+    register(new ObjectName("io.distkv:type=Node,name=" + node), new NodeMXBean() {
+      @Override
+      public String getState() {
+        return lifecycle.state().name();
+      }
+
+      @Override
+      public int getPartitionsHosted() {
+        return runtime.replicas().size();
+      }
+
+      @Override
+      public int getLeadersHeld() {
+        int n = 0;
+        for (ActorRef<RaftReplica.Command> r : runtime.replicas().values()) {
+          RaftReplica.Status s = status(system, r);
+          if (s != null && s.role() == Role.LEADER) {
+            n++;
+          }
+        }
+        return n;
+      }
+
+      @Override
+      public long getRequests() {
+        return metrics.requests();
+      }
+
+      @Override
+      public long getRequestErrors() {
+        return metrics.errors();
+      }
+
+      @Override
+      public long getLatencyP50Micros() {
+        return metrics.percentileMicros(50);
+      }
+
+      @Override
+      public long getLatencyP99Micros() {
+        return metrics.percentileMicros(99);
+      }
+    });
+    for (Map.Entry<Integer, ActorRef<RaftReplica.Command>> e : runtime.replicas().entrySet()) {
+      ActorRef<RaftReplica.Command> replica = e.getValue();
+      register(new ObjectName("io.distkv:type=Partition,node=" + node + ",partition=" + e.getKey()), new PartitionMXBean() {
+        private RaftReplica.Status s() {
+          RaftReplica.Status s = status(system, replica);
+          if (s == null) {
+            throw new IllegalStateException("replica did not answer");
+          }
+          return s;
+        }
+
+        @Override
+        public String getRole() {
+          return s().role().name();
+        }
+
+        @Override
+        public long getTerm() {
+          return s().term();
+        }
+
+        @Override
+        public String getLeader() {
+          return s().leader();
+        }
+
+        @Override
+        public long getCommitIndex() {
+          return s().commitIndex();
+        }
+
+        @Override
+        public long getAppliedIndex() {
+          return s().appliedIndex();
+        }
+
+        @Override
+        public long getLastIndex() {
+          return s().lastIndex();
+        }
+      });
+      KvStateMachine sm = runtime.stateMachines().get(e.getKey());
+      register(new ObjectName("io.distkv:type=Store,node=" + node + ",partition=" + e.getKey()), new StoreMXBean() {
+        @Override
+        public long getMemtableBytes() {
+          return sm.stats().memtableBytes();
+        }
+
+        @Override
+        public int[] getTablesPerLevel() {
+          return sm.stats().filesPerLevel().stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        @Override
+        public long getCompactions() {
+          return sm.stats().compactions();
+        }
+
+        @Override
+        public long getBytesFlushed() {
+          return sm.stats().bytesFlushed();
+        }
+
+        @Override
+        public long getCompactionBytesWritten() {
+          return sm.stats().compactionBytesWritten();
+        }
+
+        @Override
+        public double getWriteAmplification() {
+          return sm.stats().writeAmplification();
+        }
+
+        @Override
+        public double getBlockCacheHitRate() {
+          return sm.stats().blockCacheHitRate();
+        }
+
+        @Override
+        public long getPersistedAppliedIndex() {
+          StoreStats st = sm.stats();
+          return st.persistedAppliedIndex();
+        }
+      });
+    }
+  }
+
+  private void register(ObjectName name, Object bean) throws Exception {
+    if (server.isRegistered(name)) {
+      server.unregisterMBean(name);
+    }
+    server.registerMBean(bean, name);
+    registered.add(name);
+  }
+
+  private static RaftReplica.Status status(ActorSystem<?> system, ActorRef<RaftReplica.Command> replica) {
+    try {
+      return AskPattern.<RaftReplica.Command, RaftReplica.Status>ask(replica, RaftReplica.GetStatus::new,
+          Duration.ofSeconds(2), system.scheduler()).toCompletableFuture().get();
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** Serves the platform MBean server over RMI on {@code host:port}. */
+  public void serveRemote(String host, int port) throws Exception {
+    LocateRegistry.createRegistry(port);
+    JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi");
+    connector = JMXConnectorServerFactory.newJMXConnectorServer(url, null, server);
+    connector.start();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (connector != null) {
+      connector.stop();
+    }
+    for (ObjectName n : registered) {
+      if (server.isRegistered(n)) {
+        server.unregisterMBean(n);
+      }
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package io.distkv.server.jmx;
+
+/** JMX view of one hosted partition replica: {@code io.distkv:type=Partition,node=<id>,partition=<n>}. */
+public interface PartitionMXBean {
+  String getRole();
+
+  long getTerm();
+
+  String getLeader();
+
+  long getCommitIndex();
+
+  long getAppliedIndex();
+
+  long getLastIndex();
+}
