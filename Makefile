@@ -23,8 +23,11 @@ $(addprefix test_phase,$(PHASES)): test_phase%:
 	$(MVN) $(TEST_FLAGS) test -Dgroups=phase$* -Dsurefire.failIfNoSpecifiedTests=false
 
 ## run: build if needed and start the 3-node local cluster (scripts/start-cluster.sh)
+SERVER_JAR := modules/server/target/distkv-server-0.1.0-SNAPSHOT.jar
+
 run:
-	@[ -f modules/server/target/distkv-server-0.1.0-SNAPSHOT.jar ] || $(MVN) $(MVN_FLAGS) -q -DskipTests package
+	@if [ ! -f $(SERVER_JAR) ] || [ -n "$$(find modules pom.xml -newer $(SERVER_JAR) -not -path '*/target/*' \( -name '*.java' -o -name '*.xml' -o -name '*.conf' \) | head -1)" ]; then \
+	  echo "building (sources changed or no jar yet)"; $(MVN) $(MVN_FLAGS) -q -DskipTests package; fi
 	scripts/start-cluster.sh 3
 
 ## stop: stop the local cluster
