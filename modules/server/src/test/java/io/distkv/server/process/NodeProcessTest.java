@@ -93,10 +93,14 @@ class NodeProcessTest {
     return probe.receiveMessage(Duration.ofSeconds(15));
   }
 
+  long sequence;
+
   void put(String via, String k, String v) {
+    // Retries resend the same (client, sequence), so the put applies once however often it is sent.
+    KvCommand command = KvCommand.single("test", ++sequence,
+        KvCommand.Op.put(k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)));
     client.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(300), () -> {
-      Router.Reply r = call(via, reply -> new Router.Write(
-          KvCommand.single("test", System.nanoTime(), KvCommand.Op.put(k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8))), reply));
+      Router.Reply r = call(via, reply -> new Router.Write(command, reply));
       assertThat(r.code()).as("put %s via %s: %s", k, via, r.message()).isEqualTo(ErrorCode.OK);
       return null;
     });
