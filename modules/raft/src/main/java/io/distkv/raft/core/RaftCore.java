@@ -300,7 +300,7 @@ public final class RaftCore {
   }
 
   public boolean hasReady() {
-    return !msgs.isEmpty() || !log.unstable().isEmpty() || log.committed > log.applied || !readStates.isEmpty()
+    return !msgs.isEmpty() || log.hasUnstable() || log.committed > log.applied || !readStates.isEmpty()
         || snapshotToPersist != null || !hardState().equals(persistedHardState);
   }
 
@@ -409,6 +409,10 @@ public final class RaftCore {
   }
 
   private void campaign(boolean pre) {
+    campaign(pre, false);
+  }
+
+  private void campaign(boolean pre, boolean transfer) {
     if (pre) {
       becomePreCandidate();
     } else {
@@ -431,12 +435,10 @@ public final class RaftCore {
       if (pre) {
         send(new PreVote(id, peer, voteTerm, log.lastIndex(), log.lastTerm()));
       } else {
-        send(new RequestVote(id, peer, voteTerm, log.lastIndex(), log.lastTerm(), leadTransfereeCampaign));
+        send(new RequestVote(id, peer, voteTerm, log.lastIndex(), log.lastTerm(), transfer));
       }
     }
   }
-
-  private boolean leadTransfereeCampaign;
 
   // ------------------------------------------------------------------ step
 
@@ -503,9 +505,7 @@ public final class RaftCore {
       }
     } else if (m instanceof TimeoutNow) {
       if (promotable() && role != Role.LEADER) {
-        leadTransfereeCampaign = true;
-        campaign(false);
-        leadTransfereeCampaign = false;
+        campaign(false, true);
       }
     }
   }

@@ -130,9 +130,13 @@ final class RaftLog {
     return out;
   }
 
+  boolean hasUnstable() {
+    return stableIndex < lastIndex();
+  }
+
   /** Entries not yet durable. */
   List<Entry> unstable() {
-    if (stableIndex >= lastIndex()) {
+    if (!hasUnstable()) {
       return List.of();
     }
     return new ArrayList<>(entries.subList((int) (stableIndex - snapshotIndex), entries.size()));
