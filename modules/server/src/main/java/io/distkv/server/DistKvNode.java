@@ -2,6 +2,7 @@ package io.distkv.server;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.distkv.common.config.Remoting;
 import io.distkv.common.NodeId;
 import io.distkv.common.config.ConfigValidationException;
 import io.distkv.common.config.NodeConfig;
@@ -92,14 +93,8 @@ public final class DistKvNode {
       addresses.put(m.id(), "pekko://distkv@" + m.host() + ":" + m.port());
     }
     Placement placement = PlacementFunction.initial(addresses.keySet(), config.placement());
-    Config pekko = ConfigFactory.parseString("""
-        pekko.actor.provider = remote
-        pekko.remote.artery.canonical.hostname = "%s"
-        pekko.remote.artery.canonical.port = %d
-        pekko.remote.warn-about-direct-use = off
-        pekko.loglevel = WARNING
-        pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
-        """.formatted(config.host(), config.port())).withFallback(raw).withFallback(ConfigFactory.load());
+    Config pekko = ConfigFactory.parseString("pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]")
+        .withFallback(Remoting.artery(config.host(), config.port())).withFallback(raw).withFallback(ConfigFactory.load());
     int electionTicks = 10;
     Duration tick = config.electionTimeout().dividedBy(electionTicks);
     RaftOptions raftOptions = RaftOptions.defaults();

@@ -2,6 +2,7 @@ package io.distkv.bench.raft;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.distkv.common.config.Remoting;
 import io.distkv.raft.RaftReplica;
 import io.distkv.raft.StateMachine;
 import io.distkv.raft.core.Configuration;
@@ -102,17 +103,14 @@ public final class RaftBench {
       int port = freePort();
       addresses.put(id, "pekko://bench@127.0.0.1:" + port);
       Config config = ConfigFactory.parseString("""
-          pekko.actor.provider = remote
-          pekko.remote.artery.canonical.hostname = "127.0.0.1"
-          pekko.remote.artery.canonical.port = %d
-          pekko.loglevel = WARNING
-          pekko.remote.warn-about-direct-use = off
           # Three nodes share two cores here: keep each node's thread count small, or the run
           # measures context switches instead of Raft.
           pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = %d
           pekko.actor.default-dispatcher.throughput = 20
           pekko.actor.default-blocking-io-dispatcher.thread-pool-executor.fixed-pool-size = 2
-          """.formatted(port, Integer.getInteger("bench.parallelism", 2))).withFallback(ConfigFactory.load());
+          """.formatted(Integer.getInteger("bench.parallelism", 2)))
+          .withFallback(Remoting.artery("127.0.0.1", port))
+          .withFallback(ConfigFactory.load());
       Node n = new Node();
       n.system = ActorSystem.create(Behaviors.empty(), "bench", config);
       n.log = SegmentedLog.open(dir.resolve(id), 64 << 20, !Boolean.getBoolean("bench.nofsync"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.distkv.common.config.Remoting;
 import io.distkv.common.error.ErrorCode;
 import io.distkv.raft.RaftReplica;
 import io.distkv.raft.core.Configuration;
@@ -58,13 +59,8 @@ class RemoteRaftTest {
     }
 
     void start() throws IOException {
-      Config config = ConfigFactory.parseString("""
-          pekko.actor.provider = remote
-          pekko.remote.artery.canonical.hostname = "127.0.0.1"
-          pekko.remote.artery.canonical.port = %d
-          pekko.loglevel = WARNING
-          pekko.actor.testkit.typed.single-expect-default = 10s
-          """.formatted(port)).withFallback(ConfigFactory.load());
+      Config config = ConfigFactory.parseString("pekko.actor.testkit.typed.single-expect-default = 10s")
+          .withFallback(Remoting.artery("127.0.0.1", port)).withFallback(ConfigFactory.load());
       kit = ActorTestKit.create("distkv", config);
       log = SegmentedLog.open(tmp.resolve(id), 64 << 20, true);
       ActorRef<NodeLogWriter.Command> writer = kit.spawn(NodeLogWriter.create(log), "raft-log");

@@ -84,17 +84,14 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       byte[] session = store.get(sessionKey);
       if (session != null) {
         long lastSeq = ByteBuffer.wrap(session).getLong();
-        if (cmd.sequence() == lastSeq) {
+        if (cmd.sequence() <= lastSeq) {
+          // Nothing to apply, but the index is still consumed.
           applied = index;
           store.write(new WriteBatch().appliedIndex(index));
-          return java.util.Arrays.copyOfRange(session, 8, session.length); // a retry: same answer, applied once
-        }
-        if (cmd.sequence() < lastSeq) {
-          applied = index;
-          store.write(new WriteBatch().appliedIndex(index));
-          return new KvResult(ErrorCode.INVALID_ARGUMENT, -1,
-              ("sequence " + cmd.sequence() + " of client " + cmd.clientId() + " is older than its last write "
-                  + lastSeq).getBytes(StandardCharsets.UTF_8)).encode();
+          return cmd.sequence() == lastSeq
+              ? java.util.Arrays.copyOfRange(session, 8, session.length) // a retry: same answer, applied once
+              : new KvResult(ErrorCode.INVALID_ARGUMENT, -1, ("sequence " + cmd.sequence() + " of client "
+                  + cmd.clientId() + " is older than its last write " + lastSeq).getBytes(StandardCharsets.UTF_8)).encode();
         }
       }
     }

@@ -1,6 +1,7 @@
 package io.distkv.server.tool;
 
 import com.typesafe.config.ConfigFactory;
+import io.distkv.common.config.Remoting;
 import io.distkv.common.error.ErrorCode;
 import io.distkv.common.placement.Partitioner;
 import io.distkv.server.partition.KvCommand;
@@ -51,14 +52,8 @@ public final class NodeTool {
     if (rest.isEmpty()) {
       usage("no command");
     }
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "distkv-tool", ConfigFactory.parseString("""
-        pekko.actor.provider = remote
-        pekko.remote.artery.canonical.hostname = "127.0.0.1"
-        pekko.remote.artery.canonical.port = 0
-        pekko.remote.warn-about-direct-use = off
-        pekko.loglevel = ERROR
-        pekko.stdout-loglevel = OFF
-        """).withFallback(ConfigFactory.load()));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "distkv-tool", ConfigFactory.parseString("pekko.loglevel = ERROR\npekko.stdout-loglevel = OFF")
+        .withFallback(Remoting.artery("127.0.0.1", 0)).withFallback(ConfigFactory.load()));
     int code;
     try {
       ActorRef<Router.Command> router = ActorRefResolver.get(system)

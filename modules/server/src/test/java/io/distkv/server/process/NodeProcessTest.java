@@ -3,6 +3,7 @@ package io.distkv.server.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import io.distkv.common.config.Remoting;
 import io.distkv.common.error.ErrorCode;
 import io.distkv.server.partition.KvCommand;
 import io.distkv.server.router.Router;
@@ -122,13 +123,8 @@ class NodeProcessTest {
       writeConf(id);
       start(id);
     }
-    client = ActorTestKit.create("client", ConfigFactory.parseString("""
-        pekko.actor.provider = remote
-        pekko.remote.artery.canonical.hostname = "127.0.0.1"
-        pekko.remote.artery.canonical.port = 0
-        pekko.remote.warn-about-direct-use = off
-        pekko.loglevel = ERROR
-        """).withFallback(ConfigFactory.load()));
+    client = ActorTestKit.create("client", ConfigFactory.parseString("pekko.loglevel = ERROR")
+        .withFallback(Remoting.artery("127.0.0.1", 0)).withFallback(ConfigFactory.load()));
     Map<String, String> acknowledged = new LinkedHashMap<>();
     for (int i = 0; i < 50; i++) {
       put("node" + (1 + i % 3), "k" + (i % 30), "v" + i);

@@ -2,6 +2,7 @@ package io.distkv.server.router;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.distkv.common.config.Remoting;
 import io.distkv.common.NodeId;
 import io.distkv.common.placement.Placement;
 import io.distkv.common.placement.PlacementFunction;
@@ -36,14 +37,8 @@ final class InJvmCluster implements AutoCloseable {
     }
 
     void start() throws IOException {
-      Config config = ConfigFactory.parseString("""
-          pekko.actor.provider = remote
-          pekko.remote.artery.canonical.hostname = "127.0.0.1"
-          pekko.remote.artery.canonical.port = %d
-          pekko.remote.warn-about-direct-use = off
-          pekko.loglevel = WARNING
-          pekko.actor.testkit.typed.single-expect-default = 10s
-          """.formatted(port)).withFallback(ConfigFactory.load());
+      Config config = ConfigFactory.parseString("pekko.actor.testkit.typed.single-expect-default = 10s")
+          .withFallback(Remoting.artery("127.0.0.1", port)).withFallback(ConfigFactory.load());
       kit = ActorTestKit.create("distkv", config);
       runtime = new NodeRuntime(kit.system(), id, placement, addresses, dir.resolve(id.value()),
           LsmOptions.defaults(), RaftOptions.defaults(), Duration.ofMillis(50), t -> faults = new FaultyTransport(t));
