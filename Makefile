@@ -24,9 +24,10 @@ $(addprefix test_phase,$(PHASES)): test_phase%:
 
 ## run: build if needed and start the 3-node local cluster (scripts/start-cluster.sh)
 SERVER_JAR := modules/server/target/distkv-server-0.1.0-SNAPSHOT.jar
+CLI_JAR := modules/cli/target/distkv-cli-0.1.0-SNAPSHOT.jar
 
 run:
-	@if [ ! -f $(SERVER_JAR) ] || [ -n "$$(find modules pom.xml -newer $(SERVER_JAR) -not -path '*/target/*' \( -name '*.java' -o -name '*.xml' -o -name '*.conf' \) | head -1)" ]; then \
+	@if [ ! -f $(SERVER_JAR) ] || [ ! -f $(CLI_JAR) ] || [ -n "$$(find modules pom.xml -newer $(SERVER_JAR) -not -path '*/target/*' \( -name '*.java' -o -name '*.xml' -o -name '*.conf' \) | head -1)" ]; then \
 	  echo "building (sources changed or no jar yet)"; $(MVN) $(MVN_FLAGS) -q -DskipTests package; fi
 	scripts/start-cluster.sh 3
 

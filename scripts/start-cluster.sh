@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-3}
 jar=modules/server/target/distkv-server-0.1.0-SNAPSHOT.jar
-if [ ! -f "$jar" ]; then
-  mvn -B --no-transfer-progress -q -DskipTests -pl modules/server -am package
+if [ ! -f "$jar" ] || [ ! -f modules/cli/target/distkv-cli-0.1.0-SNAPSHOT.jar ]; then
+  mvn -B --no-transfer-progress -q -DskipTests -pl modules/server,modules/cli -am package
 fi
 mkdir -p run
 for i in $(seq 1 "$n"); do
@@ -20,14 +20,15 @@ for i in $(seq 1 "$n"); do
   echo $! > run/node$i.pid
   echo "started node$i (pid $!), log run/node$i.log"
 done
-partitions=$(grep -E '^\s*partitions\s*=' conf/node1.conf | head -1 | sed 's/[^0-9]//g')
-if scripts/distkv wait-ready 90 "${partitions:-16}"; then
+if scripts/distkv wait-ready --within 90s; then
   cat <<MSG
 
 dist-kv is running: $n nodes, Artery ports 7101..710$n. Try:
   scripts/distkv put hello world
   scripts/distkv get hello
-  scripts/distkv --contact 127.0.0.1:7102 get hello --eventual
+  scripts/distkv get hello --eventual --contact 127.0.0.1:7102
+  scripts/distkv scan --limit 10
+  scripts/distkv status --partitions
 Stop it with: make stop   (or scripts/stop-cluster.sh)
 MSG
 else

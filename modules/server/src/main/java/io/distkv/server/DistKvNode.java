@@ -105,7 +105,7 @@ public final class DistKvNode {
       runtime[0] = new NodeRuntime(ctx.getSystem(), config.nodeId(), placement, addresses, config.dataDir(),
           LsmOptions.builder().limits(config.limits()).build(), raftOptions, tick);
       ctx.spawn(Router.create(config.nodeId(), placement, addresses, runtime[0].stateMachines(), config.requestTimeout(),
-          metrics), "router");
+          metrics, config.limits(), n -> true), "router");
       started.complete(runtime[0]);
       return Behaviors.<Void>empty();
     }), "distkv", pekko);

@@ -3,8 +3,13 @@ package io.distkv.server.partition;
 import io.distkv.common.error.ErrorCode;
 import io.distkv.common.error.InvalidArgumentException;
 import io.distkv.common.error.StorageIoException;
+import io.distkv.common.protocol.ClientProtocol;
+import io.distkv.common.protocol.KvCommand;
+import io.distkv.common.protocol.KvResult;
 import io.distkv.raft.StateMachine;
 import io.distkv.storage.Checkpoint;
+import io.distkv.storage.KvEntry;
+import io.distkv.storage.KvIterator;
 import io.distkv.storage.LsmOptions;
 import io.distkv.storage.LsmStore;
 import io.distkv.storage.WriteBatch;
@@ -17,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -37,6 +43,8 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   static final byte SESSION = 's';
   /** Query type: point read. */
   public static final byte QUERY_GET = 1;
+  /** Query type: range scan. */
+  public static final byte QUERY_SCAN = 2;
 
   private final Path dir;
   private final LsmOptions options;
@@ -50,9 +58,17 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     this.applied = Math.max(0, store.persistedAppliedIndex());
   }
 
+  /**
+   * The store's own size limits: any write a router lets through (keys ≤ 64 KiB, values ≤ 1 MiB at
+   * the most generous configuration) plus this layout's prefix byte and version header, and client
+   * session records. A committed command must always be storable: refusing it on one replica
+   * would stop that replica, refusing it on all would stop the partition.
+   */
+  static final io.distkv.common.KeyLimits STORE_LIMITS = new io.distkv.common.KeyLimits(64 * 1024 + 1, 4 << 20);
+
   /** Opens the partition's store in {@code dir}; the WAL is turned off whatever {@code base} says. */
   public static KvStateMachine open(Path dir, LsmOptions base) {
-    return new KvStateMachine(dir, base.toBuilder().walEnabled(false).build());
+    return new KvStateMachine(dir, base.toBuilder().walEnabled(false).limits(STORE_LIMITS).build());
   }
 
   static byte[] prefixed(byte prefix, byte[] key) {
@@ -80,22 +96,29 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     KvCommand cmd = KvCommand.decode(command);
     byte[] sessionKey = cmd.clientId().isEmpty() ? null
         : prefixed(SESSION, cmd.clientId().getBytes(StandardCharsets.UTF_8));
+    ClientSession session = null;
     if (sessionKey != null) {
-      byte[] session = store.get(sessionKey);
-      if (session != null) {
-        long lastSeq = ByteBuffer.wrap(session).getLong();
-        if (cmd.sequence() <= lastSeq) {
-          // Nothing to apply, but the index is still consumed.
-          applied = index;
-          store.write(new WriteBatch().appliedIndex(index));
-          return cmd.sequence() == lastSeq
-              ? java.util.Arrays.copyOfRange(session, 8, session.length) // a retry: same answer, applied once
-              : new KvResult(ErrorCode.INVALID_ARGUMENT, -1, ("sequence " + cmd.sequence() + " of client "
-                  + cmd.clientId() + " is older than its last write " + lastSeq).getBytes(StandardCharsets.UTF_8)).encode();
-        }
+      session = ClientSession.decode(store.get(sessionKey));
+      byte[] earlier = session.result(cmd.sequence());
+      if (earlier != null || cmd.sequence() < session.firstUnacked()) {
+        // Nothing to apply, but the index is still consumed.
+        applied = index;
+        store.write(new WriteBatch().appliedIndex(index));
+        return earlier != null
+            ? earlier // a retry: the same answer, applied once
+            : new KvResult(ErrorCode.INVALID_ARGUMENT, -1, ("sequence " + cmd.sequence() + " of client "
+                + cmd.clientId() + " was already acknowledged (its first unacknowledged sequence is "
+                + session.firstUnacked() + ")").getBytes(StandardCharsets.UTF_8)).encode();
       }
     }
-    KvResult result = execute(index, cmd);
+    KvResult result;
+    try {
+      result = execute(index, cmd);
+    } catch (InvalidArgumentException e) {
+      // Routers validate before proposing; a command that still fails validation is refused
+      // (the same way on every replica), never allowed to stop the replica.
+      result = new KvResult(ErrorCode.INVALID_ARGUMENT, -1, e.getMessage().getBytes(StandardCharsets.UTF_8));
+    }
     WriteBatch batch = new WriteBatch();
     if (result.code() == ErrorCode.OK) {
       for (KvCommand.Op op : cmd.ops()) {
@@ -109,8 +132,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       }
     }
     byte[] encoded = result.encode();
-    if (sessionKey != null) {
-      batch.put(sessionKey, ByteBuffer.allocate(8 + encoded.length).putLong(cmd.sequence()).put(encoded).array());
+    if (session != null) {
+      session.record(cmd.sequence(), encoded, cmd.firstUnacked());
+      batch.put(sessionKey, session.encode());
     }
     store.write(batch.appliedIndex(index));
     applied = index;
@@ -121,6 +145,12 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   private KvResult execute(long index, KvCommand cmd) {
     Map<String, Boolean> seen = new HashMap<>();
     for (KvCommand.Op op : cmd.ops()) {
+      if (op.key() == null || op.key().length == 0 || op.key().length > STORE_LIMITS.maxKeyBytes() - 1) {
+        throw new InvalidArgumentException("a write needs a key of 1.." + (STORE_LIMITS.maxKeyBytes() - 1) + " bytes");
+      }
+      if (op.kind() != KvCommand.Kind.DELETE && (op.value() == null || op.value().length > 2 << 20)) {
+        throw new InvalidArgumentException("a " + op.kind() + " needs a value of at most 2 MiB");
+      }
       if (op.kind() == KvCommand.Kind.PUT_IF_ABSENT || op.kind() == KvCommand.Kind.COMPARE_AND_SET) {
         KvResult current = lookup(op.key());
         long version = current.code() == ErrorCode.OK ? current.version() : 0;
@@ -144,12 +174,105 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return lookup(key);
   }
 
+  /** A partition's part of a scan: its first live keys of the range, and whether it stopped early. */
+  public record PartitionScan(List<ClientProtocol.ScanEntry> entries, boolean more) {}
+
+  /**
+   * Live keys in [start, end) (null = unbounded) of this replica's current state, at most
+   * {@code limit}, stopping early (more = true) once {@link ClientProtocol#SCAN_PAGE_BYTES} of keys
+   * and values are collected.
+   */
+  public PartitionScan scan(byte[] start, byte[] end, int limit) {
+    byte[] from = prefixed(DATA, start == null ? new byte[0] : start);
+    byte[] to = end == null ? new byte[] {DATA + 1} : prefixed(DATA, end);
+    List<ClientProtocol.ScanEntry> out = new ArrayList<>();
+    long bytes = 0;
+    try (KvIterator it = store.scan(from, to, limit + 1L, false)) {
+      while (it.hasNext()) {
+        if (out.size() == limit || bytes >= ClientProtocol.SCAN_PAGE_BYTES) {
+          return new PartitionScan(out, true);
+        }
+        KvEntry e = it.next();
+        byte[] stored = e.value();
+        byte[] key = java.util.Arrays.copyOfRange(e.key(), 1, e.key().length);
+        byte[] value = java.util.Arrays.copyOfRange(stored, 8, stored.length);
+        out.add(new ClientProtocol.ScanEntry(key, ByteBuffer.wrap(stored).getLong(), value));
+        bytes += key.length + value.length;
+      }
+    }
+    return new PartitionScan(out, false);
+  }
+
   @Override
   public byte[] query(byte[] query) {
-    if (query.length < 1 || query[0] != QUERY_GET) {
-      throw new InvalidArgumentException("unknown partition query type " + (query.length == 0 ? "(empty)" : query[0]));
+    if (query.length >= 1 && query[0] == QUERY_GET) {
+      return lookup(java.util.Arrays.copyOfRange(query, 1, query.length)).encode();
     }
-    return lookup(java.util.Arrays.copyOfRange(query, 1, query.length)).encode();
+    if (query.length >= 1 && query[0] == QUERY_SCAN) {
+      ByteBuffer b = ByteBuffer.wrap(query, 1, query.length - 1);
+      byte[] start = readBytes(b);
+      byte[] end = readBytes(b);
+      return encodeScan(scan(start, end, b.getInt()));
+    }
+    throw new InvalidArgumentException("unknown partition query type " + (query.length == 0 ? "(empty)" : query[0]));
+  }
+
+  public static byte[] scanQuery(byte[] start, byte[] end, int limit) {
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + len(start) + 4 + len(end) + 4).put(QUERY_SCAN);
+    writeBytes(b, start);
+    writeBytes(b, end);
+    return b.putInt(limit).array();
+  }
+
+  public static byte[] encodeScan(PartitionScan scan) {
+    int size = 4 + 1;
+    for (ClientProtocol.ScanEntry e : scan.entries()) {
+      size += 4 + e.key().length + 8 + 4 + e.value().length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(size).putInt(scan.entries().size());
+    for (ClientProtocol.ScanEntry e : scan.entries()) {
+      writeBytes(b, e.key());
+      b.putLong(e.version());
+      writeBytes(b, e.value());
+    }
+    return b.put((byte) (scan.more() ? 1 : 0)).array();
+  }
+
+  public static PartitionScan decodeScan(byte[] data) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(data);
+      int n = b.getInt();
+      List<ClientProtocol.ScanEntry> entries = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        byte[] key = readBytes(b);
+        long version = b.getLong();
+        entries.add(new ClientProtocol.ScanEntry(key, version, readBytes(b)));
+      }
+      return new PartitionScan(entries, b.get() != 0);
+    } catch (RuntimeException e) {
+      throw new io.distkv.common.error.CorruptionException("malformed partition scan result: " + e);
+    }
+  }
+
+  private static int len(byte[] a) {
+    return a == null ? 0 : a.length;
+  }
+
+  private static void writeBytes(ByteBuffer b, byte[] a) {
+    b.putInt(a == null ? -1 : a.length);
+    if (a != null) {
+      b.put(a);
+    }
+  }
+
+  private static byte[] readBytes(ByteBuffer b) {
+    int n = b.getInt();
+    if (n < 0) {
+      return null;
+    }
+    byte[] a = new byte[n];
+    b.get(a);
+    return a;
   }
 
   public static byte[] getQuery(byte[] key) {

@@ -1,5 +1,8 @@
 package io.distkv.server.partition;
 
+import io.distkv.common.protocol.KvCommand;
+import io.distkv.common.protocol.KvResult;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.distkv.common.error.ErrorCode;
@@ -130,6 +133,62 @@ class KvStateMachineTest {
       assertThat(other.get(b("stale")).code()).isEqualTo(ErrorCode.NOT_FOUND);
       assertThat(other.appliedIndex()).isEqualTo(100);
       assertThat(other.lastApplied()).isEqualTo(100);
+    }
+  }
+
+  @Test
+  void writesOfOneClientInFlightTogetherApplyOnceInAnyOrder() {
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults())) {
+      // Sequences 1..3 are in flight at once (first unacknowledged = 1); Raft commits 3 before 1 and 2.
+      assertThat(apply(sm, 10, new KvCommand("c", 3, 1, List.of(KvCommand.Op.put(b("x"), b("3"))))).version()).isEqualTo(10);
+      assertThat(apply(sm, 11, new KvCommand("c", 1, 1, List.of(KvCommand.Op.put(b("y"), b("1"))))).version()).isEqualTo(11);
+      assertThat(apply(sm, 12, new KvCommand("c", 2, 1, List.of(KvCommand.Op.put(b("z"), b("2"))))).version()).isEqualTo(12);
+      // Retries of each answer what the first apply answered, and write nothing.
+      assertThat(apply(sm, 13, new KvCommand("c", 1, 1, List.of(KvCommand.Op.put(b("y"), b("1"))))).version()).isEqualTo(11);
+      assertThat(apply(sm, 14, new KvCommand("c", 3, 1, List.of(KvCommand.Op.put(b("x"), b("3"))))).version()).isEqualTo(10);
+      assertThat(sm.get(b("x")).version()).isEqualTo(10);
+      // The client has had replies for 1..3: sequence 4 says so, and 1..3 are forgotten (stale, not re-applied).
+      assertThat(apply(sm, 15, new KvCommand("c", 4, 4, List.of(KvCommand.Op.put(b("x"), b("4"))))).version()).isEqualTo(15);
+      KvResult stale = apply(sm, 16, new KvCommand("c", 2, 2, List.of(KvCommand.Op.put(b("z"), b("again")))));
+      assertThat(stale.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+      assertThat(new String(stale.value(), StandardCharsets.UTF_8)).contains("already acknowledged");
+      assertThat(sm.get(b("z")).value()).isEqualTo(b("2"));
+    }
+  }
+
+  @Test
+  void sessionsSurviveReopenAndSnapshots() {
+    byte[] snapshot;
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("a"), LsmOptions.defaults())) {
+      apply(sm, 1, new KvCommand("c", 5, 5, List.of(KvCommand.Op.put(b("k"), b("v")))));
+      snapshot = sm.snapshot();
+    }
+    try (KvStateMachine other = KvStateMachine.open(tmp.resolve("b"), LsmOptions.defaults())) {
+      other.restore(1, snapshot);
+      assertThat(apply(other, 2, new KvCommand("c", 5, 5, List.of(KvCommand.Op.put(b("k"), b("v")))))).isEqualTo(KvResult.ok(1));
+      assertThat(other.get(b("k")).version()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void partitionScanReturnsLiveKeysInOrderWithinBoundsAndLimit() {
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults())) {
+      long index = 0;
+      for (String k : List.of("b", "a", "d", "c", "e")) {
+        apply(sm, ++index, put(k, "v-" + k));
+      }
+      apply(sm, ++index, KvCommand.single("", 0, KvCommand.Op.delete(b("c"))));
+      apply(sm, ++index, KvCommand.single("session", 1, KvCommand.Op.put(b("f"), b("v-f")))); // session records are not data
+      KvStateMachine.PartitionScan all = KvStateMachine.decodeScan(sm.query(KvStateMachine.scanQuery(null, null, 100)));
+      assertThat(all.entries()).extracting(e -> new String(e.key(), StandardCharsets.UTF_8)).containsExactly("a", "b", "d", "e", "f");
+      assertThat(all.entries().get(0).value()).isEqualTo(b("v-a"));
+      assertThat(all.entries().get(0).version()).isEqualTo(2);
+      assertThat(all.more()).isFalse();
+      KvStateMachine.PartitionScan page = KvStateMachine.decodeScan(sm.query(KvStateMachine.scanQuery(b("b"), b("f"), 2)));
+      assertThat(page.entries()).extracting(e -> new String(e.key(), StandardCharsets.UTF_8)).containsExactly("b", "d");
+      assertThat(page.more()).isTrue();
+      assertThat(sm.scan(b("e"), b("f"), 5).entries()).hasSize(1);
+      assertThat(sm.scan(b("e"), b("f"), 5).more()).isFalse();
     }
   }
 }

@@ -1,11 +1,14 @@
 package io.distkv.server.process;
 
+import io.distkv.common.protocol.ClientProtocol;
+import io.distkv.common.protocol.Consistency;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import io.distkv.common.config.Remoting;
 import io.distkv.common.error.ErrorCode;
-import io.distkv.server.partition.KvCommand;
+import io.distkv.common.protocol.KvCommand;
 import io.distkv.server.router.Router;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -84,12 +87,12 @@ class NodeProcessTest {
     processes.put(id, p);
   }
 
-  ActorRef<Router.Command> router(String id) {
+  ActorRef<ClientProtocol.RouterCommand> router(String id) {
     return ActorRefResolver.get(client.system()).resolveActorRef("pekko://distkv@127.0.0.1:" + ports.get(id) + "/user/router");
   }
 
-  Router.Reply call(String via, java.util.function.Function<ActorRef<Router.Reply>, Router.Command> msg) {
-    TestProbe<Router.Reply> probe = client.createTestProbe();
+  ClientProtocol.Reply call(String via, java.util.function.Function<ActorRef<ClientProtocol.Reply>, ClientProtocol.RouterCommand> msg) {
+    TestProbe<ClientProtocol.Reply> probe = client.createTestProbe();
     router(via).tell(msg.apply(probe.getRef()));
     return probe.receiveMessage(Duration.ofSeconds(15));
   }
@@ -101,14 +104,14 @@ class NodeProcessTest {
     KvCommand command = KvCommand.single("test", ++sequence,
         KvCommand.Op.put(k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)));
     client.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(300), () -> {
-      Router.Reply r = call(via, reply -> new Router.Write(command, reply));
+      ClientProtocol.Reply r = call(via, reply -> new ClientProtocol.Write(command, reply));
       assertThat(r.code()).as("put %s via %s: %s", k, via, r.message()).isEqualTo(ErrorCode.OK);
       return null;
     });
   }
 
   String get(String via, String k) {
-    Router.Reply r = call(via, reply -> new Router.Get(k.getBytes(StandardCharsets.UTF_8), Router.Consistency.LINEARIZABLE, reply));
+    ClientProtocol.Reply r = call(via, reply -> new ClientProtocol.Get(k.getBytes(StandardCharsets.UTF_8), Consistency.LINEARIZABLE, reply));
     assertThat(r.code()).as("get %s via %s: %s", k, via, r.message()).isEqualTo(ErrorCode.OK);
     return r.result().value() == null ? null : new String(r.result().value(), StandardCharsets.UTF_8);
   }

@@ -1,4 +1,4 @@
-package io.distkv.server.partition;
+package io.distkv.common.protocol;
 
 import io.distkv.common.error.CorruptionException;
 import io.distkv.common.error.ErrorCode;

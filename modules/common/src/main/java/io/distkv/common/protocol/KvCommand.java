@@ -1,4 +1,4 @@
-package io.distkv.server.partition;
+package io.distkv.common.protocol;
 
 import io.distkv.common.error.CorruptionException;
 import io.distkv.common.error.InvalidArgumentException;
@@ -11,14 +11,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A write replicated through a partition's Raft log. Carries the client session (id + sequence)
- * that makes a retried write apply once. Layout in docs/formats.md "Partition command".
+ * A write replicated through a partition's Raft log. Carries the client session (id + sequence +
+ * first unacknowledged sequence) that makes a retried write apply once, even when one client has
+ * many writes in flight at a time. Layout in docs/formats.md "Partition command".
  *
  * @param clientId the writing client's session id ("" = no session, no dedup)
- * @param sequence the client's sequence number for this write (increasing per client)
+ * @param sequence the client's sequence number for this write (unique per client, increasing)
+ * @param firstUnacked the lowest sequence of this client that has not had its reply yet: the
+ *     partition may forget the results of every lower sequence (they will never be retried)
  * @param ops one op, or several for an atomic batch (all in this partition)
  */
-public record KvCommand(String clientId, long sequence, List<Op> ops) {
+public record KvCommand(String clientId, long sequence, long firstUnacked, List<Op> ops) {
   /** Kinds of write. */
   public enum Kind {
     PUT,
@@ -54,6 +57,15 @@ public record KvCommand(String clientId, long sequence, List<Op> ops) {
     }
     ops = List.copyOf(ops);
     clientId = clientId == null ? "" : clientId;
+    if (firstUnacked > sequence) {
+      throw new InvalidArgumentException("first unacknowledged sequence " + firstUnacked
+          + " is above this write's sequence " + sequence);
+    }
+  }
+
+  /** A write from a client with one write in flight at a time (everything below it is acknowledged). */
+  public KvCommand(String clientId, long sequence, List<Op> ops) {
+    this(clientId, sequence, sequence, ops);
   }
 
   public static KvCommand single(String clientId, long sequence, Op op) {
@@ -64,9 +76,10 @@ public record KvCommand(String clientId, long sequence, List<Op> ops) {
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
-      out.writeByte(1); // format version
+      out.writeByte(2); // format version
       out.writeUTF(clientId);
       out.writeLong(sequence);
+      out.writeLong(firstUnacked);
       out.writeInt(ops.size());
       for (Op op : ops) {
         out.writeByte(op.kind().ordinal());
@@ -90,11 +103,12 @@ public record KvCommand(String clientId, long sequence, List<Op> ops) {
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
       int version = in.readUnsignedByte();
-      if (version != 1) {
+      if (version != 1 && version != 2) {
         throw new CorruptionException("unknown partition command format " + version);
       }
       String client = in.readUTF();
       long seq = in.readLong();
+      long firstUnacked = version == 1 ? seq : in.readLong();
       int n = in.readInt();
       List<Op> ops = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
@@ -108,7 +122,7 @@ public record KvCommand(String clientId, long sequence, List<Op> ops) {
         }
         ops.add(new Op(kind, key, value, in.readLong()));
       }
-      return new KvCommand(client, seq, ops);
+      return new KvCommand(client, seq, firstUnacked, ops);
     } catch (IOException | ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
       throw new CorruptionException("malformed partition command: " + e);
     }

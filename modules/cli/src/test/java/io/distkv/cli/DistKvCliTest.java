@@ -1,0 +1,142 @@
+package io.distkv.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.distkv.testkit.DistKvTestCluster;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The distkv command line against a running 3-node cluster: output and exit codes. */
+@Tag("phase5")
+class DistKvCliTest {
+  static DistKvTestCluster cluster;
+
+  record Run(int code, String out, String err) {}
+
+  @BeforeAll
+  static void start() {
+    cluster = DistKvTestCluster.builder().nodes(3).partitions(8).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  static Run cli(String... args) {
+    List<String> all = new ArrayList<>();
+    for (String c : cluster.contactPoints()) {
+      all.add("--contact");
+      all.add(c);
+    }
+    all.addAll(List.of(args));
+    return raw(all.toArray(String[]::new));
+  }
+
+  static Run raw(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = DistKvCli.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void putGetDelWithExitCodes() {
+    Run put = cli("put", "greeting", "hello world");
+    assertThat(put.code()).isZero();
+    assertThat(put.out()).startsWith("OK version ");
+    Run get = cli("get", "greeting", "--show-version");
+    assertThat(get.code()).isZero();
+    assertThat(get.out()).isEqualTo("hello world\nversion " + put.out().trim().substring("OK version ".length()) + "\n");
+    assertThat(cli("get", "greeting", "--eventual").code()).isZero();
+    // Global options also work after the command.
+    Run after = raw("get", "greeting", "--contact", cluster.contactPoints().get(1), "--timeout", "3s");
+    assertThat(after.code()).as(after.err()).isZero();
+    assertThat(after.out()).isEqualTo("hello world\n");
+    Run missing = cli("get", "no-such-key");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("not found: no-such-key");
+    assertThat(cli("del", "greeting").code()).isZero();
+    assertThat(cli("get", "greeting").code()).isEqualTo(1);
+    assertThat(cli("put", "--if-absent", "fresh", "1").code()).isZero();
+    Run exists = cli("put", "--if-absent", "fresh", "2");
+    assertThat(exists.code()).isEqualTo(1);
+    assertThat(exists.err()).contains("exists");
+  }
+
+  @Test
+  void casReportsConflictsWithTheCurrentVersion() {
+    String version = cli("put", "cas-key", "a").out().trim().substring("OK version ".length());
+    Run ok = cli("cas", "cas-key", version, "b");
+    assertThat(ok.code()).isZero();
+    String newVersion = ok.out().trim().substring("OK version ".length());
+    Run conflict = cli("cas", "cas-key", version, "c");
+    assertThat(conflict.code()).isEqualTo(1);
+    assertThat(conflict.err()).contains("conflict: current version is " + newVersion);
+    assertThat(cli("get", "cas-key").out()).isEqualTo("b\n");
+  }
+
+  @Test
+  void scanPagesWithAContinuationToken() {
+    for (int i = 0; i < 12; i++) {
+      assertThat(cli("put", String.format("s/%02d", i), "v" + i).code()).isZero();
+    }
+    Run first = cli("scan", "--from", "s/", "--to", "s0", "--limit", "5");
+    assertThat(first.code()).isZero();
+    assertThat(first.out()).isEqualTo("s/00\tv0\ns/01\tv1\ns/02\tv2\ns/03\tv3\ns/04\tv4\n");
+    assertThat(first.err()).contains("more: distkv scan --after ");
+    String token = first.err().replaceAll("(?s).*--after (\\S+).*", "$1");
+    Run second = cli("scan", "--after", token, "--to", "s0", "--limit", "100");
+    assertThat(second.out().lines()).hasSize(7).first().isEqualTo("s/05\tv5");
+    assertThat(second.err()).doesNotContain("more:");
+    Run bad = cli("scan", "--after", "!!not-base64!!");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("continuation token");
+  }
+
+  @Test
+  void statusLeaderAndTransferLeader() {
+    Run status = cli("status", "--partitions");
+    assertThat(status.code()).isZero();
+    assertThat(status.out()).contains("3 nodes, 8 partitions (8 active, 0 read-only, 0 offline)")
+        .contains("node1").contains("UP").contains("PARTITION");
+    Run leader = cli("leader", "some-key");
+    assertThat(leader.code()).isZero();
+    assertThat(leader.out()).matches("partition \\d+ leader node\\d\n");
+    String partition = leader.out().split(" ")[1];
+    String current = leader.out().trim().split(" ")[3];
+    String target = current.equals("node1") ? "node2" : "node1";
+    Run moved = cli("transfer-leader", partition, target);
+    assertThat(moved.code()).as(moved.err()).isZero();
+    assertThat(moved.out()).startsWith("partition " + partition + " leader " + target);
+    assertThat(cli("leader", "some-key").out()).endsWith("leader " + target + "\n");
+    Run unknown = cli("transfer-leader", partition, "nodeX");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("nodeX");
+  }
+
+  @Test
+  void usageErrorsHelpAndAnUnreachableCluster() {
+    Run noArgs = raw();
+    assertThat(noArgs.code()).isEqualTo(2);
+    assertThat(noArgs.err()).contains("Usage: distkv");
+    Run missing = cli("put", "only-key");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("VALUE");
+    Run help = raw("get", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("--eventual");
+    Run notANumber = cli("cas", "k", "x", "v");
+    assertThat(notANumber.code()).isEqualTo(2);
+    Run nowhere = raw("--contact", "127.0.0.1:1", "--timeout", "1s", "get", "k");
+    assertThat(nowhere.code()).isEqualTo(3);
+    assertThat(nowhere.err()).contains("127.0.0.1:1");
+    assertThat(raw("--contact", "bogus", "get", "k").code()).isEqualTo(2);
+  }
+}

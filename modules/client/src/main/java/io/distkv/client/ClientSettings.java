@@ -1,0 +1,195 @@
+package io.distkv.client;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.distkv.common.KeyLimits;
+import io.distkv.common.config.ConfigReader;
+import io.distkv.common.config.ConfigValidationException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * How a {@link DistKvClient} reaches and treats the cluster. From code ({@link #builder()}) or HOCON
+ * ({@link #fromConfig}, keys under {@code distkv.client}, defaults in common's reference.conf;
+ * {@code conf/client.conf} is the local cluster's).
+ *
+ * @param contactPoints "host:port" Artery addresses of nodes to ask for the cluster map (≥ 1)
+ * @param host the address the client's own remoting binds to (replies come back there)
+ * @param port the client's remoting port (0 = any free port)
+ * @param requestTimeout a request's whole deadline, retries included
+ * @param attemptTimeout how long one attempt waits for a node before the client tries another
+ * @param maxRetries retries after the first attempt (NOT_LEADER, TIMEOUT, BUSY, UNAVAILABLE, no answer)
+ * @param retryBackoff first retry's delay; doubles per retry, capped at 1 s
+ * @param clientId the write session id (exactly-once writes); unique per client instance
+ * @param limits key and value size limits checked before anything is sent
+ */
+public record ClientSettings(List<String> contactPoints, String host, int port, Duration requestTimeout,
+    Duration attemptTimeout, int maxRetries, Duration retryBackoff, String clientId, KeyLimits limits) {
+
+  public ClientSettings {
+    List<String> problems = new ArrayList<>();
+    if (contactPoints == null || contactPoints.isEmpty()) {
+      problems.add("contact-points: at least one \"host:port\" is required");
+    } else {
+      for (String c : contactPoints) {
+        if (!validHostPort(c)) {
+          problems.add("contact-points: '" + c + "' is not \"host:port\" with a port 1..65535");
+        }
+      }
+      contactPoints = List.copyOf(contactPoints);
+    }
+    if (port < 0 || port > 65535) {
+      problems.add("port: " + port + " is not 0..65535");
+    }
+    if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+      problems.add("request-timeout: must be positive");
+    }
+    if (attemptTimeout == null || attemptTimeout.isNegative() || attemptTimeout.isZero()) {
+      problems.add("attempt-timeout: must be positive");
+    }
+    if (maxRetries < 0 || maxRetries > 100) {
+      problems.add("max-retries: " + maxRetries + " is not 0..100");
+    }
+    if (retryBackoff == null || retryBackoff.isNegative()) {
+      problems.add("retry-backoff: must not be negative");
+    }
+    if (clientId == null || clientId.isEmpty() || clientId.length() > 128) {
+      problems.add("client id: 1..128 characters required");
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigValidationException(problems);
+    }
+    host = host == null ? "127.0.0.1" : host;
+    limits = limits == null ? KeyLimits.DEFAULT : limits;
+  }
+
+  static boolean validHostPort(String s) {
+    int colon = s == null ? -1 : s.lastIndexOf(':');
+    if (colon <= 0) {
+      return false;
+    }
+    try {
+      int p = Integer.parseInt(s.substring(colon + 1));
+      return p >= 1 && p <= 65535;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** Settings from {@code distkv.client} of {@code config} (falls back to the defaults); every bad key is reported. */
+  public static ClientSettings fromConfig(Config config) {
+    Config c = config.withFallback(ConfigFactory.defaultReference()).resolve();
+    ConfigReader r = new ConfigReader(c);
+    List<String> contacts = r.stringList("distkv.client.contact-points");
+    String host = r.string("distkv.client.host", true);
+    int port = r.intInRange("distkv.client.port", 0, 65535);
+    Duration request = r.positiveDuration("distkv.client.request-timeout");
+    Duration attempt = r.positiveDuration("distkv.client.attempt-timeout");
+    int retries = r.intInRange("distkv.client.max-retries", 0, 100);
+    Duration backoff = r.positiveDuration("distkv.client.retry-backoff");
+    long maxKey = r.bytesInRange("distkv.limits.max-key-size", 1, 64 * 1024);
+    long maxValue = r.bytesInRange("distkv.limits.max-value-size", 0, 1 << 20);
+    if (contacts != null) {
+      for (String cp : contacts) {
+        if (!validHostPort(cp)) {
+          r.problem("distkv.client.contact-points", "every entry must be \"host:port\" with a port 1..65535 ('" + cp + "' is not)");
+        }
+      }
+    }
+    r.throwIfInvalid();
+    return new ClientSettings(contacts, host, port, request, attempt, retries, backoff, newClientId(),
+        new KeyLimits((int) maxKey, (int) maxValue));
+  }
+
+  /** Settings from a HOCON file (e.g. conf/client.conf). */
+  public static ClientSettings fromFile(Path file) {
+    if (!Files.isReadable(file)) {
+      throw new ConfigValidationException(List.of("client config file " + file + " does not exist or is not readable"));
+    }
+    return fromConfig(ConfigFactory.parseFile(file.toFile()));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  static String newClientId() {
+    return "client-" + UUID.randomUUID();
+  }
+
+  public ClientSettings withContactPoints(List<String> points) {
+    return new ClientSettings(points, host, port, requestTimeout, attemptTimeout, maxRetries, retryBackoff, clientId, limits);
+  }
+
+  /** Builder with the reference.conf defaults. */
+  public static final class Builder {
+    private List<String> contactPoints = List.of("127.0.0.1:7101");
+    private String host = "127.0.0.1";
+    private int port;
+    private Duration requestTimeout = Duration.ofSeconds(5);
+    private Duration attemptTimeout = Duration.ofSeconds(2);
+    private int maxRetries = 3;
+    private Duration retryBackoff = Duration.ofMillis(100);
+    private String clientId = newClientId();
+    private KeyLimits limits = KeyLimits.DEFAULT;
+
+    public Builder contactPoints(List<String> v) {
+      contactPoints = v;
+      return this;
+    }
+
+    public Builder contactPoints(String... v) {
+      contactPoints = List.of(v);
+      return this;
+    }
+
+    public Builder host(String v) {
+      host = v;
+      return this;
+    }
+
+    public Builder port(int v) {
+      port = v;
+      return this;
+    }
+
+    public Builder requestTimeout(Duration v) {
+      requestTimeout = v;
+      return this;
+    }
+
+    public Builder attemptTimeout(Duration v) {
+      attemptTimeout = v;
+      return this;
+    }
+
+    public Builder maxRetries(int v) {
+      maxRetries = v;
+      return this;
+    }
+
+    public Builder retryBackoff(Duration v) {
+      retryBackoff = v;
+      return this;
+    }
+
+    public Builder clientId(String v) {
+      clientId = v;
+      return this;
+    }
+
+    public Builder limits(KeyLimits v) {
+      limits = v;
+      return this;
+    }
+
+    public ClientSettings build() {
+      return new ClientSettings(contactPoints, host, port, requestTimeout, attemptTimeout, maxRetries, retryBackoff,
+          clientId, limits);
+    }
+  }
+}

@@ -1,0 +1,330 @@
+package io.distkv.client;
+
+import com.typesafe.config.ConfigFactory;
+import io.distkv.common.error.DistKvException;
+import io.distkv.common.error.ErrorCode;
+import io.distkv.common.error.InvalidArgumentException;
+import io.distkv.common.error.ShuttingDownException;
+import io.distkv.common.error.UnavailableException;
+import io.distkv.common.config.Remoting;
+import io.distkv.common.placement.Partitioner;
+import io.distkv.common.protocol.ClientProtocol;
+import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
+import io.distkv.common.protocol.ClientProtocol.PartitionInfo;
+import io.distkv.common.protocol.ClientProtocol.Reply;
+import io.distkv.common.protocol.ClientProtocol.RouterCommand;
+import io.distkv.common.protocol.ClientProtocol.ScanReply;
+import io.distkv.common.protocol.Consistency;
+import io.distkv.common.protocol.KvCommand;
+import io.distkv.common.protocol.KvResult;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The dist-kv Java client (async). Connects to a cluster over Pekko remoting as a non-member
+ * ActorSystem, learns the partition map from a contact point, and sends each request to the router
+ * of the node that leads the key's partition (so the router's hop is local); the leader cache is
+ * refreshed by every answer and dropped on NOT_LEADER or silence.
+ *
+ * <p>Every method returns at once. Bad input (null or empty key, oversized key or value, closed
+ * client) fails the returned stage with {@link InvalidArgumentException} or
+ * {@link ShuttingDownException} and sends nothing. Cluster errors fail it with the common error
+ * model's typed exceptions ({@link DistKvException} subclasses); a missing key is an empty
+ * {@link Optional}, a failed condition a {@link WriteResult} with {@code applied == false}.
+ * NOT_LEADER, TIMEOUT, BUSY, UNAVAILABLE and unanswered attempts are retried with backoff (at most
+ * {@link ClientSettings#maxRetries()} times, within {@link ClientSettings#requestTimeout()}); a
+ * retried write carries the same client id and sequence, so it applies once.
+ *
+ * <p>Thread-safe; one instance per application is enough. {@link #blocking()} gives the blocking
+ * facade. Close it when done.
+ */
+public final class DistKvClient implements AutoCloseable {
+  private final ClientSettings settings;
+  private final ActorSystem<Void> system;
+  private final Routing routing;
+  private final WriteSession session;
+  private volatile boolean closed;
+
+  private DistKvClient(ClientSettings settings, ActorSystem<Void> system, Routing routing) {
+    this.settings = settings;
+    this.system = system;
+    this.routing = routing;
+    this.session = new WriteSession(settings.clientId());
+  }
+
+  /**
+   * Starts the client's ActorSystem and fetches the cluster map from the first contact point that
+   * answers; throws {@link UnavailableException} naming the contact points when none does within
+   * the request timeout.
+   */
+  public static DistKvClient connect(ClientSettings settings) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "distkv-client", ConfigFactory.parseString(
+        "pekko.loglevel = ERROR\npekko.stdout-loglevel = OFF\npekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
+        .withFallback(Remoting.artery(settings.host(), settings.port())).withFallback(ConfigFactory.load()));
+    Routing routing = new Routing(system, settings);
+    try {
+      routing.bootstrap();
+    } catch (RuntimeException e) {
+      terminate(system);
+      throw e;
+    }
+    return new DistKvClient(settings, system, routing);
+  }
+
+  /** Connects with {@code conf/client.conf}-style settings found by {@link ClientSettings#fromFile}. */
+  public static DistKvClient connect(java.nio.file.Path clientConf) {
+    return connect(ClientSettings.fromFile(clientConf));
+  }
+
+  public ClientSettings settings() {
+    return settings;
+  }
+
+  /** The blocking facade over this client (same connection). */
+  public BlockingDistKvClient blocking() {
+    return new BlockingDistKvClient(this);
+  }
+
+  /** The partition {@code key} hashes to (batches must keep to one). */
+  public int partitionOf(byte[] key) {
+    return new Partitioner(routing.partitionCount()).indexOf(settings.limits().checkKey(key));
+  }
+
+  // ---- reads
+
+  public CompletionStage<Optional<Versioned>> get(byte[] key) {
+    return get(key, Consistency.LINEARIZABLE);
+  }
+
+  /**
+   * The key's value and version. LINEARIZABLE (default) reads through the partition's leader and
+   * sees every write acknowledged before it started; EVENTUAL reads one replica's current state
+   * (possibly stale), and still answers on the minority side of a split.
+   */
+  public CompletionStage<Optional<Versioned>> get(byte[] key, Consistency consistency) {
+    return guarded(() -> {
+      byte[] k = settings.limits().checkKey(key);
+      Consistency c = consistency == null ? Consistency.LINEARIZABLE : consistency;
+      int p = partitionOf(k);
+      return routing.call(p, c == Consistency.LINEARIZABLE, reply -> new ClientProtocol.Get(k, c, reply))
+          .thenApply(r -> {
+            KvResult res = result(r);
+            return res.code() == ErrorCode.NOT_FOUND ? Optional.<Versioned>empty()
+                : Optional.of(new Versioned(res.value(), res.version()));
+          });
+    });
+  }
+
+  // ---- writes
+
+  /** Writes {@code value} under {@code key}; completes with the new version. */
+  public CompletionStage<Long> put(byte[] key, byte[] value) {
+    return guarded(() -> write(List.of(KvCommand.Op.put(checkKey(key), settings.limits().checkValue(value))))
+        .thenApply(KvResult::version));
+  }
+
+  /** Deletes {@code key} (deleting a missing key succeeds); completes with the delete's version. */
+  public CompletionStage<Long> delete(byte[] key) {
+    return guarded(() -> write(List.of(KvCommand.Op.delete(checkKey(key)))).thenApply(KvResult::version));
+  }
+
+  /** Writes only if the key has no live value; not applied = the existing version. */
+  public CompletionStage<WriteResult> putIfAbsent(byte[] key, byte[] value) {
+    return guarded(() -> write(List.of(KvCommand.Op.putIfAbsent(checkKey(key), settings.limits().checkValue(value))))
+        .thenApply(DistKvClient::conditional));
+  }
+
+  /**
+   * Writes only if the key's version is {@code expectedVersion} (0 = the key must be absent); not
+   * applied = the current version (0 = absent).
+   */
+  public CompletionStage<WriteResult> compareAndSet(byte[] key, long expectedVersion, byte[] value) {
+    return guarded(() -> {
+      if (expectedVersion < 0) {
+        throw new InvalidArgumentException("expected version must be >= 0, was " + expectedVersion);
+      }
+      return write(List.of(KvCommand.Op.compareAndSet(checkKey(key), expectedVersion, settings.limits().checkValue(value))))
+          .thenApply(DistKvClient::conditional);
+    });
+  }
+
+  /** Applies the batch atomically (see {@link Batch}: one partition only). */
+  public CompletionStage<WriteResult> batch(Batch batch) {
+    return guarded(() -> {
+      if (batch == null || batch.ops.isEmpty()) {
+        throw new InvalidArgumentException("a batch needs at least one write");
+      }
+      int p = -1;
+      for (KvCommand.Op op : batch.ops) {
+        checkKey(op.key());
+        if (op.value() != null) {
+          settings.limits().checkValue(op.value());
+        }
+        int q = partitionOf(op.key());
+        if (p >= 0 && q != p) {
+          throw new InvalidArgumentException("a batch is atomic within one partition; its keys span partitions "
+              + p + " and " + q + " (key '" + new String(op.key(), StandardCharsets.UTF_8) + "')");
+        }
+        p = q;
+      }
+      return write(batch.ops).thenApply(DistKvClient::conditional);
+    });
+  }
+
+  private CompletionStage<KvResult> write(List<KvCommand.Op> ops) {
+    long seq = session.begin();
+    KvCommand command = new KvCommand(session.clientId(), seq, session.firstUnacked(seq), ops);
+    int p = partitionOf(ops.get(0).key());
+    return routing.call(p, true, reply -> new ClientProtocol.Write(command, reply))
+        .whenComplete((r, e) -> session.acknowledged(seq))
+        .thenApply(DistKvClient::result);
+  }
+
+  private static WriteResult conditional(KvResult r) {
+    return switch (r.code()) {
+      case OK -> new WriteResult(true, r.version());
+      case CONFLICT, ALREADY_EXISTS -> new WriteResult(false, r.version());
+      default -> throw DistKvException.of(r.code(), "unexpected write answer", null);
+    };
+  }
+
+  // ---- scans
+
+  public CompletionStage<ScanPage> scan(byte[] start, byte[] end, int limit) {
+    return scan(start, end, limit, Consistency.LINEARIZABLE);
+  }
+
+  /**
+   * The first page of live keys in [start, end) (null = unbounded), at most {@code limit}
+   * (1..{@value ClientProtocol#MAX_SCAN_LIMIT}) entries and about 1 MiB, in unsigned key order
+   * across all partitions.
+   */
+  public CompletionStage<ScanPage> scan(byte[] start, byte[] end, int limit, Consistency consistency) {
+    return guarded(() -> {
+      if (limit < 1 || limit > ClientProtocol.MAX_SCAN_LIMIT) {
+        throw new InvalidArgumentException("scan limit must be 1.." + ClientProtocol.MAX_SCAN_LIMIT + ", was " + limit);
+      }
+      Consistency c = consistency == null ? Consistency.LINEARIZABLE : consistency;
+      return routing.callAny(reply -> new ClientProtocol.Scan(start, end, limit, c, reply), ScanReply.class)
+          .thenApply(r -> {
+            if (!r.isOk()) {
+              throw DistKvException.of(r.code(), r.message(), null);
+            }
+            List<KeyValue> entries = new ArrayList<>(r.entries().size());
+            r.entries().forEach(e -> entries.add(new KeyValue(e.key(), e.value(), e.version())));
+            return new ScanPage(entries, r.nextStart(), end, limit, c);
+          });
+    });
+  }
+
+  /** The page after {@code page} (same end, limit and consistency); fails if {@code !page.hasMore()}. */
+  public CompletionStage<ScanPage> nextPage(ScanPage page) {
+    if (!page.hasMore()) {
+      return CompletableFuture.failedFuture(new InvalidArgumentException("the scan has no further page"));
+    }
+    return scan(page.nextStart(), page.end(), page.limit(), page.consistency());
+  }
+
+  // ---- cluster
+
+  /** Nodes, partitions, their leaders and states, as a node sees them now (also refreshes the client's map). */
+  public CompletionStage<ClusterInfo> clusterInfo() {
+    return guarded(() -> routing.callAny(ClientProtocol.GetClusterInfo::new, ClusterInfo.class)
+        .thenApply(info -> {
+          routing.update(info);
+          return info;
+        }));
+  }
+
+  /** The node leading {@code key}'s partition now, if it has a leader. */
+  public CompletionStage<Optional<String>> leaderFor(byte[] key) {
+    return guarded(() -> {
+      int p = partitionOf(key);
+      return clusterInfo().thenApply(info -> {
+        PartitionInfo pi = info.partitions().get(p);
+        return Optional.ofNullable(pi.leader());
+      });
+    });
+  }
+
+  /** Asks partition {@code partition}'s leader to hand over to {@code node} (completes when the hand-over started). */
+  public CompletionStage<Void> transferLeader(int partition, String node) {
+    return guarded(() -> {
+      if (partition < 0 || partition >= routing.partitionCount()) {
+        throw new InvalidArgumentException("no partition " + partition + " (the cluster has " + routing.partitionCount() + ")");
+      }
+      return routing.call(partition, true, reply -> new ClientProtocol.TransferLeader(partition, node, reply))
+          .thenApply(r -> {
+            if (!r.isOk()) {
+              throw DistKvException.of(r.code(), r.message(), r.leaderHint());
+            }
+            return (Void) null;
+          });
+    });
+  }
+
+  // ---- plumbing
+
+  private byte[] checkKey(byte[] key) {
+    return settings.limits().checkKey(key);
+  }
+
+  /** OK → the partition's answer; a routing error → its typed exception. */
+  private static KvResult result(Reply r) {
+    if (!r.isOk()) {
+      throw DistKvException.of(r.code(), r.message(), r.leaderHint());
+    }
+    KvResult res = r.result();
+    if (res.code() == ErrorCode.INVALID_ARGUMENT) {
+      throw new InvalidArgumentException(res.value() == null ? "refused by the partition"
+          : new String(res.value(), StandardCharsets.UTF_8));
+    }
+    return res;
+  }
+
+  private <T> CompletionStage<T> guarded(java.util.function.Supplier<CompletionStage<T>> body) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new ShuttingDownException("the client is closed"));
+    }
+    try {
+      return body.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Stops the client's ActorSystem; requests still running fail. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      terminate(system);
+    }
+  }
+
+  private static void terminate(ActorSystem<Void> system) {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // the JVM's daemon threads end with it anyway
+    }
+  }
+
+  /** Asks with a timeout; a missing answer completes exceptionally (TimeoutException). */
+  static <R> CompletionStage<R> ask(ActorSystem<Void> system, ActorRef<RouterCommand> to,
+      Function<ActorRef<R>, RouterCommand> msg, Duration timeout) {
+    return AskPattern.ask(to, msg::apply, timeout, system.scheduler());
+  }
+}

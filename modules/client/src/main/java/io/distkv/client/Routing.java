@@ -1,0 +1,185 @@
+package io.distkv.client;
+
+import io.distkv.common.error.ErrorCode;
+import io.distkv.common.error.RequestTimeoutException;
+import io.distkv.common.error.UnavailableException;
+import io.distkv.common.protocol.ClientProtocol;
+import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
+import io.distkv.common.protocol.ClientProtocol.NodeInfo;
+import io.distkv.common.protocol.ClientProtocol.PartitionInfo;
+import io.distkv.common.protocol.ClientProtocol.Reply;
+import io.distkv.common.protocol.ClientProtocol.RouterCommand;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Where the client sends each request: the cluster map (nodes and their routers, each partition's
+ * replicas), a leader cache per partition, and nodes that recently did not answer (skipped while
+ * others remain). Attempts and retries with backoff inside the request deadline.
+ */
+final class Routing {
+  /** Codes worth another attempt (elsewhere or later); everything else is the answer. */
+  private static final java.util.Set<ErrorCode> RETRYABLE = java.util.EnumSet.of(
+      ErrorCode.NOT_LEADER, ErrorCode.TIMEOUT, ErrorCode.BUSY, ErrorCode.UNAVAILABLE, ErrorCode.SHUTTING_DOWN);
+  private static final long SUSPECT_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+  private final ActorSystem<Void> system;
+  private final ClientSettings settings;
+  private final ActorRefResolver resolver;
+  private final Map<String, ActorRef<RouterCommand>> routers = new ConcurrentHashMap<>();
+  private final Map<Integer, String> leaders = new ConcurrentHashMap<>();
+  private final Map<String, Long> suspectUntil = new ConcurrentHashMap<>();
+  private final AtomicInteger roundRobin = new AtomicInteger();
+  private volatile ClusterInfo info;
+
+  Routing(ActorSystem<Void> system, ClientSettings settings) {
+    this.system = system;
+    this.settings = settings;
+    this.resolver = ActorRefResolver.get(system);
+  }
+
+  /** Fetches the cluster map from the first contact point that answers. */
+  void bootstrap() {
+    List<String> tried = new ArrayList<>();
+    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+    for (int round = 0; System.nanoTime() < deadline; round++) {
+      for (String contact : settings.contactPoints()) {
+        ActorRef<RouterCommand> router = resolver.resolveActorRef(ClientProtocol.routerPath(contact));
+        Duration wait = Duration.ofNanos(Math.max(1, Math.min(settings.attemptTimeout().toNanos(), deadline - System.nanoTime())));
+        try {
+          ClusterInfo ci = DistKvClient.<ClusterInfo>ask(system, router, ClientProtocol.GetClusterInfo::new, wait)
+              .toCompletableFuture().get();
+          update(ci);
+          return;
+        } catch (Exception e) {
+          if (round == 0) {
+            tried.add(contact);
+          }
+        }
+        if (System.nanoTime() >= deadline) {
+          break;
+        }
+      }
+    }
+    throw new UnavailableException(ErrorCode.UNAVAILABLE, "no dist-kv node answered at " + settings.contactPoints()
+        + " within " + settings.requestTimeout().toMillis() + " ms (is the cluster running? `make run`)");
+  }
+
+  void update(ClusterInfo ci) {
+    for (NodeInfo n : ci.nodes()) {
+      routers.computeIfAbsent(n.id(), id -> resolver.resolveActorRef(n.address() + ClientProtocol.ROUTER_PATH));
+    }
+    for (PartitionInfo p : ci.partitions()) {
+      if (p.leader() != null) {
+        leaders.put(p.partition(), p.leader());
+      }
+    }
+    info = ci;
+  }
+
+  int partitionCount() {
+    return info.partitionCount();
+  }
+
+  private boolean suspect(String node) {
+    Long until = suspectUntil.get(node);
+    return until != null && until - System.nanoTime() > 0;
+  }
+
+  /** The node to try for partition {@code p}: its cached leader, else a replica not suspected, not {@code avoid}. */
+  private String choose(int p, boolean toLeader, String avoid) {
+    if (p >= 0) {
+      String leader = leaders.get(p);
+      if (toLeader && leader != null && !leader.equals(avoid) && !suspect(leader)) {
+        return leader;
+      }
+      List<String> replicas = info.partitions().get(p).replicas();
+      String pick = pickFrom(replicas, avoid);
+      if (pick != null) {
+        return pick;
+      }
+    }
+    List<String> all = info.nodes().stream().map(NodeInfo::id).toList();
+    String pick = pickFrom(all, avoid);
+    return pick != null ? pick : all.get(Math.floorMod(roundRobin.getAndIncrement(), all.size()));
+  }
+
+  private String pickFrom(List<String> nodes, String avoid) {
+    int start = Math.floorMod(roundRobin.getAndIncrement(), nodes.size());
+    for (int i = 0; i < nodes.size(); i++) {
+      String n = nodes.get((start + i) % nodes.size());
+      if (!n.equals(avoid) && !suspect(n) && routers.containsKey(n)) {
+        return n;
+      }
+    }
+    return null;
+  }
+
+  /** A key request for partition {@code p}: OK or a non-retryable error as the reply, retries inside. */
+  CompletableFuture<Reply> call(int p, boolean toLeader, Function<ActorRef<Reply>, RouterCommand> msg) {
+    CompletableFuture<Reply> out = new CompletableFuture<>();
+    attempt(p, toLeader, msg, Reply.class, System.nanoTime() + settings.requestTimeout().toNanos(), 0, null, out);
+    return out;
+  }
+
+  /** A request any node can answer (scan, cluster info), retried on other nodes when one is silent. */
+  <R> CompletableFuture<R> callAny(Function<ActorRef<R>, RouterCommand> msg, Class<R> type) {
+    CompletableFuture<R> out = new CompletableFuture<>();
+    attempt(-1, false, msg, type, System.nanoTime() + settings.requestTimeout().toNanos(), 0, null, out);
+    return out;
+  }
+
+  private <R> void attempt(int p, boolean toLeader, Function<ActorRef<R>, RouterCommand> msg, Class<R> type,
+      long deadline, int attempt, String avoid, CompletableFuture<R> out) {
+    String node = choose(p, toLeader, avoid);
+    long remaining = deadline - System.nanoTime();
+    Duration wait = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(remaining,
+        settings.attemptTimeout().toNanos())));
+    DistKvClient.<R>ask(system, routers.get(node), msg, wait).whenComplete((reply, failure) -> {
+      ErrorCode code = failure != null ? null : reply instanceof Reply r ? r.code() : ErrorCode.OK;
+      if (failure == null && code == ErrorCode.OK) {
+        if (reply instanceof Reply r && toLeader && r.servedBy() != null) {
+          leaders.put(p, r.servedBy());
+        }
+        suspectUntil.remove(node);
+        out.complete(reply);
+        return;
+      }
+      if (failure != null) {
+        suspectUntil.put(node, System.nanoTime() + SUSPECT_NANOS);
+      }
+      if (p >= 0) {
+        String hint = reply instanceof Reply r ? r.leaderHint() : null;
+        if (hint != null && routers.containsKey(hint) && !hint.equals(node)) {
+          leaders.put(p, hint);
+        } else {
+          leaders.remove(p, node);
+        }
+      }
+      boolean retryable = failure != null || RETRYABLE.contains(code);
+      long backoff = Math.min(TimeUnit.SECONDS.toNanos(1), settings.retryBackoff().toNanos() << Math.min(attempt, 10));
+      if (!retryable || attempt >= settings.maxRetries() || deadline - System.nanoTime() <= backoff) {
+        if (failure == null) {
+          out.complete(reply); // the caller turns the error code into its exception
+        } else {
+          out.completeExceptionally(new RequestTimeoutException("no answer from node " + node + " within "
+              + wait.toMillis() + " ms (after " + (attempt + 1) + " attempt(s), deadline "
+              + settings.requestTimeout().toMillis() + " ms)"));
+        }
+        return;
+      }
+      CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS).execute(() ->
+          attempt(p, toLeader, msg, type, deadline, attempt + 1, failure != null ? node : null, out));
+    });
+  }
+}

@@ -1,0 +1,63 @@
+package io.distkv.server.router;
+
+import io.distkv.common.NodeId;
+import io.distkv.common.PartitionId;
+import io.distkv.common.placement.Placement;
+import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
+import io.distkv.common.protocol.ClientProtocol.NodeInfo;
+import io.distkv.common.protocol.ClientProtocol.PartitionInfo;
+import io.distkv.common.protocol.PartitionState;
+import io.distkv.raft.RaftReplica;
+import io.distkv.raft.core.Role;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds the cluster view a router answers {@code GetClusterInfo} with, from the Raft statuses its
+ * replicas returned: a partition is ACTIVE when a replica leads at the highest term any replica
+ * reported, READONLY when replicas answer but none leads (or only a deposed leader does), OFFLINE
+ * when none answers. A node is reachable when any of its replicas answered.
+ */
+final class ClusterView {
+  private ClusterView() {}
+
+  static ClusterInfo of(Placement placement, Map<NodeId, String> addresses,
+      Map<Integer, Map<String, RaftReplica.Status>> statuses) {
+    List<PartitionInfo> partitions = new ArrayList<>();
+    Set<String> reachable = new HashSet<>();
+    Map<String, Integer> leaders = new HashMap<>();
+    Map<String, Integer> hosted = new HashMap<>();
+    for (int p = 0; p < placement.partitionCount(); p++) {
+      List<String> replicas = placement.replicasOf(PartitionId.of(p)).nodes().stream().map(NodeId::value).toList();
+      replicas.forEach(r -> hosted.merge(r, 1, Integer::sum));
+      Map<String, RaftReplica.Status> answers = statuses.getOrDefault(p, Map.of());
+      reachable.addAll(answers.keySet());
+      long maxTerm = answers.values().stream().mapToLong(RaftReplica.Status::term).max().orElse(0);
+      long commit = answers.values().stream().mapToLong(RaftReplica.Status::commitIndex).max().orElse(0);
+      String leader = null;
+      for (RaftReplica.Status s : answers.values()) {
+        if (s.role() == Role.LEADER && s.term() == maxTerm) {
+          leader = s.id();
+          commit = s.commitIndex();
+        }
+      }
+      PartitionState state = answers.isEmpty() ? PartitionState.OFFLINE
+          : leader != null ? PartitionState.ACTIVE : PartitionState.READONLY;
+      if (leader != null) {
+        leaders.merge(leader, 1, Integer::sum);
+      }
+      partitions.add(new PartitionInfo(p, replicas, leader, maxTerm, commit, state));
+    }
+    List<NodeInfo> nodes = new ArrayList<>();
+    for (Map.Entry<NodeId, String> e : addresses.entrySet()) {
+      String id = e.getKey().value();
+      nodes.add(new NodeInfo(id, e.getValue(), reachable.contains(id), hosted.getOrDefault(id, 0),
+          leaders.getOrDefault(id, 0)));
+    }
+    return new ClusterInfo(placement.partitionCount(), nodes, partitions);
+  }
+}

@@ -1,0 +1,307 @@
+package io.distkv.testkit;
+
+import io.distkv.client.ClientSettings;
+import io.distkv.client.DistKvClient;
+import io.distkv.common.NodeId;
+import io.distkv.common.placement.Placement;
+import io.distkv.common.placement.PlacementFunction;
+import io.distkv.common.placement.PlacementSettings;
+import io.distkv.common.protocol.ClientProtocol;
+import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
+import io.distkv.common.protocol.PartitionState;
+import io.distkv.raft.core.RaftOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * A dist-kv cluster inside the test's JVM, for users' own JUnit tests: N nodes, each its own
+ * ActorSystem on a free loopback port, with real Raft groups and LSM stores on disk, talking over
+ * Pekko remoting exactly as separate processes do. Stop and restart nodes, cut and heal paths
+ * between them (Raft traffic and router requests), and connect {@link DistKvClient}s to it.
+ *
+ * <pre>{@code
+ * try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(8).start();
+ *      DistKvClient client = cluster.newClient()) {
+ *   client.blocking().put("k", "v");
+ *   cluster.node(1).stop();
+ *   assertEquals("v", client.blocking().get("k").orElseThrow());
+ * }
+ * }</pre>
+ */
+public final class DistKvTestCluster implements AutoCloseable {
+  private final Map<NodeId, String> addresses = new LinkedHashMap<>();
+  private final List<TestNode> nodes = new ArrayList<>();
+  private final Placement placement;
+  private final Path dataDir;
+  private final boolean ownsDataDir;
+  private final Duration tick;
+  private final Duration requestTimeout;
+  private final RaftOptions raftOptions = RaftOptions.defaults();
+  private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
+
+  private DistKvTestCluster(Builder b) throws IOException {
+    this.ownsDataDir = b.dataDir == null;
+    this.dataDir = b.dataDir != null ? b.dataDir : Files.createTempDirectory("distkv-testkit-");
+    this.tick = b.electionTimeout.dividedBy(10);
+    this.requestTimeout = b.requestTimeout;
+    for (int i = 1; i <= b.nodes; i++) {
+      NodeId id = NodeId.of("node" + i);
+      int port = freePort();
+      addresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
+      nodes.add(new TestNode(this, id, port, dataDir.resolve(id.value())));
+    }
+    this.placement = PlacementFunction.initial(addresses.keySet(),
+        new PlacementSettings(b.partitions, Math.min(b.replicationFactor, b.nodes), 150));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts every node and waits until every partition has a leader. */
+  private DistKvTestCluster startAll(Duration readyWithin) {
+    try {
+      for (TestNode n : nodes) {
+        n.start();
+      }
+      awaitAllLeaders(readyWithin);
+      return this;
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  public Placement placement() {
+    return placement;
+  }
+
+  /** Node id → Artery address (pekko://distkv@127.0.0.1:port). */
+  public Map<NodeId, String> addresses() {
+    return Collections.unmodifiableMap(addresses);
+  }
+
+  public List<TestNode> nodes() {
+    return Collections.unmodifiableList(nodes);
+  }
+
+  /** Node {@code i}, 1-based ("node1" is {@code node(1)}). */
+  public TestNode node(int i) {
+    return nodes.get(i - 1);
+  }
+
+  public TestNode node(String id) {
+    return nodes.stream().filter(n -> n.id().equals(id)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no node '" + id + "' in this cluster (nodes: " + nodes + ")"));
+  }
+
+  Duration tick() {
+    return tick;
+  }
+
+  Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  RaftOptions raftOptions() {
+    return raftOptions;
+  }
+
+  /** "127.0.0.1:port" of every node. */
+  public List<String> contactPoints() {
+    return nodes.stream().map(TestNode::hostPort).toList();
+  }
+
+  /** Client settings pointing at this cluster's nodes; adjust and build. */
+  public ClientSettings.Builder clientSettings() {
+    return ClientSettings.builder().contactPoints(contactPoints());
+  }
+
+  /** A client connected to this cluster (closed with the cluster). */
+  public DistKvClient newClient() {
+    return newClient(clientSettings().build());
+  }
+
+  public DistKvClient newClient(ClientSettings settings) {
+    DistKvClient c = DistKvClient.connect(settings);
+    clients.add(c);
+    return c;
+  }
+
+  /** The cluster as a running node sees it (asks the first running node's router). */
+  public ClusterInfo clusterInfo() {
+    TestNode via = nodes.stream().filter(TestNode::running).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no node is running"));
+    try {
+      return AskPattern.<ClientProtocol.RouterCommand, ClusterInfo>ask(via.router(), ClientProtocol.GetClusterInfo::new,
+          requestTimeout, via.system().scheduler()).toCompletableFuture().get();
+    } catch (Exception e) {
+      throw new IllegalStateException("cluster info from " + via + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Waits (polling cluster info, with a deadline) until every partition is ACTIVE. */
+  public void awaitAllLeaders(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    ClusterInfo last = null;
+    while (System.nanoTime() < deadline) {
+      last = clusterInfo();
+      if (last.partitions().stream().allMatch(p -> p.state() == PartitionState.ACTIVE)) {
+        return;
+      }
+      try {
+        Thread.sleep(100); // polling interval of an await with a deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+    throw new IllegalStateException("not every partition had a leader within " + within.toMillis() + " ms: "
+        + (last == null ? "no answer" : last.partitions().stream().filter(p -> p.state() != PartitionState.ACTIVE).toList()));
+  }
+
+  /** Drops every Raft message and router request from {@code from} to {@code to} (one direction). */
+  public void cut(String from, String to) {
+    node(to); // validates the id
+    node(from).cutTo.add(to);
+  }
+
+  /** Cuts {@code id} off from every other node, both directions. */
+  public void isolate(String id) {
+    for (TestNode n : nodes) {
+      if (!n.id().equals(id)) {
+        cut(id, n.id());
+        cut(n.id(), id);
+      }
+    }
+  }
+
+  /** Splits the nodes into two sides that cannot reach each other. */
+  public void split(Collection<String> sideA, Collection<String> sideB) {
+    for (String a : sideA) {
+      for (String b : sideB) {
+        cut(a, b);
+        cut(b, a);
+      }
+    }
+  }
+
+  /** Restores every cut path. */
+  public void heal() {
+    nodes.forEach(n -> n.cutTo.clear());
+  }
+
+  /** Closes the clients it made, stops every node, deletes the data directory if it created it. */
+  @Override
+  public void close() {
+    synchronized (clients) {
+      clients.forEach(DistKvClient::close);
+      clients.clear();
+    }
+    RuntimeException failure = null;
+    for (TestNode n : nodes) {
+      try {
+        n.stop();
+      } catch (RuntimeException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (ownsDataDir) {
+      try (Stream<Path> s = Files.walk(dataDir)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Cluster shape: nodes 3, partitions 16, replication factor 3, election timeout 500 ms. */
+  public static final class Builder {
+    private int nodes = 3;
+    private int partitions = 16;
+    private int replicationFactor = 3;
+    private Path dataDir;
+    private Duration electionTimeout = Duration.ofMillis(500);
+    private Duration requestTimeout = Duration.ofSeconds(5);
+    private Duration readyWithin = Duration.ofSeconds(30);
+
+    public Builder nodes(int n) {
+      if (n < 1 || n > 16) {
+        throw new IllegalArgumentException("nodes must be 1..16, was " + n);
+      }
+      nodes = n;
+      return this;
+    }
+
+    public Builder partitions(int p) {
+      if (p < 1 || p > 1024) {
+        throw new IllegalArgumentException("partitions must be 1..1024, was " + p);
+      }
+      partitions = p;
+      return this;
+    }
+
+    public Builder replicationFactor(int rf) {
+      if (rf < 1 || rf > 7) {
+        throw new IllegalArgumentException("replication factor must be 1..7, was " + rf);
+      }
+      replicationFactor = rf;
+      return this;
+    }
+
+    /** Where node data lives (kept after close); default a temporary directory deleted on close. */
+    public Builder dataDir(Path dir) {
+      dataDir = dir;
+      return this;
+    }
+
+    public Builder electionTimeout(Duration d) {
+      electionTimeout = d;
+      return this;
+    }
+
+    /** The routers' request deadline. */
+    public Builder requestTimeout(Duration d) {
+      requestTimeout = d;
+      return this;
+    }
+
+    public Builder readyWithin(Duration d) {
+      readyWithin = d;
+      return this;
+    }
+
+    /** Starts the nodes; returns once every partition has a leader. */
+    public DistKvTestCluster start() {
+      try {
+        return new DistKvTestCluster(this).startAll(readyWithin);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.distkv.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.distkv.common.KeyLimits;
+import io.distkv.common.NodeId;
+import io.distkv.common.config.Remoting;
+import io.distkv.common.protocol.ClientProtocol;
+import io.distkv.common.protocol.ClientProtocol.RouterCommand;
+import io.distkv.raft.transport.FaultyTransport;
+import io.distkv.server.NodeRuntime;
+import io.distkv.server.router.RequestMetrics;
+import io.distkv.server.router.Router;
+import io.distkv.storage.LsmOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * One node of a {@link DistKvTestCluster}: its own ActorSystem ({@code distkv}) on a loopback
+ * Artery port, its partitions' Raft replicas and LSM stores under its data directory, and its
+ * router at {@link ClientProtocol#ROUTER_PATH}. Stop it and start it again on the same directory to
+ * crash and restart it.
+ */
+public final class TestNode {
+  private final DistKvTestCluster cluster;
+  private final NodeId id;
+  private final int port;
+  private final Path dataDir;
+  /** Nodes this node's Raft messages and router requests do not reach (cut paths). */
+  final Set<String> cutTo = ConcurrentHashMap.newKeySet();
+  private ActorSystem<Void> system;
+  private NodeRuntime runtime;
+  private FaultyTransport faults;
+  private ActorRef<RouterCommand> router;
+
+  TestNode(DistKvTestCluster cluster, NodeId id, int port, Path dataDir) {
+    this.cluster = cluster;
+    this.id = id;
+    this.port = port;
+    this.dataDir = dataDir;
+  }
+
+  public String id() {
+    return id.value();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** "127.0.0.1:port", a client contact point. */
+  public String hostPort() {
+    return "127.0.0.1:" + port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Starts the node (again) on its data directory: it reopens its stores and Raft log and rejoins. */
+  public synchronized void start() {
+    if (running()) {
+      throw new IllegalStateException("node " + id + " is already running");
+    }
+    Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
+        .withFallback(Remoting.artery("127.0.0.1", port)).withFallback(ConfigFactory.load());
+    java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
+    system = ActorSystem.create(Behaviors.setup(ctx -> {
+      try {
+        runtime = new NodeRuntime(ctx.getSystem(), id, cluster.placement(), cluster.addresses(), dataDir,
+            LsmOptions.defaults(), cluster.raftOptions(), cluster.tick(), t -> {
+              faults = new FaultyTransport(t);
+              return (group, message) -> {
+                if (!cutTo.contains(message.to())) {
+                  faults.send(group, message);
+                }
+              };
+            });
+        router = ctx.spawn(Router.create(id, cluster.placement(), cluster.addresses(), runtime.stateMachines(),
+            cluster.requestTimeout(), new RequestMetrics(), KeyLimits.DEFAULT, n -> !cutTo.contains(n.value())),
+            "router");
+        started.complete(null);
+      } catch (IOException e) {
+        started.completeExceptionally(e);
+      }
+      return Behaviors.<Void>empty();
+    }), ClientProtocol.SYSTEM_NAME, config);
+    try {
+      started.get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("node " + id + " failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops the node: its ActorSystem terminates, then its stores flush and close and its log closes. */
+  public synchronized void stop() {
+    if (!running()) {
+      return;
+    }
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      runtime.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (Exception e) {
+      throw new IllegalStateException("node " + id + " did not stop: " + e.getMessage(), e);
+    }
+  }
+
+  public synchronized boolean running() {
+    return system != null && !system.whenTerminated().isCompleted();
+  }
+
+  /** The running node's ActorSystem (for probes: {@code TestProbe.create(node.system())}). */
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** The running node's router. */
+  public ActorRef<RouterCommand> router() {
+    return router;
+  }
+
+  /** The running node's partitions, Raft replicas and stores. */
+  public NodeRuntime runtime() {
+    return runtime;
+  }
+
+  /** The Raft transport's fault controls (drop, duplicate rates) for messages this node sends. */
+  public FaultyTransport faults() {
+    return faults;
+  }
+
+  @Override
+  public String toString() {
+    return id.value() + "@" + hostPort() + (running() ? "" : " (stopped)");
+  }
+}

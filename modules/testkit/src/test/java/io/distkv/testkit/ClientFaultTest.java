@@ -1,0 +1,144 @@
+package io.distkv.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.distkv.client.BlockingDistKvClient;
+import io.distkv.client.DistKvClient;
+import io.distkv.client.WriteResult;
+import io.distkv.common.error.DistKvException;
+import io.distkv.common.error.ErrorCode;
+import io.distkv.common.protocol.ClientProtocol;
+import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
+import io.distkv.common.protocol.ClientProtocol.NodeInfo;
+import io.distkv.common.protocol.Consistency;
+import io.distkv.common.protocol.KvCommand;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The client through node failures, leader changes and splits: retries, exactly-once, deadlines. */
+@Tag("phase4")
+@Tag("phase5")
+class ClientFaultTest {
+  static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void writesInFlightWhenTheBusiestLeaderStopsAreAllAppliedExactlyOnce() throws Exception {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(16).start()) {
+      DistKvClient client = cluster.newClient(cluster.clientSettings().requestTimeout(Duration.ofSeconds(15))
+          .attemptTimeout(Duration.ofSeconds(1)).maxRetries(20).build());
+      ClusterInfo info = client.blocking().clusterInfo();
+      String victim = info.nodes().stream().max(Comparator.comparingInt(NodeInfo::leaders)).orElseThrow().id();
+      // put-if-absent of fresh keys: a write applied twice would answer "exists" to the retry.
+      Map<String, Long> acked = new ConcurrentHashMap<>();
+      AtomicBoolean stopped = new AtomicBoolean();
+      List<CompletableFuture<Void>> writers = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        int writer = w;
+        writers.add(CompletableFuture.runAsync(() -> {
+          for (int i = 0; i < 60 || !stopped.get(); i++) {
+            String key = "w" + writer + "-" + i;
+            WriteResult r = client.blocking().putIfAbsent(b(key), b("v" + i));
+            assertThat(r.applied()).as("put-if-absent of %s", key).isTrue();
+            acked.put(key, r.version());
+            if (i > 400) {
+              break;
+            }
+          }
+        }));
+      }
+      while (acked.size() < 40) {
+        Thread.onSpinWait();
+      }
+      cluster.node(victim).stop();
+      stopped.set(true);
+      for (CompletableFuture<Void> w : writers) {
+        w.get();
+      }
+      BlockingDistKvClient kv = client.blocking();
+      for (Map.Entry<String, Long> e : acked.entrySet()) {
+        assertThat(kv.get(b(e.getKey())).orElseThrow().version()).as(e.getKey()).isEqualTo(e.getValue());
+      }
+      // The stopped node comes back from its disk and catches up.
+      cluster.node(victim).start();
+      cluster.awaitAllLeaders(Duration.ofSeconds(30));
+      String sample = acked.keySet().iterator().next();
+      int p = kv.partitionOf(b(sample));
+      var sm = cluster.node(victim).runtime().stateMachines().get(p);
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (sm.get(b(sample)).version() != acked.get(sample) && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(sm.get(b(sample)).version()).isEqualTo(acked.get(sample));
+    }
+  }
+
+  @Test
+  void aWriteResentAfterALeaderChangeIsAppliedOnceAndAnswersAsTheFirstTime() {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).start()) {
+      KvCommand put = new KvCommand("resending-client", 1, 1, List.of(KvCommand.Op.putIfAbsent(b("once"), b("v"))));
+      TestProbe<ClientProtocol.Reply> probe = TestProbe.create(cluster.node(1).system());
+      cluster.node(1).router().tell(new ClientProtocol.Write(put, probe.getRef()));
+      ClientProtocol.Reply first = probe.receiveMessage(Duration.ofSeconds(10));
+      assertThat(first.code()).isEqualTo(ErrorCode.OK);
+      assertThat(first.result().code()).isEqualTo(ErrorCode.OK);
+      // The reply was "lost"; meanwhile leadership moves; the client resends the same write elsewhere.
+      DistKvClient admin = cluster.newClient();
+      int p = admin.partitionOf(b("once"));
+      ClusterInfo before = admin.blocking().clusterInfo();
+      String oldLeader = before.partitions().get(p).leader();
+      String newLeader = before.partitions().get(p).replicas().stream().filter(n -> !n.equals(oldLeader)).findFirst().orElseThrow();
+      admin.blocking().transferLeader(p, newLeader);
+      probe.awaitAssert(Duration.ofSeconds(10), () -> {
+        assertThat(admin.blocking().clusterInfo().partitions().get(p).leader()).isEqualTo(newLeader);
+        return null;
+      });
+      TestProbe<ClientProtocol.Reply> probe3 = TestProbe.create(cluster.node(3).system());
+      cluster.node(3).router().tell(new ClientProtocol.Write(put, probe3.getRef()));
+      ClientProtocol.Reply resent = probe3.receiveMessage(Duration.ofSeconds(10));
+      // Same answer (applied, same version), not ALREADY_EXISTS: the partition remembered the session.
+      assertThat(resent.result()).isEqualTo(first.result());
+      assertThat(resent.servedBy()).isEqualTo(newLeader);
+      assertThat(admin.blocking().get(b("once")).orElseThrow().version()).isEqualTo(first.result().version());
+      assertThat(admin.blocking().clusterInfo().partitions().get(p).commitIndex())
+          .as("the resend was committed as its own log entry").isGreaterThan(first.result().version() + 1);
+    }
+  }
+
+  @Test
+  void withoutAQuorumWritesFailTypedWithinTheDeadlineAndEventualReadsStillAnswer() {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).start()) {
+      DistKvClient client = cluster.newClient(cluster.clientSettings().requestTimeout(Duration.ofSeconds(2))
+          .attemptTimeout(Duration.ofSeconds(1)).build());
+      BlockingDistKvClient kv = client.blocking();
+      kv.put("split-k", "before");
+      // Every node cut off from every other: no partition has a majority anywhere.
+      cluster.isolate("node1");
+      cluster.isolate("node2");
+      long start = System.nanoTime();
+      Throwable failure = catchThrowable(() -> kv.put("split-k", "during"));
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertThat(failure).isInstanceOf(DistKvException.class);
+      assertThat(((DistKvException) failure).code()).isIn(ErrorCode.READ_ONLY, ErrorCode.TIMEOUT, ErrorCode.NO_QUORUM);
+      assertThat(tookMs).as("failed within the 2 s deadline plus one attempt").isLessThan(4_000);
+      // Eventual reads answer from a replica's local state, quorum or not.
+      assertThat(kv.get(b("split-k"), Consistency.EVENTUAL).orElseThrow().valueAsString()).isEqualTo("before");
+      cluster.heal();
+      cluster.awaitAllLeaders(Duration.ofSeconds(30));
+      kv.put("split-k", "after");
+      assertThat(kv.get("split-k")).contains("after");
+    }
+  }
+}
