@@ -6,7 +6,7 @@ TEST_FLAGS ?= $(MVN_FLAGS) -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugins
 
 PHASES := 1 2 3 4 5 6
 
-.PHONY: all build test clean run stop bench-storage bench-raft $(addprefix test_phase,$(PHASES))
+.PHONY: all build test clean run stop bench bench-storage bench-raft $(addprefix test_phase,$(PHASES))
 
 all: build
 
@@ -34,6 +34,11 @@ run:
 ## stop: stop the local cluster
 stop:
 	scripts/stop-cluster.sh
+
+## bench: load generator against the running cluster (make run); ARGS="--driver distkv,etcd --clients 1,64,256"
+bench:
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl modules/bench -am package
+	scripts/bench $(ARGS)
 
 ## bench-storage: db_bench-style run of dist-kv's LSM vs RocksDB JNI vs iq80 LevelDB (ARGS="--num 100000")
 bench-storage:

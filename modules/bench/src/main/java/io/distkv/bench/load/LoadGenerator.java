@@ -1,0 +1,192 @@
+package io.distkv.bench.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.distkv.client.ClientSettings;
+import io.distkv.common.protocol.Consistency;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The cluster load generator ({@code scripts/bench}, {@code make bench}): YCSB-style workloads
+ * against dist-kv (its Java client) and etcd (jetcd) with identical key sets, values and
+ * concurrency, so one command measures both. Every combination of driver × workload × client count
+ * runs in turn; the final table puts the drivers side by side.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Closed-loop load against dist-kv and/or etcd; prints a progress line per second and a final table.")
+public final class LoadGenerator implements Callable<Integer> {
+  @Option(names = "--driver", split = ",", defaultValue = "distkv", description = "distkv, etcd, or both: distkv,etcd (default ${DEFAULT-VALUE}).")
+  List<String> drivers;
+
+  @Option(names = "--workload", split = ",", defaultValue = "write,b", description = "write, a (50/50), b (95/5 read/update), c (read-only); list (default ${DEFAULT-VALUE}).")
+  List<String> workloads;
+
+  @Option(names = "--clients", split = ",", defaultValue = "64", description = "Concurrent requests in flight; list, e.g. 1,64,256 (default ${DEFAULT-VALUE}).")
+  List<Integer> clients;
+
+  @Option(names = "--keys", defaultValue = "100000", description = "Key count (default ${DEFAULT-VALUE}).")
+  long keys;
+
+  @Option(names = "--value-size", defaultValue = "100", description = "Value bytes (default ${DEFAULT-VALUE}).")
+  int valueSize;
+
+  @Option(names = "--distribution", defaultValue = "uniform", description = "uniform or zipfian (default ${DEFAULT-VALUE}).")
+  String distribution;
+
+  @Option(names = "--duration", defaultValue = "10s", description = "Run length per combination, e.g. 10s (default ${DEFAULT-VALUE}); 0 = use --ops.")
+  String duration;
+
+  @Option(names = "--ops", defaultValue = "0", description = "Operations per combination instead of a duration (0 = unbounded).")
+  long ops;
+
+  @Option(names = "--consistency", defaultValue = "linearizable", description = "linearizable or eventual reads (default ${DEFAULT-VALUE}).")
+  String consistency;
+
+  @Option(names = "--preload", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Write every key once before the read workloads (default on).")
+  boolean preload;
+
+  @Option(names = "--contact", split = ",", description = "dist-kv contact points host:port (default: conf/client.conf, else 127.0.0.1:7101).")
+  List<String> contacts;
+
+  @Option(names = "--etcd-endpoints", split = ",", defaultValue = "http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379",
+      description = "etcd endpoints (default: the 3 members of scripts/etcd-cluster.sh).")
+  List<String> etcdEndpoints;
+
+  @Option(names = "--json", description = "Also write every result as JSON to this file.")
+  Path json;
+
+  PrintStream out = System.out;
+
+  @Override
+  public Integer call() throws Exception {
+    Duration d = parseDuration(duration);
+    if (d.isZero() && ops <= 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "give a --duration or an --ops count");
+    }
+    Consistency c = Consistency.valueOf(consistency.toUpperCase(Locale.ROOT));
+    List<Workload> wl = workloads.stream().map(Workload::parse).toList();
+    KeyChooser chooser = KeyChooser.of(distribution, keys);
+    List<LoadRun.Result> results = new ArrayList<>();
+    for (String name : drivers) {
+      try (Driver driver = open(name, c)) {
+        boolean loaded = false;
+        for (Workload w : wl) {
+          if (preload && w != Workload.WRITE && !loaded) {
+            LoadRun.preload(driver, keys, valueSize, 64, out);
+            loaded = true;
+          }
+          for (int n : clients) {
+            out.printf("== %s, %s, %d clients, %,d keys, %d-byte values, %s keys, %s reads ==%n", name, w.label(), n,
+                keys, valueSize, distribution, c.name().toLowerCase(Locale.ROOT));
+            LoadRun.Result r = new LoadRun(driver, w, n, chooser, keys, valueSize, d.toNanos(), ops, out).run();
+            results.add(r);
+            out.printf("   %,.0f ops/s, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, max %.2f ms, errors %d%s%n", r.opsPerSec(),
+                r.overall().p50(), r.overall().p99(), r.overall().p999(), r.overall().max(), r.errorCount(),
+                r.errors().isEmpty() ? "" : " " + r.errors());
+          }
+        }
+      }
+    }
+    printTable(results);
+    if (json != null) {
+      writeJson(results);
+    }
+    return results.stream().anyMatch(r -> r.errorCount() > 0) ? 1 : 0;
+  }
+
+  private Driver open(String name, Consistency c) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
+      case "distkv" -> new DistKvDriver(clientSettings(), c);
+      case "etcd" -> new EtcdDriver(etcdEndpoints, c == Consistency.EVENTUAL);
+      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown driver '" + name + "' (distkv, etcd)");
+    };
+  }
+
+  private ClientSettings clientSettings() {
+    ClientSettings s = Files.isReadable(Path.of("conf/client.conf")) ? ClientSettings.fromFile(Path.of("conf/client.conf"))
+        : ClientSettings.fromConfig(com.typesafe.config.ConfigFactory.empty());
+    return contacts == null || contacts.isEmpty() ? s : s.withContactPoints(contacts);
+  }
+
+  static Duration parseDuration(String text) {
+    return com.typesafe.config.ConfigFactory.parseString("d = " + text).getDuration("d");
+  }
+
+  /** One row per workload × client count; per driver: throughput, latency percentiles, errors; dist-kv/etcd ratio. */
+  void printTable(List<LoadRun.Result> results) {
+    Map<String, Map<String, LoadRun.Result>> rows = new LinkedHashMap<>();
+    List<String> names = new ArrayList<>();
+    for (LoadRun.Result r : results) {
+      rows.computeIfAbsent(r.workload().label() + " @" + r.clients(), k -> new LinkedHashMap<>()).put(r.driver(), r);
+      if (!names.contains(r.driver())) {
+        names.add(r.driver());
+      }
+    }
+    StringBuilder header = new StringBuilder(String.format("%-20s", "workload @clients"));
+    for (String n : names) {
+      header.append(String.format(" | %-8s %9s %8s %8s %8s %6s", n, "ops/s", "p50 ms", "p99 ms", "p999 ms", "errors"));
+    }
+    boolean ratio = names.contains("distkv") && names.contains("etcd");
+    if (ratio) {
+      header.append(" | distkv/etcd");
+    }
+    out.println();
+    out.println(header);
+    out.println("-".repeat(header.length()));
+    for (Map.Entry<String, Map<String, LoadRun.Result>> row : rows.entrySet()) {
+      StringBuilder line = new StringBuilder(String.format("%-20s", row.getKey()));
+      for (String n : names) {
+        LoadRun.Result r = row.getValue().get(n);
+        if (r == null) {
+          line.append(String.format(" | %-8s %9s %8s %8s %8s %6s", "", "-", "-", "-", "-", "-"));
+        } else {
+          LoadRun.Stats s = r.overall();
+          line.append(String.format(" | %-8s %,9.0f %8.2f %8.2f %8.2f %6d", "", r.opsPerSec(), s.p50(), s.p99(), s.p999(),
+              r.errorCount()));
+        }
+      }
+      if (ratio && row.getValue().containsKey("distkv") && row.getValue().containsKey("etcd")) {
+        line.append(String.format(" | %.2fx", row.getValue().get("distkv").opsPerSec() / row.getValue().get("etcd").opsPerSec()));
+      }
+      out.println(line);
+    }
+  }
+
+  private void writeJson(List<LoadRun.Result> results) throws java.io.IOException {
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("keys", keys);
+    doc.put("valueSize", valueSize);
+    doc.put("distribution", distribution);
+    doc.put("consistency", consistency);
+    doc.put("results", results);
+    mapper.writeValue(json.toFile(), doc);
+    out.println("wrote " + json);
+  }
+
+  /** Runs the generator with {@code args}; returns the exit code (0 = every operation succeeded). */
+  public static int run(String[] args, PrintStream out) {
+    LoadGenerator g = new LoadGenerator();
+    g.out = out;
+    CommandLine cl = new CommandLine(g);
+    return cl.execute(args);
+  }
+
+  public static void main(String[] args) {
+    int code = run(args, System.out);
+    System.exit(code);
+  }
+}

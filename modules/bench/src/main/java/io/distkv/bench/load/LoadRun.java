@@ -1,0 +1,202 @@
+package io.distkv.bench.load;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * One closed-loop run: {@code clients} virtual users, each issuing its next operation as soon as
+ * the previous one completes, until the duration or the operation count is reached. Latency of
+ * every operation goes into HdrHistograms (per kind), failures are counted by code, and a progress
+ * line is printed every second.
+ */
+final class LoadRun {
+  /** What one run measured. */
+  record Result(String driver, Workload workload, int clients, long ops, double seconds, double opsPerSec,
+      Stats read, Stats write, Map<String, Long> errors) {
+    long errorCount() {
+      return errors.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** All operations' latency (reads and writes together). */
+    Stats overall() {
+      return read.count == 0 ? write : write.count == 0 ? read : Stats.merge(read, write);
+    }
+  }
+
+  /** Latency summary in milliseconds. */
+  record Stats(long count, double p50, double p99, double p999, double max,
+      @com.fasterxml.jackson.annotation.JsonIgnore Histogram histogram) {
+    static Stats of(Histogram h) {
+      return new Stats(h.getTotalCount(), h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
+          h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6, h);
+    }
+
+    static Stats merge(Stats a, Stats b) {
+      Histogram h = a.histogram.copy();
+      h.add(b.histogram);
+      return of(h);
+    }
+  }
+
+  private final Driver driver;
+  private final Workload workload;
+  private final int clients;
+  private final KeyChooser keys;
+  private final long keyCount;
+  private final byte[] value;
+  private final long durationNanos;
+  private final long maxOps;
+  private final PrintStream progress;
+  private final Recorder reads = new Recorder(3);
+  private final Recorder writes = new Recorder(3);
+  private final Histogram readTotal = new Histogram(3);
+  private final Histogram writeTotal = new Histogram(3);
+  private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private final AtomicLong issued = new AtomicLong();
+  private volatile boolean running = true;
+  private CountDownLatch done;
+
+  LoadRun(Driver driver, Workload workload, int clients, KeyChooser keys, long keyCount, int valueSize,
+      long durationNanos, long maxOps, PrintStream progress) {
+    this.driver = driver;
+    this.workload = workload;
+    this.clients = clients;
+    this.keys = keys;
+    this.keyCount = keyCount;
+    this.value = new byte[valueSize];
+    ThreadLocalRandom.current().nextBytes(value);
+    this.durationNanos = durationNanos;
+    this.maxOps = maxOps;
+    this.progress = progress;
+  }
+
+  static byte[] key(long i) {
+    return String.format("user%010d", i).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Writes every key once ({@code concurrency} in flight): reads then find data. */
+  static void preload(Driver driver, long keyCount, int valueSize, int concurrency, PrintStream out) throws InterruptedException {
+    byte[] value = new byte[valueSize];
+    ThreadLocalRandom.current().nextBytes(value);
+    AtomicLong next = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    CountDownLatch done = new CountDownLatch(concurrency);
+    long start = System.nanoTime();
+    for (int c = 0; c < concurrency; c++) {
+      preloadNext(driver, next, keyCount, value, failed, done);
+    }
+    done.await();
+    out.printf("preloaded %,d keys with %s in %.1f s (%d failed)%n", keyCount, driver.name(),
+        (System.nanoTime() - start) / 1e9, failed.get());
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " preload writes failed");
+    }
+  }
+
+  private static void preloadNext(Driver driver, AtomicLong next, long keyCount, byte[] value, AtomicLong failed,
+      CountDownLatch done) {
+    long i = next.getAndIncrement();
+    if (i >= keyCount) {
+      done.countDown();
+      return;
+    }
+    driver.write(key(i), value).whenComplete((r, e) -> {
+      if (e != null) {
+        failed.incrementAndGet();
+      }
+      preloadNext(driver, next, keyCount, value, failed, done);
+    });
+  }
+
+  Result run() throws InterruptedException {
+    done = new CountDownLatch(clients);
+    long start = System.nanoTime();
+    for (int c = 0; c < clients; c++) {
+      next();
+    }
+    long second = 1;
+    while (!done.await(Math.max(1, start + TimeUnit.SECONDS.toNanos(second) - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      long elapsed = System.nanoTime() - start;
+      if (durationNanos > 0 && elapsed >= durationNanos) {
+        running = false;
+      }
+      if (elapsed >= TimeUnit.SECONDS.toNanos(second)) {
+        printProgress(second);
+        second++;
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    readTotal.add(reads.getIntervalHistogram());
+    writeTotal.add(writes.getIntervalHistogram());
+    long ops = readTotal.getTotalCount() + writeTotal.getTotalCount() + errors.values().stream().mapToLong(LongAdder::sum).sum();
+    Map<String, Long> errorCounts = new TreeMap<>();
+    errors.forEach((k, v) -> errorCounts.put(k, v.sum()));
+    return new Result(driver.name(), workload, clients, ops, seconds, ops / seconds, Stats.of(readTotal),
+        Stats.of(writeTotal), errorCounts);
+  }
+
+  private void printProgress(long second) {
+    Histogram r = reads.getIntervalHistogram();
+    Histogram w = writes.getIntervalHistogram();
+    readTotal.add(r);
+    writeTotal.add(w);
+    long errs = errors.values().stream().mapToLong(LongAdder::sum).sum();
+    progress.printf("  %s %-10s c=%-4d %3ds %,9d ops/s  read p50 %s p99 %s  write p50 %s p99 %s  errors %d%n",
+        driver.name(), workload.name().toLowerCase(), clients, second, r.getTotalCount() + w.getTotalCount(),
+        ms(r, 50), ms(r, 99), ms(w, 50), ms(w, 99), errs);
+  }
+
+  private static String ms(Histogram h, double pct) {
+    return h.getTotalCount() == 0 ? "    -   " : String.format("%6.2fms", h.getValueAtPercentile(pct) / 1e6);
+  }
+
+  /** Issues operations for one virtual user until the run stops; loops instead of recursing on instant completions. */
+  private void next() {
+    while (true) {
+      if (!running || (maxOps > 0 && issued.incrementAndGet() > maxOps)) {
+        running = false;
+        done.countDown();
+        return;
+      }
+      boolean read = workload.readFraction > 0 && ThreadLocalRandom.current().nextDouble() < workload.readFraction;
+      byte[] k = key(keys.next());
+      long t0 = System.nanoTime();
+      CompletableFuture<?> f = read ? driver.read(k) : driver.write(k, value);
+      if (!f.isDone()) {
+        f.whenComplete((res, err) -> {
+          record(read, t0, err);
+          next();
+        });
+        return;
+      }
+      f.handle((res, err) -> {
+        record(read, t0, err);
+        return null;
+      });
+    }
+  }
+
+  private void record(boolean read, long t0, Throwable err) {
+    long nanos = System.nanoTime() - t0;
+    if (err != null) {
+      errors.computeIfAbsent(driver.errorCode(err), k -> new LongAdder()).increment();
+      return;
+    }
+    (read ? reads : writes).recordValue(Math.max(1, nanos));
+  }
+
+  long keyCount() {
+    return keyCount;
+  }
+}

@@ -1,0 +1,68 @@
+package io.distkv.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distkv.testkit.DistKvTestCluster;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Smoke run of the load generator against an in-JVM cluster: completes, no errors, prints its table and JSON. */
+@Tag("phase6")
+class LoadGeneratorTest {
+  @TempDir Path tmp;
+
+  @Test
+  void aShortMixedRunCompletesWithoutErrorsAndReportsItsTable() throws Exception {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).start()) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      Path json = tmp.resolve("result.json");
+      int code = LoadGenerator.run(new String[] {"--driver", "distkv", "--contact", String.join(",", cluster.contactPoints()),
+          "--workload", "write,b", "--clients", "1,8", "--keys", "200", "--ops", "300", "--duration", "0",
+          "--distribution", "zipfian", "--json", json.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+      String out = bytes.toString(StandardCharsets.UTF_8);
+      assertThat(code).as(out).isZero();
+      assertThat(out).contains("preloaded 200 keys").contains("workload @clients").contains("write-only @1")
+          .contains("workload B @8");
+      JsonNode doc = new ObjectMapper().readTree(json.toFile());
+      assertThat(doc.get("results")).hasSize(4);
+      for (JsonNode r : doc.get("results")) {
+        assertThat(r.get("ops").asLong()).isEqualTo(300);
+        assertThat(r.get("errors").size()).isZero();
+        assertThat(r.get("opsPerSec").asDouble()).isPositive();
+      }
+      // Workload B is 95% reads: the mix shows in the per-kind counts.
+      JsonNode b8 = doc.get("results").get(3);
+      assertThat(b8.get("workload").asText()).isEqualTo("B");
+      assertThat(b8.get("read").get("count").asLong()).isGreaterThan(b8.get("write").get("count").asLong() * 5);
+    }
+  }
+
+  @Test
+  void zipfianKeysAreSkewedAndStayInRange() {
+    KeyChooser zipf = KeyChooser.of("zipfian", 1000);
+    Map<Long, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 100_000; i++) {
+      long k = zipf.next();
+      assertThat(k).isBetween(0L, 999L);
+      counts.merge(k, 1, Integer::sum);
+    }
+    int hottest = counts.values().stream().max(Integer::compare).orElseThrow();
+    // θ = 0.99 over 1,000 keys: the hottest key draws about 13% of all picks; uniform would be 0.1%.
+    assertThat(hottest).isGreaterThan(8_000);
+    KeyChooser uniform = KeyChooser.of("uniform", 1000);
+    Map<Long, Integer> u = new HashMap<>();
+    for (int i = 0; i < 100_000; i++) {
+      u.merge(uniform.next(), 1, Integer::sum);
+    }
+    assertThat(u.values().stream().max(Integer::compare).orElseThrow()).isLessThan(250);
+  }
+}
