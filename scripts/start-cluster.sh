@@ -16,7 +16,8 @@ for i in $(seq 1 "$n"); do
     echo "node$i already running (pid $(cat run/node$i.pid))"
     continue
   fi
-  nohup java -Xmx1g -Dslf4j.internal.verbosity=ERROR -jar "$jar" -c "$conf" > run/node$i.log 2>&1 &
+  # shellcheck disable=SC2086  # DISTKV_JAVA_OPTS holds several JVM flags
+  nohup java -Xmx1g -Dslf4j.internal.verbosity=ERROR ${DISTKV_JAVA_OPTS:-} -jar "$jar" -c "$conf" > run/node$i.log 2>&1 &
   echo $! > run/node$i.pid
   echo "started node$i (pid $!), log run/node$i.log"
 done

@@ -97,7 +97,9 @@ public final class DistKvNode {
         .withFallback(Remoting.artery(config.host(), config.port())).withFallback(raw).withFallback(ConfigFactory.load());
     int electionTicks = 10;
     Duration tick = config.electionTimeout().dividedBy(electionTicks);
-    RaftOptions raftOptions = RaftOptions.defaults();
+    RaftOptions raftOptions = config.leaseReads()
+        ? RaftOptions.defaults().withLeaseReads(electionTicks - 2) // drift margin: 2 of 10 ticks
+        : RaftOptions.defaults();
     NodeRuntime[] runtime = new NodeRuntime[1];
     java.util.concurrent.CompletableFuture<NodeRuntime> started = new java.util.concurrent.CompletableFuture<>();
     io.distkv.server.router.RequestMetrics metrics = new io.distkv.server.router.RequestMetrics();

@@ -49,7 +49,7 @@ public final class DistKvTestCluster implements AutoCloseable {
   private final boolean ownsDataDir;
   private final Duration tick;
   private final Duration requestTimeout;
-  private final RaftOptions raftOptions = RaftOptions.defaults();
+  private final RaftOptions raftOptions;
   private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
 
   private DistKvTestCluster(Builder b) throws IOException {
@@ -57,6 +57,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.dataDir = b.dataDir != null ? b.dataDir : Files.createTempDirectory("distkv-testkit-");
     this.tick = b.electionTimeout.dividedBy(10);
     this.requestTimeout = b.requestTimeout;
+    this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
       NodeId id = NodeId.of("node" + i);
       int port = freePort();
@@ -239,7 +240,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     }
   }
 
-  /** Cluster shape: nodes 3, partitions 16, replication factor 3, election timeout 500 ms. */
+  /** Cluster shape: nodes 3, partitions 16, replication factor 3, election timeout 500 ms, lease reads. */
   public static final class Builder {
     private int nodes = 3;
     private int partitions = 16;
@@ -248,6 +249,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     private Duration electionTimeout = Duration.ofMillis(500);
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration readyWithin = Duration.ofSeconds(30);
+    private boolean leaseReads = true;
 
     public Builder nodes(int n) {
       if (n < 1 || n > 16) {
@@ -287,6 +289,15 @@ public final class DistKvTestCluster implements AutoCloseable {
     /** The routers' request deadline. */
     public Builder requestTimeout(Duration d) {
       requestTimeout = d;
+      return this;
+    }
+
+    /**
+     * LINEARIZABLE reads on the leader lease (default, as a node's {@code distkv.raft.read-mode =
+     * "lease"}) or with a ReadIndex round ({@code false}).
+     */
+    public Builder leaseReads(boolean on) {
+      leaseReads = on;
       return this;
     }
 

@@ -118,8 +118,37 @@ class ClientFaultTest {
   }
 
   @Test
+  void aCutOffLeaderNeverServesAStaleLeaseRead() {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(1).leaseReads(true).start()) {
+      DistKvClient client = cluster.newClient();
+      client.blocking().put("lease-k", "old");
+      String oldLeader = cluster.clusterInfo().partitions().get(0).leader();
+      TestNode cutOff = cluster.node(oldLeader);
+      cluster.isolate(oldLeader);
+      // The majority elects a new leader (only after the old one's lease has run out) and writes.
+      DistKvClient majority = cluster.newClient(cluster.clientSettings().contactPoints(cluster.nodes().stream()
+          .filter(n -> !n.id().equals(oldLeader)).map(TestNode::hostPort).toList()).requestTimeout(Duration.ofSeconds(15))
+          .maxRetries(20).build());
+      majority.blocking().put("lease-k", "new");
+      // A linearizable read through the cut-off node must not answer "old".
+      TestProbe<ClientProtocol.Reply> probe = TestProbe.create(cutOff.system());
+      for (int i = 0; i < 5; i++) {
+        cutOff.router().tell(new ClientProtocol.Get(b("lease-k"), Consistency.LINEARIZABLE, probe.getRef()));
+        ClientProtocol.Reply r = probe.receiveMessage(Duration.ofSeconds(10));
+        if (r.isOk()) {
+          assertThat(r.result().value()).as("linearizable read on the cut-off old leader").isEqualTo(b("new"));
+        } else {
+          assertThat(r.code()).isIn(ErrorCode.NO_QUORUM, ErrorCode.TIMEOUT);
+        }
+      }
+      cluster.heal();
+    }
+  }
+
+  @Test
   void withoutAQuorumWritesFailTypedWithinTheDeadlineAndEventualReadsStillAnswer() {
-    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).start()) {
+    // ReadIndex mode here (the other tests run with lease reads, the default).
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).leaseReads(false).start()) {
       DistKvClient client = cluster.newClient(cluster.clientSettings().requestTimeout(Duration.ofSeconds(2))
           .attemptTimeout(Duration.ofSeconds(1)).build());
       BlockingDistKvClient kv = client.blocking();

@@ -35,6 +35,9 @@ final class DistKvDriver implements Driver {
   @Override
   public String errorCode(Throwable failure) {
     Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (t instanceof java.util.concurrent.TimeoutException) {
+      return "TIMEOUT";
+    }
     return t instanceof DistKvException d ? d.code().name() : t.getClass().getSimpleName();
   }
 

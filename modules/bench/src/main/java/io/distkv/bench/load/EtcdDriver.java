@@ -42,7 +42,7 @@ final class EtcdDriver implements Driver {
   @Override
   public String errorCode(Throwable failure) {
     Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    return t.getClass().getSimpleName();
+    return t instanceof java.util.concurrent.TimeoutException ? "TIMEOUT" : t.getClass().getSimpleName();
   }
 
   @Override

@@ -48,6 +48,10 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "10s", description = "Run length per combination, e.g. 10s (default ${DEFAULT-VALUE}); 0 = use --ops.")
   String duration;
 
+  @Option(names = "--warmup", defaultValue = "10s", description = "Load before measuring each combination, not recorded "
+      + "(JIT warm-up of the JVMs on both ends), e.g. 10s (default ${DEFAULT-VALUE}); 0 = none.")
+  String warmup;
+
   @Option(names = "--ops", defaultValue = "0", description = "Operations per combination instead of a duration (0 = unbounded).")
   long ops;
 
@@ -91,7 +95,8 @@ public final class LoadGenerator implements Callable<Integer> {
           for (int n : clients) {
             out.printf("== %s, %s, %d clients, %,d keys, %d-byte values, %s keys, %s reads ==%n", name, w.label(), n,
                 keys, valueSize, distribution, c.name().toLowerCase(Locale.ROOT));
-            LoadRun.Result r = new LoadRun(driver, w, n, chooser, keys, valueSize, d.toNanos(), ops, out).run();
+            LoadRun.Result r = new LoadRun(driver, w, n, chooser, keys, valueSize, d.toNanos(),
+                parseDuration(warmup).toNanos(), ops, out).run();
             results.add(r);
             out.printf("   %,.0f ops/s, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, max %.2f ms, errors %d%s%n", r.opsPerSec(),
                 r.overall().p50(), r.overall().p99(), r.overall().p999(), r.overall().max(), r.errorCount(),

@@ -49,6 +49,12 @@ final class LoadRun {
     }
   }
 
+  /**
+   * An operation without an answer after this long counts as a TIMEOUT error, so a lost request
+   * cannot stall its virtual user (and the run) forever.
+   */
+  static final long OP_TIMEOUT_SECONDS = 15;
+
   private final Driver driver;
   private final Workload workload;
   private final int clients;
@@ -56,6 +62,8 @@ final class LoadRun {
   private final long keyCount;
   private final byte[] value;
   private final long durationNanos;
+  private final long warmupNanos;
+  private volatile long measureFrom;
   private final long maxOps;
   private final PrintStream progress;
   private final Recorder reads = new Recorder(3);
@@ -68,7 +76,8 @@ final class LoadRun {
   private CountDownLatch done;
 
   LoadRun(Driver driver, Workload workload, int clients, KeyChooser keys, long keyCount, int valueSize,
-      long durationNanos, long maxOps, PrintStream progress) {
+      long durationNanos, long warmupNanos, long maxOps, PrintStream progress) {
+    this.warmupNanos = warmupNanos;
     this.driver = driver;
     this.workload = workload;
     this.clients = clients;
@@ -111,7 +120,7 @@ final class LoadRun {
       done.countDown();
       return;
     }
-    driver.write(key(i), value).whenComplete((r, e) -> {
+    driver.write(key(i), value).orTimeout(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS).whenComplete((r, e) -> {
       if (e != null) {
         failed.incrementAndGet();
       }
@@ -121,17 +130,31 @@ final class LoadRun {
 
   Result run() throws InterruptedException {
     done = new CountDownLatch(clients);
-    long start = System.nanoTime();
+    long begin = System.nanoTime();
+    measureFrom = begin + warmupNanos;
+    if (warmupNanos > 0) {
+      issued.set(Long.MIN_VALUE / 2); // the operation budget counts from the end of the warm-up
+    }
     for (int c = 0; c < clients; c++) {
       next();
     }
     long second = 1;
-    while (!done.await(Math.max(1, start + TimeUnit.SECONDS.toNanos(second) - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-      long elapsed = System.nanoTime() - start;
-      if (durationNanos > 0 && elapsed >= durationNanos) {
+    boolean warm = warmupNanos == 0;
+    long start = measureFrom;
+    while (!done.await(Math.max(1, begin + TimeUnit.SECONDS.toNanos(second) - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      long now = System.nanoTime();
+      if (!warm && now >= measureFrom) {
+        warm = true;
+        issued.set(0);
+        reads.reset();
+        writes.reset();
+        errors.clear();
+        progress.printf("  %s warm-up done (%d s), measuring%n", driver.name(), TimeUnit.NANOSECONDS.toSeconds(warmupNanos));
+      }
+      if (durationNanos > 0 && now - start >= durationNanos) {
         running = false;
       }
-      if (elapsed >= TimeUnit.SECONDS.toNanos(second)) {
+      if (now - begin >= TimeUnit.SECONDS.toNanos(second)) {
         printProgress(second);
         second++;
       }
@@ -149,11 +172,13 @@ final class LoadRun {
   private void printProgress(long second) {
     Histogram r = reads.getIntervalHistogram();
     Histogram w = writes.getIntervalHistogram();
-    readTotal.add(r);
-    writeTotal.add(w);
+    if (System.nanoTime() >= measureFrom) {
+      readTotal.add(r);
+      writeTotal.add(w);
+    }
     long errs = errors.values().stream().mapToLong(LongAdder::sum).sum();
-    progress.printf("  %s %-10s c=%-4d %3ds %,9d ops/s  read p50 %s p99 %s  write p50 %s p99 %s  errors %d%n",
-        driver.name(), workload.name().toLowerCase(), clients, second, r.getTotalCount() + w.getTotalCount(),
+    progress.printf("  %s %-10s c=%-4d %3ds%s %,9d ops/s  read p50 %s p99 %s  write p50 %s p99 %s  errors %d%n",
+        driver.name(), workload.name().toLowerCase(), clients, second, System.nanoTime() < measureFrom ? " (warm-up)" : "", r.getTotalCount() + w.getTotalCount(),
         ms(r, 50), ms(r, 99), ms(w, 50), ms(w, 99), errs);
   }
 
@@ -172,7 +197,8 @@ final class LoadRun {
       boolean read = workload.readFraction > 0 && ThreadLocalRandom.current().nextDouble() < workload.readFraction;
       byte[] k = key(keys.next());
       long t0 = System.nanoTime();
-      CompletableFuture<?> f = read ? driver.read(k) : driver.write(k, value);
+      CompletableFuture<?> f = (read ? driver.read(k) : driver.write(k, value))
+          .orTimeout(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       if (!f.isDone()) {
         f.whenComplete((res, err) -> {
           record(read, t0, err);
@@ -188,7 +214,11 @@ final class LoadRun {
   }
 
   private void record(boolean read, long t0, Throwable err) {
-    long nanos = System.nanoTime() - t0;
+    long now = System.nanoTime();
+    if (t0 < measureFrom && now >= measureFrom) {
+      return; // started during the warm-up, ended after it: counted nowhere
+    }
+    long nanos = now - t0;
     if (err != null) {
       errors.computeIfAbsent(driver.errorCode(err), k -> new LongAdder()).increment();
       return;

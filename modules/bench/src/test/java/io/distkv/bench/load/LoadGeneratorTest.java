@@ -26,7 +26,7 @@ class LoadGeneratorTest {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       Path json = tmp.resolve("result.json");
       int code = LoadGenerator.run(new String[] {"--driver", "distkv", "--contact", String.join(",", cluster.contactPoints()),
-          "--workload", "write,b", "--clients", "1,8", "--keys", "200", "--ops", "300", "--duration", "0",
+          "--workload", "write,b", "--clients", "1,8", "--keys", "200", "--ops", "300", "--duration", "0", "--warmup", "0",
           "--distribution", "zipfian", "--json", json.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
       String out = bytes.toString(StandardCharsets.UTF_8);
       assertThat(code).as(out).isZero();

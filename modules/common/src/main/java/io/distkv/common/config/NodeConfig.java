@@ -28,7 +28,8 @@ public record NodeConfig(
     Duration retryBackoff,
     KeyLimits limits,
     java.util.List<Member> members,
-    int jmxPort) {
+    int jmxPort,
+    boolean leaseReads) {
 
   /** A cluster member as configured: {@code id@host:port} (its Artery address). */
   public record Member(NodeId id, String host, int port) {
@@ -67,6 +68,11 @@ public record NodeConfig(
     Duration heartbeat = r.positiveDuration("distkv.raft.heartbeat-interval");
     if (heartbeat.compareTo(election) >= 0 && r.problems().stream().noneMatch(p -> p.startsWith("distkv.raft."))) {
       r.problem("distkv.raft.heartbeat-interval", "must be shorter than distkv.raft.election-timeout (" + election.toMillis() + "ms)");
+    }
+    String readMode = r.string("distkv.raft.read-mode", true);
+    boolean leaseReads = "lease".equals(readMode);
+    if (readMode != null && !leaseReads && !"read-index".equals(readMode)) {
+      r.problem("distkv.raft.read-mode", "expected \"lease\" or \"read-index\"");
     }
     Duration requestTimeout = r.positiveDuration("distkv.client.request-timeout");
     int retries = r.intInRange("distkv.client.max-retries", 0, 100);
@@ -118,6 +124,7 @@ public record NodeConfig(
         backoff,
         new KeyLimits((int) maxKey, (int) maxValue),
         java.util.List.copyOf(members),
-        jmxPort);
+        jmxPort,
+        leaseReads);
   }
 }

@@ -34,6 +34,8 @@ class NodeConfigTest {
     assertThat(c.limits().maxKeyBytes()).isEqualTo(4096);
     assertThat(c.limits().maxValueBytes()).isEqualTo(1024 * 1024);
     assertThat(c.members()).containsExactly(new NodeConfig.Member(NodeId.of("node1"), "127.0.0.1", 7101));
+    assertThat(c.leaseReads()).isTrue();
+    assertThat(NodeConfig.from(ConfigFactory.parseString(VALID + "\ndistkv.raft.read-mode = read-index")).leaseReads()).isFalse();
   }
 
   @Test
@@ -87,12 +89,13 @@ class NodeConfigTest {
   void badNodeIdAndHeartbeatNotBelowElectionTimeout() {
     String bad = """
         distkv.node { id = "bad id!", data-dir = "/tmp/x" }
-        distkv.raft { election-timeout = 100ms, heartbeat-interval = 150ms }
+        distkv.raft { election-timeout = 100ms, heartbeat-interval = 150ms, read-mode = quorum }
         """;
     assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(bad)))
         .isInstanceOf(ConfigValidationException.class)
         .hasMessageContaining("distkv.node.id = bad id!: expected 1..64 chars")
-        .hasMessageContaining("distkv.raft.heartbeat-interval = 150ms: must be shorter than distkv.raft.election-timeout (100ms)");
+        .hasMessageContaining("distkv.raft.heartbeat-interval = 150ms: must be shorter than distkv.raft.election-timeout (100ms)")
+        .hasMessageContaining("distkv.raft.read-mode = quorum: expected \"lease\" or \"read-index\"");
   }
 
   @Test
