@@ -71,7 +71,7 @@ public final class DistKvClient implements AutoCloseable {
   public static DistKvClient connect(ClientSettings settings) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "distkv-client", ConfigFactory.parseString(
         "pekko.loglevel = ERROR\npekko.stdout-loglevel = OFF\npekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
-        .withFallback(Remoting.artery(settings.host(), settings.port())).withFallback(ConfigFactory.load()));
+        .withFallback(Remoting.artery(settings.host(), settings.port(), ConfigFactory.empty())).withFallback(ConfigFactory.load()));
     Routing routing = new Routing(system, settings);
     try {
       routing.bootstrap();

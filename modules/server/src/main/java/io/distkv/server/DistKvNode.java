@@ -94,7 +94,7 @@ public final class DistKvNode {
     }
     Placement placement = PlacementFunction.initial(addresses.keySet(), config.placement());
     Config pekko = ConfigFactory.parseString("pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]")
-        .withFallback(Remoting.artery(config.host(), config.port())).withFallback(raw).withFallback(ConfigFactory.load());
+        .withFallback(Remoting.artery(config.host(), config.port(), raw)).withFallback(ConfigFactory.load());
     int electionTicks = 10;
     Duration tick = config.electionTimeout().dividedBy(electionTicks);
     RaftOptions raftOptions = config.leaseReads()
@@ -108,6 +108,10 @@ public final class DistKvNode {
           LsmOptions.builder().limits(config.limits()).build(), raftOptions, tick);
       ctx.spawn(Router.create(config.nodeId(), placement, addresses, runtime[0].stateMachines(), config.requestTimeout(),
           metrics, config.limits(), n -> true), "router");
+      if (!config.leaderBalanceInterval().isZero()) {
+        ctx.spawn(LeaderBalancer.create(config.nodeId(), placement, runtime[0].replicas(), config.leaderBalanceInterval()),
+            "leader-balancer");
+      }
       started.complete(runtime[0]);
       return Behaviors.<Void>empty();
     }), "distkv", pekko);

@@ -50,6 +50,7 @@ public final class DistKvTestCluster implements AutoCloseable {
   private final Duration tick;
   private final Duration requestTimeout;
   private final RaftOptions raftOptions;
+  private final Duration leaderBalanceInterval;
   private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
 
   private DistKvTestCluster(Builder b) throws IOException {
@@ -57,6 +58,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.dataDir = b.dataDir != null ? b.dataDir : Files.createTempDirectory("distkv-testkit-");
     this.tick = b.electionTimeout.dividedBy(10);
     this.requestTimeout = b.requestTimeout;
+    this.leaderBalanceInterval = b.leaderBalanceInterval;
     this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
       NodeId id = NodeId.of("node" + i);
@@ -121,6 +123,10 @@ public final class DistKvTestCluster implements AutoCloseable {
 
   Duration requestTimeout() {
     return requestTimeout;
+  }
+
+  Duration leaderBalanceInterval() {
+    return leaderBalanceInterval;
   }
 
   RaftOptions raftOptions() {
@@ -250,6 +256,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration readyWithin = Duration.ofSeconds(30);
     private boolean leaseReads = true;
+    private Duration leaderBalanceInterval = Duration.ZERO;
 
     public Builder nodes(int n) {
       if (n < 1 || n > 16) {
@@ -298,6 +305,16 @@ public final class DistKvTestCluster implements AutoCloseable {
      */
     public Builder leaseReads(boolean on) {
       leaseReads = on;
+      return this;
+    }
+
+    /**
+     * Leader levelling onto the placement's preferred leaders every {@code d} (a node's
+     * {@code distkv.leader-balance-interval}); off by default here so that tests place leaders
+     * themselves.
+     */
+    public Builder leaderBalanceInterval(Duration d) {
+      leaderBalanceInterval = d;
       return this;
     }
 

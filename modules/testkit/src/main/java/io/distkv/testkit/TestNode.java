@@ -86,6 +86,10 @@ public final class TestNode {
         router = ctx.spawn(Router.create(id, cluster.placement(), cluster.addresses(), runtime.stateMachines(),
             cluster.requestTimeout(), new RequestMetrics(), KeyLimits.DEFAULT, n -> !cutTo.contains(n.value())),
             "router");
+        if (!cluster.leaderBalanceInterval().isZero()) {
+          ctx.spawn(io.distkv.server.LeaderBalancer.create(id, cluster.placement(), runtime.replicas(),
+              cluster.leaderBalanceInterval()), "leader-balancer");
+        }
         started.complete(null);
       } catch (IOException e) {
         started.completeExceptionally(e);

@@ -29,7 +29,8 @@ public record NodeConfig(
     KeyLimits limits,
     java.util.List<Member> members,
     int jmxPort,
-    boolean leaseReads) {
+    boolean leaseReads,
+    Duration leaderBalanceInterval) {
 
   /** A cluster member as configured: {@code id@host:port} (its Artery address). */
   public record Member(NodeId id, String host, int port) {
@@ -73,6 +74,17 @@ public record NodeConfig(
     boolean leaseReads = "lease".equals(readMode);
     if (readMode != null && !leaseReads && !"read-index".equals(readMode)) {
       r.problem("distkv.raft.read-mode", "expected \"lease\" or \"read-index\"");
+    }
+    Duration leaderBalance = Duration.ZERO;
+    try {
+      if (c.hasPath("distkv.leader-balance-interval")) {
+        leaderBalance = c.getDuration("distkv.leader-balance-interval");
+        if (leaderBalance.isNegative()) {
+          r.problem("distkv.leader-balance-interval", "must be a duration >= 0 (0 = off)");
+        }
+      }
+    } catch (ConfigException e) {
+      r.problem("distkv.leader-balance-interval", "expected a duration (e.g. 10s; 0 = off)");
     }
     Duration requestTimeout = r.positiveDuration("distkv.client.request-timeout");
     int retries = r.intInRange("distkv.client.max-retries", 0, 100);
@@ -125,6 +137,7 @@ public record NodeConfig(
         new KeyLimits((int) maxKey, (int) maxValue),
         java.util.List.copyOf(members),
         jmxPort,
-        leaseReads);
+        leaseReads,
+        leaderBalance);
   }
 }

@@ -11,6 +11,15 @@ public final class Remoting {
   private Remoting() {}
 
   /**
+   * {@link #artery} under the JVM's system properties and {@code overrides} (a node's own conf):
+   * the address still comes from {@code host:port} unless overridden explicitly, and any tuning
+   * here (dispatchers, frame size) can be changed by {@code -Dpekko...} or the node's conf.
+   */
+  public static Config artery(String host, int port, Config overrides) {
+    return ConfigFactory.systemProperties().withFallback(overrides).withFallback(artery(host, port));
+  }
+
+  /**
    * Remoting on {@code host:port} (port 0 = any free port), log level WARNING. Frames up to 2 MiB,
    * so a largest value (1 MiB) with its key, or a scan page (≤ 1 MiB plus one entry), fits in one
    * message; buffers of that size are pooled on demand, 32 at most.
