@@ -20,8 +20,10 @@ import java.util.List;
  * @param firstUnacked the lowest sequence of this client that has not had its reply yet: the
  *     partition may forget the results of every lower sequence (they will never be retried)
  * @param ops one op, or several for an atomic batch (all in this partition)
+ * @param proposedAtMillis wall-clock time the router proposed it (0 = unknown); a partition expires
+ *     client sessions idle for longer than the session TTL by this clock, the same way on every replica
  */
-public record KvCommand(String clientId, long sequence, long firstUnacked, List<Op> ops) {
+public record KvCommand(String clientId, long sequence, long firstUnacked, List<Op> ops, long proposedAtMillis) {
   /** Kinds of write. */
   public enum Kind {
     PUT,
@@ -63,9 +65,18 @@ public record KvCommand(String clientId, long sequence, long firstUnacked, List<
     }
   }
 
+  public KvCommand(String clientId, long sequence, long firstUnacked, List<Op> ops) {
+    this(clientId, sequence, firstUnacked, ops, 0);
+  }
+
   /** A write from a client with one write in flight at a time (everything below it is acknowledged). */
   public KvCommand(String clientId, long sequence, List<Op> ops) {
     this(clientId, sequence, sequence, ops);
+  }
+
+  /** This command stamped with the proposing router's clock. */
+  public KvCommand proposedAt(long millis) {
+    return new KvCommand(clientId, sequence, firstUnacked, ops, millis);
   }
 
   public static KvCommand single(String clientId, long sequence, Op op) {
@@ -76,10 +87,11 @@ public record KvCommand(String clientId, long sequence, long firstUnacked, List<
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
-      out.writeByte(2); // format version
+      out.writeByte(3); // format version
       out.writeUTF(clientId);
       out.writeLong(sequence);
       out.writeLong(firstUnacked);
+      out.writeLong(proposedAtMillis);
       out.writeInt(ops.size());
       for (Op op : ops) {
         out.writeByte(op.kind().ordinal());
@@ -103,12 +115,13 @@ public record KvCommand(String clientId, long sequence, long firstUnacked, List<
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
       int version = in.readUnsignedByte();
-      if (version != 1 && version != 2) {
+      if (version < 1 || version > 3) {
         throw new CorruptionException("unknown partition command format " + version);
       }
       String client = in.readUTF();
       long seq = in.readLong();
       long firstUnacked = version == 1 ? seq : in.readLong();
+      long proposedAt = version >= 3 ? in.readLong() : 0;
       int n = in.readInt();
       List<Op> ops = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
@@ -122,7 +135,7 @@ public record KvCommand(String clientId, long sequence, long firstUnacked, List<
         }
         ops.add(new Op(kind, key, value, in.readLong()));
       }
-      return new KvCommand(client, seq, firstUnacked, ops);
+      return new KvCommand(client, seq, firstUnacked, ops, proposedAt);
     } catch (IOException | ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
       throw new CorruptionException("malformed partition command: " + e);
     }

@@ -15,13 +15,23 @@ import java.util.TreeMap;
 final class ClientSession {
   /** Most results kept per client and partition; beyond it the lowest are forgotten (and become stale). */
   static final int MAX_RESULTS = 1024;
-  private static final byte FORMAT = 2;
+  private static final byte FORMAT = 3;
 
   private long firstUnacked;
+  private long lastUsedMillis;
   private final TreeMap<Long, byte[]> results = new TreeMap<>();
 
   long firstUnacked() {
     return firstUnacked;
+  }
+
+  /** The proposing router's clock at this session's latest write (0 = unknown, never expires). */
+  long lastUsedMillis() {
+    return lastUsedMillis;
+  }
+
+  void touch(long millis) {
+    lastUsedMillis = Math.max(lastUsedMillis, millis);
   }
 
   /** The stored answer of write {@code sequence}, or null if it has not been applied (or is forgotten). */
@@ -40,11 +50,12 @@ final class ClientSession {
   }
 
   byte[] encode() {
-    int size = 1 + 8 + 4;
+    int size = 1 + 8 + 8 + 4;
     for (byte[] r : results.values()) {
       size += 8 + 4 + r.length;
     }
-    ByteBuffer b = ByteBuffer.allocate(size).put(FORMAT).putLong(firstUnacked).putInt(results.size());
+    ByteBuffer b = ByteBuffer.allocate(size).put(FORMAT).putLong(firstUnacked).putLong(lastUsedMillis)
+        .putInt(results.size());
     for (Map.Entry<Long, byte[]> e : results.entrySet()) {
       b.putLong(e.getKey()).putInt(e.getValue().length).put(e.getValue());
     }
@@ -63,7 +74,7 @@ final class ClientSession {
     }
     try {
       ByteBuffer b = ByteBuffer.wrap(stored);
-      if (stored[0] != FORMAT) {
+      if (stored[0] != 2 && stored[0] != FORMAT) {
         long last = b.getLong();
         byte[] result = new byte[b.remaining()];
         b.get(result);
@@ -71,8 +82,9 @@ final class ClientSession {
         s.results.put(last, result);
         return s;
       }
-      b.get();
+      byte format = b.get();
       s.firstUnacked = b.getLong();
+      s.lastUsedMillis = format >= 3 ? b.getLong() : 0;
       int n = b.getInt();
       for (int i = 0; i < n; i++) {
         long seq = b.getLong();

@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -51,11 +52,28 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   private LsmStore store;
   private long applied;
 
-  private KvStateMachine(Path dir, LsmOptions options) {
+  /** Client sessions idle this long (by the proposing routers' clocks) are forgotten. */
+  public static final Duration DEFAULT_SESSION_TTL = Duration.ofHours(1);
+  /** Sessions are swept for expiry once per this many applied entries. */
+  static final long SWEEP_EVERY = 4096;
+  /** Index of the last session sweep (state, so every replica sweeps at the same entries). */
+  static final byte[] SWEEP_KEY = {'m', 's', 'w', 'e', 'e', 'p'};
+
+  private final long sessionTtlMillis;
+  private long lastSweep;
+
+  private KvStateMachine(Path dir, LsmOptions options, Duration sessionTtl) {
     this.dir = dir;
     this.options = options;
+    this.sessionTtlMillis = sessionTtl.toMillis();
     this.store = LsmStore.open(dir, options);
     this.applied = Math.max(0, store.persistedAppliedIndex());
+    this.lastSweep = readLastSweep();
+  }
+
+  private long readLastSweep() {
+    byte[] v = store.get(SWEEP_KEY);
+    return v == null ? 0 : ByteBuffer.wrap(v).getLong();
   }
 
   /**
@@ -68,7 +86,12 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   /** Opens the partition's store in {@code dir}; the WAL is turned off whatever {@code base} says. */
   public static KvStateMachine open(Path dir, LsmOptions base) {
-    return new KvStateMachine(dir, base.toBuilder().walEnabled(false).limits(STORE_LIMITS).build());
+    return open(dir, base, DEFAULT_SESSION_TTL);
+  }
+
+  /** As above, forgetting client sessions idle for longer than {@code sessionTtl}. */
+  public static KvStateMachine open(Path dir, LsmOptions base, Duration sessionTtl) {
+    return new KvStateMachine(dir, base.toBuilder().walEnabled(false).limits(STORE_LIMITS).build(), sessionTtl);
   }
 
   static byte[] prefixed(byte prefix, byte[] key) {
@@ -134,11 +157,38 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     byte[] encoded = result.encode();
     if (session != null) {
       session.record(cmd.sequence(), encoded, cmd.firstUnacked());
+      session.touch(cmd.proposedAtMillis());
       batch.put(sessionKey, session.encode());
+    }
+    if (cmd.proposedAtMillis() > 0 && index - lastSweep >= SWEEP_EVERY) {
+      sweepSessions(batch, cmd.proposedAtMillis(), sessionKey);
+      batch.put(SWEEP_KEY, ByteBuffer.allocate(8).putLong(index).array());
+      lastSweep = index;
     }
     store.write(batch.appliedIndex(index));
     applied = index;
     return encoded;
+  }
+
+  /**
+   * Deletes (in {@code batch}) every client session whose last write was proposed more than the
+   * TTL before {@code now} (the clock of the entry being applied, the same on every replica). A
+   * client that comes back after that has lost its dedup window: a retry of a write from before
+   * would apply again (as with etcd's or LogCabin's session expiry).
+   */
+  private void sweepSessions(WriteBatch batch, long now, byte[] keep) {
+    try (KvIterator it = store.scan(new byte[] {SESSION}, new byte[] {SESSION + 1}, 0, false)) {
+      while (it.hasNext()) {
+        KvEntry e = it.next();
+        if (keep != null && java.util.Arrays.equals(e.key(), keep)) {
+          continue;
+        }
+        long lastUsed = ClientSession.decode(e.value()).lastUsedMillis();
+        if (lastUsed > 0 && now - lastUsed > sessionTtlMillis) {
+          batch.delete(e.key());
+        }
+      }
+    }
   }
 
   /** Checks every condition against the state before the command; all or nothing. */
@@ -350,6 +400,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     }
     store = LsmStore.open(dir, options);
     applied = index;
+    lastSweep = readLastSweep();
   }
 
   private static void deleteTree(Path p) {

@@ -188,7 +188,8 @@ public final class Router {
       }
     }
     long now = System.nanoTime();
-    send(new Request(p, Kind.PROPOSE, w.command().encode(), requestTimeout, now, 0, initialTarget(p), replyTo(w.replyTo(), now)));
+    byte[] entry = w.command().proposedAt(System.currentTimeMillis()).encode();
+    send(new Request(p, Kind.PROPOSE, entry, requestTimeout, now, 0, initialTarget(p), replyTo(w.replyTo(), now)));
     return Behaviors.same();
   }
 

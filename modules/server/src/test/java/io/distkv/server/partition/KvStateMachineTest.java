@@ -191,4 +191,27 @@ class KvStateMachineTest {
       assertThat(sm.scan(b("e"), b("f"), 5).more()).isFalse();
     }
   }
+
+  @Test
+  void sessionsIdleLongerThanTheTtlAreSweptByTheEntriesClock() {
+    long t0 = 1_700_000_000_000L;
+    long minute = 60_000;
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults(), java.time.Duration.ofMinutes(10))) {
+      KvCommand idle = new KvCommand("idle", 1, 1, List.of(KvCommand.Op.put(b("a"), b("1"))), t0);
+      assertThat(apply(sm, 1, idle).version()).isEqualTo(1);
+      long index = 1;
+      // Another client keeps writing for 20 minutes of proposal time, past a sweep point.
+      while (index < KvStateMachine.SWEEP_EVERY + 10) {
+        index++;
+        long at = t0 + 20 * minute * index / (KvStateMachine.SWEEP_EVERY + 10);
+        apply(sm, index, new KvCommand("busy", index, index, List.of(KvCommand.Op.put(b("b"), b("x"))), at));
+      }
+      // The busy session survives: its retry is still answered from the session.
+      long busySeq = index;
+      assertThat(apply(sm, ++index, new KvCommand("busy", busySeq, busySeq, List.of(KvCommand.Op.put(b("b"), b("x"))),
+          t0 + 21 * minute)).version()).isEqualTo(busySeq);
+      // The idle one is gone: a retry of its old write is applied as new (its dedup window ended).
+      assertThat(apply(sm, ++index, idle.proposedAt(t0 + 21 * minute)).version()).isEqualTo(index);
+    }
+  }
 }
