@@ -160,7 +160,7 @@ final class Routing {
       }
       if (p >= 0) {
         String hint = reply instanceof Reply r ? r.leaderHint() : null;
-        if (hint != null && routers.containsKey(hint) && !hint.equals(node)) {
+        if (hint != null && routers.containsKey(hint) && !hint.equals(node) && !suspect(hint)) {
           leaders.put(p, hint);
         } else {
           leaders.remove(p, node);

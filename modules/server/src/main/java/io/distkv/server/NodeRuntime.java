@@ -98,6 +98,17 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /** Closes stores and the log; call after the actors are stopped (system terminated). */
+  /**
+   * Closes as a crash would leave things (call after the actors are stopped): stores are not
+   * flushed, so on restart each partition replays its Raft log from its persisted applied index.
+   */
+  public void closeWithoutFlush() throws IOException {
+    for (KvStateMachine sm : stateMachines.values()) {
+      sm.closeWithoutFlush();
+    }
+    log.close();
+  }
+
   @Override
   public void close() throws IOException {
     for (KvStateMachine sm : stateMachines.values()) {

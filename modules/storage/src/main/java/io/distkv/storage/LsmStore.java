@@ -1066,6 +1066,20 @@ public final class LsmStore implements AutoCloseable {
   /** Flushes the memtable (so a WAL-less store keeps its data), stops background work, releases the lock. */
   @Override
   public void close() {
+    close(true);
+  }
+
+  /**
+   * Closes the store as if the process had died at this point: the memtable is not flushed and
+   * the WAL not synced, so a reopen recovers what the WAL holds (with the WAL off: what was
+   * flushed, and the caller replays the rest from its own log, as a partition replays Raft). For
+   * crash tests (the test kit's {@code kill}); releases files and threads like {@link #close()}.
+   */
+  public void closeWithoutFlush() {
+    close(false);
+  }
+
+  private void close(boolean flush) {
     if (closing) {
       return;
     }
@@ -1077,7 +1091,7 @@ public final class LsmStore implements AutoCloseable {
       mutex.unlock();
     }
     try {
-      if (backgroundError == null) {
+      if (flush && backgroundError == null) {
         flushInternal();
       }
     } catch (RuntimeException e) {
@@ -1107,7 +1121,9 @@ public final class LsmStore implements AutoCloseable {
     try {
       RecordWriter w = wal;
       if (w != null) {
-        w.sync();
+        if (flush) {
+          w.sync();
+        }
         w.close();
       }
       versions.close();

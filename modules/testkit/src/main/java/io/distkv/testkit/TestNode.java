@@ -120,6 +120,25 @@ public final class TestNode {
     }
   }
 
+  /**
+   * Kills the node: its ActorSystem terminates and its stores are closed without flushing, as a
+   * crashed process leaves them; {@link #start()} then recovers by replaying the Raft log.
+   */
+  public synchronized void kill() {
+    if (!running()) {
+      return;
+    }
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      runtime.closeWithoutFlush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (Exception e) {
+      throw new IllegalStateException("node " + id + " did not die: " + e.getMessage(), e);
+    }
+  }
+
   public synchronized boolean running() {
     return system != null && !system.whenTerminated().isCompleted();
   }

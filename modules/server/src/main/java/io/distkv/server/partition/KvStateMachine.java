@@ -420,4 +420,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   public void close() {
     store.close();
   }
+
+  /** Closes without flushing, as a crash would leave it: a reopen resumes from {@link #appliedIndex()}. */
+  public void closeWithoutFlush() {
+    store.closeWithoutFlush();
+  }
 }
