@@ -142,7 +142,7 @@ public final class LoadGenerator implements Callable<Integer> {
     }
     StringBuilder header = new StringBuilder(String.format("%-20s", "workload @clients"));
     for (String n : names) {
-      header.append(String.format(" | %-8s %9s %8s %8s %8s %6s", n, "ops/s", "p50 ms", "p99 ms", "p999 ms", "errors"));
+      header.append(String.format(" | %-8s %9s %8s %8s %8s %8s %6s", n, "ops/s", "p50 ms", "p99 ms", "p999 ms", "max ms", "errors"));
     }
     boolean ratio = names.contains("distkv") && names.contains("etcd");
     if (ratio) {
@@ -156,11 +156,11 @@ public final class LoadGenerator implements Callable<Integer> {
       for (String n : names) {
         LoadRun.Result r = row.getValue().get(n);
         if (r == null) {
-          line.append(String.format(" | %-8s %9s %8s %8s %8s %6s", "", "-", "-", "-", "-", "-"));
+          line.append(String.format(" | %-8s %9s %8s %8s %8s %8s %6s", "", "-", "-", "-", "-", "-", "-"));
         } else {
           LoadRun.Stats s = r.overall();
-          line.append(String.format(" | %-8s %,9.0f %8.2f %8.2f %8.2f %6d", "", r.opsPerSec(), s.p50(), s.p99(), s.p999(),
-              r.errorCount()));
+          line.append(String.format(" | %-8s %,9.0f %8.2f %8.2f %8.2f %8.2f %6d", "", r.opsPerSec(), s.p50(), s.p99(), s.p999(),
+              s.max(), r.errorCount()));
         }
       }
       if (ratio && row.getValue().containsKey("distkv") && row.getValue().containsKey("etcd")) {

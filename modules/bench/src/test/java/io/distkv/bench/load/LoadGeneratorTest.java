@@ -30,7 +30,7 @@ class LoadGeneratorTest {
           "--distribution", "zipfian", "--json", json.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
       String out = bytes.toString(StandardCharsets.UTF_8);
       assertThat(code).as(out).isZero();
-      assertThat(out).contains("preloaded 200 keys").contains("workload @clients").contains("write-only @1")
+      assertThat(out).contains("preloaded 200 keys").contains("workload @clients").contains("max ms").contains("write-only @1")
           .contains("workload B @8");
       JsonNode doc = new ObjectMapper().readTree(json.toFile());
       assertThat(doc.get("results")).hasSize(4);
