@@ -98,10 +98,6 @@ public final class DistKvCli implements Callable<Integer> {
     return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
   }
 
-  static String text(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
-  }
-
   /** Base of the subcommands: a connected client for the duration of one command. */
   abstract static class ClusterCommand implements Callable<Integer> {
     @ParentCommand
@@ -109,6 +105,9 @@ public final class DistKvCli implements Callable<Integer> {
 
     @Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The settings this command connected with. */
+    ClientSettings settings;
 
     PrintWriter out() {
       return spec.commandLine().getOut();
@@ -122,11 +121,14 @@ public final class DistKvCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      try (DistKvClient client = DistKvClient.connect(parent.settings())) {
-        return run(client.blocking());
+      try {
+        settings = parent.settings();
       } catch (ConfigValidationException e) {
         err().println("distkv: bad client config: " + e.getMessage());
         return USAGE;
+      }
+      try (DistKvClient client = DistKvClient.connect(settings)) {
+        return run(client.blocking());
       } catch (DistKvException e) {
         err().println("distkv: " + e.getMessage());
         return e.code() == io.distkv.common.error.ErrorCode.INVALID_ARGUMENT ? USAGE : CLUSTER_ERROR;
@@ -322,7 +324,7 @@ public final class DistKvCli implements Callable<Integer> {
     @Override
     int run(BlockingDistKvClient kv) {
       kv.transferLeader(partition, node);
-      long deadline = System.nanoTime() + parent.settings().requestTimeout().toNanos();
+      long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
       while (System.nanoTime() < deadline) {
         PartitionInfo p = kv.clusterInfo().partitions().get(partition);
         if (node.equals(p.leader())) {

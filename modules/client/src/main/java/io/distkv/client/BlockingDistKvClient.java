@@ -7,7 +7,6 @@ import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
 import io.distkv.common.protocol.Consistency;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
@@ -148,10 +147,5 @@ public final class BlockingDistKvClient {
 
   public int partitionOf(byte[] key) {
     return client.partitionOf(key);
-  }
-
-  /** Convenience for tests and tools: the entries of a page as "key=value" strings. */
-  static List<String> render(ScanPage page) {
-    return page.entries().stream().map(e -> e.keyAsString() + "=" + e.valueAsString()).toList();
   }
 }

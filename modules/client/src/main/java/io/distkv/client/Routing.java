@@ -10,7 +10,6 @@ import io.distkv.common.protocol.ClientProtocol.PartitionInfo;
 import io.distkv.common.protocol.ClientProtocol.Reply;
 import io.distkv.common.protocol.ClientProtocol.RouterCommand;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,9 +27,13 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * others remain). Attempts and retries with backoff inside the request deadline.
  */
 final class Routing {
-  /** Codes worth another attempt (elsewhere or later); everything else is the answer. */
-  private static final java.util.Set<ErrorCode> RETRYABLE = java.util.EnumSet.of(
-      ErrorCode.NOT_LEADER, ErrorCode.TIMEOUT, ErrorCode.BUSY, ErrorCode.UNAVAILABLE, ErrorCode.SHUTTING_DOWN);
+  /**
+   * Worth another attempt: the error model's retryable codes, and SHUTTING_DOWN, which only says
+   * that the node asked is going away (another node can answer).
+   */
+  private static boolean retryable(ErrorCode code) {
+    return code.retryable() || code == ErrorCode.SHUTTING_DOWN;
+  }
   private static final long SUSPECT_NANOS = TimeUnit.SECONDS.toNanos(3);
 
   private final ActorSystem<Void> system;
@@ -50,9 +53,8 @@ final class Routing {
 
   /** Fetches the cluster map from the first contact point that answers. */
   void bootstrap() {
-    List<String> tried = new ArrayList<>();
     long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
-    for (int round = 0; System.nanoTime() < deadline; round++) {
+    while (System.nanoTime() < deadline) {
       for (String contact : settings.contactPoints()) {
         ActorRef<RouterCommand> router = resolver.resolveActorRef(ClientProtocol.routerPath(contact));
         Duration wait = Duration.ofNanos(Math.max(1, Math.min(settings.attemptTimeout().toNanos(), deadline - System.nanoTime())));
@@ -62,9 +64,7 @@ final class Routing {
           update(ci);
           return;
         } catch (Exception e) {
-          if (round == 0) {
-            tried.add(contact);
-          }
+          // try the next contact point
         }
         if (System.nanoTime() >= deadline) {
           break;
@@ -166,7 +166,7 @@ final class Routing {
           leaders.remove(p, node);
         }
       }
-      boolean retryable = failure != null || RETRYABLE.contains(code);
+      boolean retryable = failure != null || retryable(code);
       long backoff = Math.min(TimeUnit.SECONDS.toNanos(1), settings.retryBackoff().toNanos() << Math.min(attempt, 10));
       if (!retryable || attempt >= settings.maxRetries() || deadline - System.nanoTime() <= backoff) {
         if (failure == null) {

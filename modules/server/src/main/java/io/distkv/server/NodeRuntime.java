@@ -97,22 +97,27 @@ public final class NodeRuntime implements AutoCloseable {
     return stateMachines;
   }
 
-  /** Closes stores and the log; call after the actors are stopped (system terminated). */
   /**
    * Closes as a crash would leave things (call after the actors are stopped): stores are not
    * flushed, so on restart each partition replays its Raft log from its persisted applied index.
    */
   public void closeWithoutFlush() throws IOException {
-    for (KvStateMachine sm : stateMachines.values()) {
-      sm.closeWithoutFlush();
-    }
-    log.close();
+    close(false);
   }
 
+  /** Closes stores and the log; call after the actors are stopped (system terminated). */
   @Override
   public void close() throws IOException {
+    close(true);
+  }
+
+  private void close(boolean flush) throws IOException {
     for (KvStateMachine sm : stateMachines.values()) {
-      sm.close();
+      if (flush) {
+        sm.close();
+      } else {
+        sm.closeWithoutFlush();
+      }
     }
     log.close();
   }

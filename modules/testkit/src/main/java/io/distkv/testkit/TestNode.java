@@ -106,18 +106,7 @@ public final class TestNode {
 
   /** Stops the node: its ActorSystem terminates, then its stores flush and close and its log closes. */
   public synchronized void stop() {
-    if (!running()) {
-      return;
-    }
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      runtime.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (Exception e) {
-      throw new IllegalStateException("node " + id + " did not stop: " + e.getMessage(), e);
-    }
+    shutDown(true);
   }
 
   /**
@@ -125,17 +114,25 @@ public final class TestNode {
    * crashed process leaves them; {@link #start()} then recovers by replaying the Raft log.
    */
   public synchronized void kill() {
+    shutDown(false);
+  }
+
+  private void shutDown(boolean flush) {
     if (!running()) {
       return;
     }
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      runtime.closeWithoutFlush();
+      if (flush) {
+        runtime.close();
+      } else {
+        runtime.closeWithoutFlush();
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (Exception e) {
-      throw new IllegalStateException("node " + id + " did not die: " + e.getMessage(), e);
+      throw new IllegalStateException("node " + id + " did not " + (flush ? "stop" : "die") + ": " + e.getMessage(), e);
     }
   }
 

@@ -95,7 +95,7 @@ public final class LoadGenerator implements Callable<Integer> {
           for (int n : clients) {
             out.printf("== %s, %s, %d clients, %,d keys, %d-byte values, %s keys, %s reads ==%n", name, w.label(), n,
                 keys, valueSize, distribution, c.name().toLowerCase(Locale.ROOT));
-            LoadRun.Result r = new LoadRun(driver, w, n, chooser, keys, valueSize, d.toNanos(),
+            LoadRun.Result r = new LoadRun(driver, w, n, chooser, valueSize, d.toNanos(),
                 parseDuration(warmup).toNanos(), ops, out).run();
             results.add(r);
             out.printf("   %,.0f ops/s, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, max %.2f ms, errors %d%s%n", r.opsPerSec(),

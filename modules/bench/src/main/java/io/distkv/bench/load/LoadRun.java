@@ -59,7 +59,6 @@ final class LoadRun {
   private final Workload workload;
   private final int clients;
   private final KeyChooser keys;
-  private final long keyCount;
   private final byte[] value;
   private final long durationNanos;
   private final long warmupNanos;
@@ -75,14 +74,13 @@ final class LoadRun {
   private volatile boolean running = true;
   private CountDownLatch done;
 
-  LoadRun(Driver driver, Workload workload, int clients, KeyChooser keys, long keyCount, int valueSize,
+  LoadRun(Driver driver, Workload workload, int clients, KeyChooser keys, int valueSize,
       long durationNanos, long warmupNanos, long maxOps, PrintStream progress) {
     this.warmupNanos = warmupNanos;
     this.driver = driver;
     this.workload = workload;
     this.clients = clients;
     this.keys = keys;
-    this.keyCount = keyCount;
     this.value = new byte[valueSize];
     ThreadLocalRandom.current().nextBytes(value);
     this.durationNanos = durationNanos;
@@ -90,8 +88,21 @@ final class LoadRun {
     this.progress = progress;
   }
 
+  private static final byte[] KEY_PREFIX = "user".getBytes(StandardCharsets.US_ASCII);
+
+  /** {@code "user%010d"} of {@code i} (i ≥ 0), without a Formatter on every operation. */
   static byte[] key(long i) {
-    return String.format("user%010d", i).getBytes(StandardCharsets.US_ASCII);
+    int digits = 10;
+    for (long rest = i / 10_000_000_000L; rest > 0; rest /= 10) {
+      digits++;
+    }
+    byte[] k = new byte[KEY_PREFIX.length + digits];
+    System.arraycopy(KEY_PREFIX, 0, k, 0, KEY_PREFIX.length);
+    for (int j = k.length - 1; j >= KEY_PREFIX.length; j--) {
+      k[j] = (byte) ('0' + i % 10);
+      i /= 10;
+    }
+    return k;
   }
 
   /** Writes every key once ({@code concurrency} in flight): reads then find data. */
@@ -224,9 +235,5 @@ final class LoadRun {
       return;
     }
     (read ? reads : writes).recordValue(Math.max(1, nanos));
-  }
-
-  long keyCount() {
-    return keyCount;
   }
 }

@@ -47,6 +47,13 @@ class LoadGeneratorTest {
   }
 
   @Test
+  void keysAreUserAndTenDigitsAsYcsbFormatsThem() {
+    for (long i : new long[] {0, 7, 42, 9_999_999_999L, 12_345_678_901L}) {
+      assertThat(new String(LoadRun.key(i), StandardCharsets.US_ASCII)).isEqualTo(String.format("user%010d", i));
+    }
+  }
+
+  @Test
   void zipfianKeysAreSkewedAndStayInRange() {
     KeyChooser zipf = KeyChooser.of("zipfian", 1000);
     Map<Long, Integer> counts = new HashMap<>();

@@ -75,13 +75,22 @@ public final class ConfigReader {
   }
 
   public Duration positiveDuration(String path) {
+    return duration(path, false);
+  }
+
+  /** A duration ≥ 0 (0 usually meaning "off"). */
+  public Duration nonNegativeDuration(String path) {
+    return duration(path, true);
+  }
+
+  private Duration duration(String path, boolean zeroAllowed) {
     if (!present(path)) {
       return Duration.ofMillis(1);
     }
     try {
       Duration d = config.getDuration(path);
-      if (d.isNegative() || d.isZero()) {
-        problem(path, "must be a positive duration (e.g. 500ms, 2s)");
+      if (d.isNegative() || (d.isZero() && !zeroAllowed)) {
+        problem(path, zeroAllowed ? "must be a duration >= 0 (e.g. 10s; 0 = off)" : "must be a positive duration (e.g. 500ms, 2s)");
       }
       return d;
     } catch (ConfigException.WrongType | ConfigException.BadValue e) {

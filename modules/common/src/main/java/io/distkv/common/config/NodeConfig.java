@@ -75,17 +75,7 @@ public record NodeConfig(
     if (readMode != null && !leaseReads && !"read-index".equals(readMode)) {
       r.problem("distkv.raft.read-mode", "expected \"lease\" or \"read-index\"");
     }
-    Duration leaderBalance = Duration.ZERO;
-    try {
-      if (c.hasPath("distkv.leader-balance-interval")) {
-        leaderBalance = c.getDuration("distkv.leader-balance-interval");
-        if (leaderBalance.isNegative()) {
-          r.problem("distkv.leader-balance-interval", "must be a duration >= 0 (0 = off)");
-        }
-      }
-    } catch (ConfigException e) {
-      r.problem("distkv.leader-balance-interval", "expected a duration (e.g. 10s; 0 = off)");
-    }
+    Duration leaderBalance = r.nonNegativeDuration("distkv.leader-balance-interval");
     Duration requestTimeout = r.positiveDuration("distkv.client.request-timeout");
     int retries = r.intInRange("distkv.client.max-retries", 0, 100);
     Duration backoff = r.positiveDuration("distkv.client.retry-backoff");

@@ -227,8 +227,9 @@ public final class Router {
           + t.partition() + " (replicas: " + replicas(t.partition()) + ")", null, null));
       return Behaviors.same();
     }
+    long now = System.nanoTime();
     send(new Request(t.partition(), Kind.TRANSFER, t.toNode().getBytes(StandardCharsets.UTF_8), requestTimeout,
-        System.nanoTime(), 0, initialTarget(t.partition()), replyTo(t.replyTo(), System.nanoTime())));
+        now, 0, initialTarget(t.partition()), replyTo(t.replyTo(), now)));
     return Behaviors.same();
   }
 
