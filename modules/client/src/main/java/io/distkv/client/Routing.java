@@ -91,6 +91,22 @@ final class Routing {
     return info.partitionCount();
   }
 
+  /**
+   * Lets a node that did not answer talk to us again if it has restarted. A node that stops
+   * gracefully tells its peers, and Artery then drops everything addressed to that address until
+   * the new incarnation handshakes; a client never hears from a node first, so it would never
+   * learn the new incarnation. An actor-selection message passes that block and starts the
+   * handshake (Pekko's "quarantine piercing"); the router answers it with an ActorIdentity to
+   * nobody.
+   */
+  private void reconnect(String node) {
+    ActorRef<RouterCommand> router = routers.get(node);
+    if (router != null) {
+      org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system).actorSelection(router.path())
+          .tell(new org.apache.pekko.actor.Identify(node), org.apache.pekko.actor.ActorRef.noSender());
+    }
+  }
+
   private boolean suspect(String node) {
     Long until = suspectUntil.get(node);
     return until != null && until - System.nanoTime() > 0;
@@ -157,6 +173,7 @@ final class Routing {
       }
       if (failure != null) {
         suspectUntil.put(node, System.nanoTime() + SUSPECT_NANOS);
+        reconnect(node);
       }
       if (p >= 0) {
         String hint = reply instanceof Reply r ? r.leaderHint() : null;

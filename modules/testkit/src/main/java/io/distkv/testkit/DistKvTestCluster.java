@@ -51,6 +51,7 @@ public final class DistKvTestCluster implements AutoCloseable {
   private final Duration requestTimeout;
   private final RaftOptions raftOptions;
   private final Duration leaderBalanceInterval;
+  private final Duration downUnreachableAfter;
   private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
 
   private DistKvTestCluster(Builder b) throws IOException {
@@ -59,6 +60,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.tick = b.electionTimeout.dividedBy(10);
     this.requestTimeout = b.requestTimeout;
     this.leaderBalanceInterval = b.leaderBalanceInterval;
+    this.downUnreachableAfter = b.downUnreachableAfter;
     this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
       NodeId id = NodeId.of("node" + i);
@@ -117,6 +119,15 @@ public final class DistKvTestCluster implements AutoCloseable {
         .orElseThrow(() -> new IllegalArgumentException("no node '" + id + "' in this cluster (nodes: " + nodes + ")"));
   }
 
+  /** Every node's "127.0.0.1:port": the Pekko Cluster seed nodes, tried in node order. */
+  java.util.List<String> seeds() {
+    return nodes.stream().map(TestNode::hostPort).toList();
+  }
+
+  Duration downUnreachableAfter() {
+    return downUnreachableAfter;
+  }
+
   Duration tick() {
     return tick;
   }
@@ -163,6 +174,37 @@ public final class DistKvTestCluster implements AutoCloseable {
           requestTimeout, via.system().scheduler()).toCompletableFuture().get();
     } catch (Exception e) {
       throw new IllegalStateException("cluster info from " + via + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits (polling each running node's view of the Pekko Cluster membership, with a deadline)
+   * until every running node sees every running node as an {@code Up} member.
+   */
+  public void awaitMembersUp(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    List<TestNode> running = nodes.stream().filter(TestNode::running).toList();
+    while (true) {
+      boolean allUp = true;
+      for (TestNode viewer : running) {
+        for (TestNode n : running) {
+          if (!"up".equals(io.distkv.server.cluster.ClusterMembership.statusOf(viewer.system(), addresses.get(NodeId.of(n.id()))))) {
+            allUp = false;
+          }
+        }
+      }
+      if (allUp) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("running nodes " + running + " are not all Up members within " + within);
+      }
+      try {
+        Thread.sleep(50); // poll the membership views
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
   }
 
@@ -257,6 +299,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     private Duration readyWithin = Duration.ofSeconds(30);
     private boolean leaseReads = true;
     private Duration leaderBalanceInterval = Duration.ZERO;
+    private Duration downUnreachableAfter = Duration.ofSeconds(5);
 
     public Builder nodes(int n) {
       if (n < 1 || n > 16) {
@@ -315,6 +358,16 @@ public final class DistKvTestCluster implements AutoCloseable {
      */
     public Builder leaderBalanceInterval(Duration d) {
       leaderBalanceInterval = d;
+      return this;
+    }
+
+    /**
+     * How long a member stays unreachable before the split-brain resolver downs it (a node's
+     * {@code distkv.cluster.down-unreachable-after}); 5 s here. Nodes stopped through the test kit
+     * leave the membership gracefully, so this only matters for nodes the failure detector loses.
+     */
+    public Builder downUnreachableAfter(Duration d) {
+      downUnreachableAfter = d;
       return this;
     }
 

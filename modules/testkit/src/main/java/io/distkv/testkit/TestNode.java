@@ -9,6 +9,7 @@ import io.distkv.common.protocol.ClientProtocol;
 import io.distkv.common.protocol.ClientProtocol.RouterCommand;
 import io.distkv.raft.transport.FaultyTransport;
 import io.distkv.server.NodeRuntime;
+import io.distkv.server.cluster.ClusterMembership;
 import io.distkv.server.router.RequestMetrics;
 import io.distkv.server.router.Router;
 import io.distkv.storage.LsmOptions;
@@ -40,6 +41,19 @@ public final class TestNode {
   private FaultyTransport faults;
   private ActorRef<RouterCommand> router;
 
+  /**
+   * Membership timings for loopback: gossip and leader actions 5× more often than Pekko's defaults,
+   * a first seed that forms the cluster after 1 s alone, and a join retried every second.
+   */
+  private static final String FAST_MEMBERSHIP = """
+      pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+      pekko.cluster.gossip-interval = 200ms
+      pekko.cluster.leader-actions-interval = 200ms
+      pekko.cluster.periodic-tasks-initial-delay = 100ms
+      pekko.cluster.seed-node-timeout = 1s
+      pekko.cluster.retry-unsuccessful-join-after = 1s
+      """;
+
   TestNode(DistKvTestCluster cluster, NodeId id, int port, Path dataDir) {
     this.cluster = cluster;
     this.id = id;
@@ -69,7 +83,8 @@ public final class TestNode {
     if (running()) {
       throw new IllegalStateException("node " + id + " is already running");
     }
-    Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
+    Config config = ConfigFactory.parseString(FAST_MEMBERSHIP)
+        .withFallback(ClusterMembership.settings(id, cluster.seeds(), cluster.downUnreachableAfter(), true))
         .withFallback(Remoting.artery("127.0.0.1", port)).withFallback(ConfigFactory.load());
     java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
     system = ActorSystem.create(Behaviors.setup(ctx -> {

@@ -30,7 +30,9 @@ public record NodeConfig(
     java.util.List<Member> members,
     int jmxPort,
     boolean leaseReads,
-    Duration leaderBalanceInterval) {
+    Duration leaderBalanceInterval,
+    java.util.List<String> seedNodes,
+    Duration downUnreachableAfter) {
 
   /** A cluster member as configured: {@code id@host:port} (its Artery address). */
   public record Member(NodeId id, String host, int port) {
@@ -112,6 +114,18 @@ public record NodeConfig(
         }
       }
     }
+    java.util.List<String> seeds = new java.util.ArrayList<>();
+    for (String seed : r.stringList("distkv.cluster.seed-nodes")) {
+      if (!seed.matches("[^:@/\\s]+:\\d{1,5}")) {
+        r.problem("distkv.cluster.seed-nodes", "entries must look like host:port, got '" + seed + "'");
+      } else {
+        seeds.add(seed);
+      }
+    }
+    if (seeds.isEmpty()) {
+      members.forEach(m -> seeds.add(m.host() + ":" + m.port()));
+    }
+    Duration downAfter = r.positiveDuration("distkv.cluster.down-unreachable-after");
     r.throwIfInvalid();
     return new NodeConfig(
         nodeId,
@@ -128,6 +142,8 @@ public record NodeConfig(
         java.util.List.copyOf(members),
         jmxPort,
         leaseReads,
-        leaderBalance);
+        leaderBalance,
+        java.util.List.copyOf(seeds),
+        downAfter);
   }
 }

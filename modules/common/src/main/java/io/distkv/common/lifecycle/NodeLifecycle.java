@@ -48,7 +48,7 @@ public final class NodeLifecycle {
     transition(NodeState.RUNNING);
   }
 
-  /** RUNNING → STOPPING. */
+  /** STARTING or RUNNING → STOPPING. */
   public void beginStop() {
     transition(NodeState.STOPPING);
   }

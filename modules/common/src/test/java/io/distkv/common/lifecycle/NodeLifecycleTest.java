@@ -63,6 +63,7 @@ class NodeLifecycleTest {
         "INIT->STARTING",
         "STARTING->RUNNING",
         "STARTING->FAILED",
+        "STARTING->STOPPING",
         "RUNNING->STOPPING",
         "RUNNING->FAILED",
         "STOPPING->STOPPED",

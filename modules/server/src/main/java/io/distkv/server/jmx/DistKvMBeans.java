@@ -30,7 +30,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 public final class DistKvMBeans implements AutoCloseable {
   private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
   private final List<ObjectName> registered = new ArrayList<>();
-  private JMXConnectorServer connector;
 
   public DistKvMBeans(ActorSystem<?> system, NodeRuntime runtime, NodeLifecycle lifecycle, RequestMetrics metrics)
       throws Exception {
@@ -39,6 +38,11 @@ public final class DistKvMBeans implements AutoCloseable {
       @Override
       public String getState() {
         return lifecycle.state().name();
+      }
+
+      @Override
+      public String getMemberStatus() {
+        return io.distkv.server.cluster.ClusterMembership.selfStatus(system);
       }
 
       @Override
@@ -182,19 +186,30 @@ public final class DistKvMBeans implements AutoCloseable {
     }
   }
 
-  /** Serves the platform MBean server over RMI on {@code host:port}. */
-  public void serveRemote(String host, int port) throws Exception {
-    LocateRegistry.createRegistry(port);
-    JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi");
-    connector = JMXConnectorServerFactory.newJMXConnectorServer(url, null, server);
-    connector.start();
+  /** The node's remote JMX endpoint; it outlives the node's incarnations. */
+  public record RemoteConnector(JMXServiceURL url, JMXConnectorServer server) {
+    public void close() {
+      try {
+        server.stop();
+      } catch (java.io.IOException e) {
+        // the process is exiting; nothing to do
+      }
+    }
   }
 
+  /** Serves the platform MBean server over RMI on {@code host:port}. */
+  public static RemoteConnector serveRemote(String host, int port) throws Exception {
+    LocateRegistry.createRegistry(port);
+    JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi");
+    JMXConnectorServer connector = JMXConnectorServerFactory.newJMXConnectorServer(url, null,
+        ManagementFactory.getPlatformMBeanServer());
+    connector.start();
+    return new RemoteConnector(url, connector);
+  }
+
+  /** Unregisters this node's MBeans. */
   @Override
   public void close() throws Exception {
-    if (connector != null) {
-      connector.stop();
-    }
     for (ObjectName n : registered) {
       if (server.isRegistered(n)) {
         server.unregisterMBean(n);

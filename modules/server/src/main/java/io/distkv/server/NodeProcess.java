@@ -1,0 +1,248 @@
+package io.distkv.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.distkv.common.NodeId;
+import io.distkv.common.config.NodeConfig;
+import io.distkv.common.config.Remoting;
+import io.distkv.common.lifecycle.NodeLifecycle;
+import io.distkv.common.lifecycle.NodeState;
+import io.distkv.common.placement.Placement;
+import io.distkv.common.placement.PlacementFunction;
+import io.distkv.raft.core.RaftOptions;
+import io.distkv.server.cluster.ClusterMembership;
+import io.distkv.server.jmx.DistKvMBeans;
+import io.distkv.server.router.RequestMetrics;
+import io.distkv.server.router.Router;
+import io.distkv.storage.LsmOptions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Cluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running dist-kv node process. Each <em>incarnation</em> is one ActorSystem ({@code distkv} on
+ * the node's Artery address, a Pekko Cluster member) with the node's partitions (Raft replica +
+ * LSM store each), its router at {@code /user/router} and its leader balancer; the node's JMX
+ * connector, lifecycle and request metrics outlive incarnations.
+ *
+ * <p>Lifecycle follows membership: STARTING until this incarnation is an {@code Up} member, then
+ * RUNNING. When the split-brain resolver downs the node (it was on the minority side of a
+ * partition, or unreachable for {@code distkv.cluster.down-unreachable-after}), Pekko shuts the
+ * incarnation down; the node then flushes and closes its stores and starts a new incarnation on
+ * the same data, which serves what it can (eventual reads; Raft as soon as peers answer) and
+ * rejoins the membership through the seed nodes once they are reachable. SIGTERM leaves the
+ * cluster gracefully, flushes and closes every store and the Raft log, then lets the JVM exit.
+ */
+public final class NodeProcess {
+  private static final Logger log = LoggerFactory.getLogger(NodeProcess.class);
+
+  /**
+   * Pause between a downed incarnation's end and the next one's start, so that peers and clients
+   * see the old incarnation's connections close before the same address answers with a new UID
+   * (Artery then re-handshakes cleanly).
+   */
+  private static final Duration RESTART_DELAY = Duration.ofSeconds(2);
+
+  private final NodeConfig config;
+  private final Config raw;
+  private final NodeLifecycle lifecycle;
+  private final RequestMetrics metrics = new RequestMetrics();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private volatile boolean stopping;
+  private volatile Incarnation current;
+  private int incarnations;
+  private DistKvMBeans.RemoteConnector jmx;
+
+  /** One ActorSystem's worth of the node. */
+  private record Incarnation(int number, ActorSystem<Void> system, NodeRuntime runtime, DistKvMBeans mbeans) {}
+
+  private NodeProcess(NodeConfig config, Config raw) {
+    this.config = config;
+    this.raw = raw;
+    this.lifecycle = new NodeLifecycle(config.nodeId().value());
+    lifecycle.addListener((from, to) -> log.info("node {}: {} -> {}", config.nodeId(), from, to));
+  }
+
+  /**
+   * Starts the node's first incarnation, its remote JMX connector (if a port is configured) and a
+   * JVM shutdown hook that stops it cleanly.
+   */
+  public static NodeProcess start(NodeConfig config, Config raw) {
+    NodeProcess p = new NodeProcess(config, raw);
+    p.startIncarnation();
+    if (config.jmxPort() > 0) {
+      try {
+        p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort());
+        log.info("node {}: JMX at {}", config.nodeId(), p.jmx.url());
+      } catch (Exception e) {
+        log.error("node {}: remote JMX on port {} failed", config.nodeId(), config.jmxPort(), e);
+      }
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(p::stop, "distkv-shutdown"));
+    return p;
+  }
+
+  public NodeLifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  /** The current incarnation's ActorSystem. */
+  public ActorSystem<Void> system() {
+    return current.system();
+  }
+
+  /**
+   * Stops the node: leaves the cluster, terminates the ActorSystem, flushes and closes every
+   * store and the Raft log. Waits up to a minute.
+   */
+  public void stop() {
+    stopping = true;
+    Incarnation inc = current;
+    if (inc != null) {
+      synchronized (lifecycle) {
+        NodeState s = lifecycle.state();
+        if (s == NodeState.STARTING || s == NodeState.RUNNING) {
+          lifecycle.beginStop();
+        }
+      }
+      CoordinatedShutdown.get(Adapter.toClassic(inc.system())).run(CoordinatedShutdown.jvmExitReason());
+    }
+    try {
+      stopped.get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.error("node {} did not close cleanly", config.nodeId(), e);
+    }
+    if (jmx != null) {
+      jmx.close();
+    }
+  }
+
+  private synchronized void startIncarnation() {
+    int number = ++incarnations;
+    lifecycle.beginStart();
+    Map<NodeId, String> addresses = new LinkedHashMap<>();
+    for (NodeConfig.Member m : config.members()) {
+      addresses.put(m.id(), "pekko://distkv@" + m.host() + ":" + m.port());
+    }
+    Placement placement = PlacementFunction.initial(addresses.keySet(), config.placement());
+    Config pekko = ConfigFactory.parseString("""
+            pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
+            pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+            """)
+        .withFallback(Remoting.artery(config.host(), config.port(), raw.withFallback(ClusterMembership.settings(
+            config.nodeId(), config.seedNodes(), config.downUnreachableAfter(), false))))
+        .withFallback(ConfigFactory.load());
+    int electionTicks = 10;
+    Duration tick = config.electionTimeout().dividedBy(electionTicks);
+    RaftOptions raftOptions = config.leaseReads()
+        ? RaftOptions.defaults().withLeaseReads(electionTicks - 2) // drift margin: 2 of 10 ticks
+        : RaftOptions.defaults();
+    CompletableFuture<NodeRuntime> started = new CompletableFuture<>();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
+      try {
+        NodeRuntime runtime = new NodeRuntime(ctx.getSystem(), config.nodeId(), placement, addresses, config.dataDir(),
+            LsmOptions.builder().limits(config.limits()).build(), raftOptions, tick);
+        ctx.spawn(Router.create(config.nodeId(), placement, addresses, runtime.stateMachines(),
+            config.requestTimeout(), metrics, config.limits(), n -> true), "router");
+        if (!config.leaderBalanceInterval().isZero()) {
+          ctx.spawn(LeaderBalancer.create(config.nodeId(), placement, runtime.replicas(),
+              config.leaderBalanceInterval()), "leader-balancer");
+        }
+        started.complete(runtime);
+      } catch (Exception e) {
+        started.completeExceptionally(e);
+      }
+      return Behaviors.<Void>empty();
+    }), "distkv", pekko);
+    NodeRuntime runtime;
+    try {
+      runtime = started.get(60, TimeUnit.SECONDS); // the guardian opens the stores and logs
+    } catch (Exception e) {
+      system.terminate();
+      lifecycle.markFailed(e);
+      throw new IllegalStateException("node " + config.nodeId() + " failed to start: " + e.getMessage(), e);
+    }
+    DistKvMBeans mbeans = null;
+    try {
+      mbeans = new DistKvMBeans(system, runtime, lifecycle, metrics);
+    } catch (Exception e) {
+      log.error("node {}: registering MBeans failed", config.nodeId(), e);
+    }
+    Incarnation inc = new Incarnation(number, system, runtime, mbeans);
+    current = inc;
+    Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
+      synchronized (lifecycle) {
+        if (current == inc && lifecycle.state() == NodeState.STARTING) {
+          lifecycle.markRunning();
+        }
+      }
+      log.info("node {} (incarnation {}) is an Up member of the cluster", config.nodeId(), number);
+    });
+    system.getWhenTerminated().thenRun(() -> new Thread(() -> onTerminated(inc), "distkv-incarnation-end").start());
+    log.info("node {} started at {}:{} (incarnation {}), hosting {} of {} partitions, data in {}; joining seeds {}",
+        config.nodeId(), config.host(), config.port(), number, runtime.replicas().size(), placement.partitionCount(),
+        config.dataDir(), config.seedNodes());
+  }
+
+  /** The incarnation's ActorSystem has terminated: close its stores, then restart or finish. */
+  private void onTerminated(Incarnation inc) {
+    CoordinatedShutdown.Reason reason = CoordinatedShutdown.get(Adapter.toClassic(inc.system())).getShutdownReason()
+        .orElse(CoordinatedShutdown.unknownReason());
+    synchronized (lifecycle) {
+      NodeState s = lifecycle.state();
+      if (s == NodeState.STARTING || s == NodeState.RUNNING) {
+        lifecycle.beginStop();
+      }
+    }
+    try {
+      if (inc.mbeans() != null) {
+        inc.mbeans().close();
+      }
+      inc.runtime().close(); // flushes every partition's store, closes the Raft log
+      synchronized (lifecycle) {
+        lifecycle.markStopped();
+      }
+    } catch (Exception e) {
+      log.error("closing node {} failed", config.nodeId(), e);
+      lifecycle.markFailed(e);
+      stopped.complete(null);
+      return;
+    }
+    if (stopping) {
+      stopped.complete(null);
+    } else if (reason.equals(CoordinatedShutdown.clusterDowningReason())) {
+      log.warn("node {} was downed by the cluster's split-brain resolver; restarting in-process on the same data "
+          + "and rejoining through the seeds {}", config.nodeId(), config.seedNodes());
+      try {
+        Thread.sleep(RESTART_DELAY.toMillis());
+        startIncarnation();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        exit(1);
+      } catch (RuntimeException e) {
+        log.error("node {}: restart after downing failed; the process exits", config.nodeId(), e);
+        exit(1);
+      }
+    } else if (reason.equals(CoordinatedShutdown.clusterLeavingReason())) {
+      log.info("node {} left the cluster (asked through the Cluster MBean); the process exits", config.nodeId());
+      exit(0);
+    } else {
+      log.error("node {}: its ActorSystem terminated unexpectedly ({}); the process exits", config.nodeId(), reason);
+      exit(1);
+    }
+  }
+
+  private void exit(int status) {
+    stopped.complete(null);
+    new Thread(() -> System.exit(status), "distkv-exit").start();
+  }
+}
