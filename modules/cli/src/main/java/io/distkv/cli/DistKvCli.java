@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
     description = "Talks to a dist-kv cluster (default: the local one from `make run`, conf/client.conf).",
     subcommands = {DistKvCli.Put.class, DistKvCli.Get.class, DistKvCli.Del.class, DistKvCli.Cas.class,
         DistKvCli.Scan.class, DistKvCli.Status.class, DistKvCli.Leader.class, DistKvCli.TransferLeader.class,
+        DistKvCli.AddNode.class, DistKvCli.RemoveNode.class, DistKvCli.Rebalance.class,
         DistKvCli.WaitReady.class, CommandLine.HelpCommand.class})
 public final class DistKvCli implements Callable<Integer> {
   static final int OK = 0;
@@ -335,6 +336,45 @@ public final class DistKvCli implements Callable<Integer> {
       }
       err().println("partition " + partition + " did not move to " + node + " within the request timeout");
       return CLUSTER_ERROR;
+    }
+  }
+
+  @Command(name = "add-node", mixinStandardHelpOptions = true,
+      description = {"Place replicas on NODE, a node that has joined the cluster (started with its seed nodes) "
+          + "and holds none: the fewest replicas needed move to it, each with Raft membership changes "
+          + "(learner, catch up, voter, old replica removed). Waits until done (up to 10 minutes)."})
+  static final class AddNode extends ClusterCommand {
+    @Parameters(index = "0", paramLabel = "NODE")
+    String node;
+
+    @Override
+    int run(BlockingDistKvClient kv) {
+      out().println(kv.addNode(node));
+      return OK;
+    }
+  }
+
+  @Command(name = "remove-node", mixinStandardHelpOptions = true,
+      description = {"Move every replica off NODE (it can then be stopped). Waits until done (up to 10 minutes)."})
+  static final class RemoveNode extends ClusterCommand {
+    @Parameters(index = "0", paramLabel = "NODE")
+    String node;
+
+    @Override
+    int run(BlockingDistKvClient kv) {
+      out().println(kv.removeNode(node));
+      return OK;
+    }
+  }
+
+  @Command(name = "rebalance", mixinStandardHelpOptions = true,
+      description = {"Bring every partition's replicas in line with the current placement "
+          + "(finishes an add-node or remove-node that was interrupted)."})
+  static final class Rebalance extends ClusterCommand {
+    @Override
+    int run(BlockingDistKvClient kv) {
+      out().println(kv.rebalance());
+      return OK;
     }
   }
 

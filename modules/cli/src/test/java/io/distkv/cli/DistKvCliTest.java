@@ -122,6 +122,19 @@ class DistKvCliTest {
   }
 
   @Test
+  void rebalanceOfABalancedClusterMovesNothingAndAddNodeNamesAnUnknownNode() {
+    Run rebalance = cli("rebalance");
+    assertThat(rebalance.code()).as(rebalance.err()).isZero();
+    assertThat(rebalance.out()).contains("placement epoch 1").contains("0 partition(s) changed");
+    Run unknown = cli("add-node", "node7");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("node7 is not known");
+    Run notHolding = cli("remove-node", "node7");
+    assertThat(notHolding.code()).isEqualTo(2);
+    assertThat(notHolding.err()).contains("node7 holds no replicas");
+  }
+
+  @Test
   void usageErrorsHelpAndAnUnreachableCluster() {
     Run noArgs = raw();
     assertThat(noArgs.code()).isEqualTo(2);

@@ -31,7 +31,10 @@ public final class BlockingDistKvClient {
   }
 
   private <T> T await(CompletionStage<T> stage) {
-    long waitMs = client.settings().requestTimeout().toMillis() + 5_000;
+    return await(stage, client.settings().requestTimeout().toMillis() + 5_000);
+  }
+
+  private <T> T await(CompletionStage<T> stage, long waitMs) {
     try {
       return stage.toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
@@ -139,6 +142,21 @@ public final class BlockingDistKvClient {
 
   public Optional<String> leaderFor(byte[] key) {
     return await(client.leaderFor(key));
+  }
+
+  /** See {@link DistKvClient#addNode}; returns the summary. */
+  public String addNode(String node) {
+    return await(client.addNode(node), DistKvClient.MEMBERSHIP_TIMEOUT.toMillis() + 5_000);
+  }
+
+  /** See {@link DistKvClient#removeNode}; returns the summary. */
+  public String removeNode(String node) {
+    return await(client.removeNode(node), DistKvClient.MEMBERSHIP_TIMEOUT.toMillis() + 5_000);
+  }
+
+  /** See {@link DistKvClient#rebalance}; returns the summary. */
+  public String rebalance() {
+    return await(client.rebalance(), DistKvClient.MEMBERSHIP_TIMEOUT.toMillis() + 5_000);
   }
 
   public void transferLeader(int partition, String node) {

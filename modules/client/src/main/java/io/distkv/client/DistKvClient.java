@@ -274,6 +274,49 @@ public final class DistKvClient implements AutoCloseable {
     });
   }
 
+  // ---- membership (admin)
+
+  /** How long add-node, remove-node and rebalance may take before the client stops waiting. */
+  public static final Duration MEMBERSHIP_TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * Places replicas on {@code node}, a node that has joined the cluster (started with the cluster's
+   * seed nodes) but holds none: the next placement moves the fewest replicas needed to level the
+   * load, each moved with Raft membership changes (learner → catch up → voter → old replica
+   * removed). Completes with the summary when every move is done; waits up to
+   * {@link #MEMBERSHIP_TIMEOUT}.
+   */
+  public CompletionStage<String> addNode(String node) {
+    return membership(ClientProtocol.MembershipOp.ADD_NODE, requireNode(node));
+  }
+
+  /** Moves every replica off {@code node}; afterwards it holds none and can be stopped. */
+  public CompletionStage<String> removeNode(String node) {
+    return membership(ClientProtocol.MembershipOp.REMOVE_NODE, requireNode(node));
+  }
+
+  /** Brings every partition's replicas in line with the current placement (finishes an interrupted change). */
+  public CompletionStage<String> rebalance() {
+    return membership(ClientProtocol.MembershipOp.REBALANCE, null);
+  }
+
+  private static String requireNode(String node) {
+    if (node == null || node.isBlank()) {
+      throw new InvalidArgumentException("a node id is required");
+    }
+    return node;
+  }
+
+  private CompletionStage<String> membership(ClientProtocol.MembershipOp op, String node) {
+    return guarded(() -> routing.once(reply -> new ClientProtocol.ChangeMembers(op, node, reply), MEMBERSHIP_TIMEOUT)
+        .thenCompose(r -> {
+          if (!r.isOk()) {
+            throw DistKvException.of(r.code(), r.message(), r.leaderHint());
+          }
+          return clusterInfo().thenApply(info -> r.message()); // the cluster map changed
+        }));
+  }
+
   // ---- plumbing
 
   private byte[] checkKey(byte[] key) {

@@ -107,6 +107,25 @@ final class Routing {
     }
   }
 
+  /**
+   * One request to one node's router (a node not suspected), waiting up to {@code timeout}, not
+   * retried: for admin operations that run long and must not run twice at once.
+   */
+  CompletableFuture<Reply> once(Function<ActorRef<Reply>, RouterCommand> msg, Duration timeout) {
+    String node = choose(-1, false, null);
+    CompletableFuture<Reply> out = new CompletableFuture<>();
+    DistKvClient.<Reply>ask(system, routers.get(node), msg, timeout).whenComplete((reply, failure) -> {
+      if (failure != null) {
+        reconnect(node);
+        out.completeExceptionally(new RequestTimeoutException("no answer from node " + node + " within "
+            + timeout.toSeconds() + " s; the operation may still be running there"));
+      } else {
+        out.complete(reply);
+      }
+    });
+    return out;
+  }
+
   private boolean suspect(String node) {
     Long until = suspectUntil.get(node);
     return until != null && until - System.nanoTime() > 0;

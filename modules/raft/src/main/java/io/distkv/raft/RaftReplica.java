@@ -79,6 +79,20 @@ public final class RaftReplica {
   public record Status(String group, String id, Role role, long term, String leader, long commitIndex, long appliedIndex,
       long lastIndex, Configuration configuration) implements RaftSerializable {}
 
+  /**
+   * Local only: this replica left its group and its node no longer hosts the partition. It fails
+   * whatever is pending, stops its timers and goes dormant (ignores Raft traffic and status
+   * requests, answers requests {@code NOT_LEADER} without a hint), then replies. The actor stays,
+   * so the path {@code /system/raft-p<N>} keeps naming a live actor: Artery caches the actor a
+   * remote path resolves to, and a new actor under the same name would be unreachable from peers.
+   */
+  public record Retire(ActorRef<Retired> replyTo) implements Command {}
+
+  public record Retired(String group) {}
+
+  /** Local only: a dormant replica starts again as a brand-new member (new store, empty log). */
+  public record Revive(Settings settings, StateMachine stateMachine) implements Command {}
+
   private record Tick() implements Command {}
 
   private record LogPersisted(NodeLogWriter.Persisted persisted) implements Command {}
@@ -92,6 +106,7 @@ public final class RaftReplica {
   private record PendingRead(byte[] query, ActorRef<Result> replyTo) {}
 
   private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
   private final Settings settings;
   private final RaftCore core;
   private final StateMachine stateMachine;
@@ -115,6 +130,7 @@ public final class RaftReplica {
       SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
       ActorRef<NodeLogWriter.Command> logWriter) {
     this.context = context;
+    this.timers = timers;
     this.settings = settings;
     this.stateMachine = stateMachine;
     this.transport = transport;
@@ -210,6 +226,7 @@ public final class RaftReplica {
 
   private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> common() {
     return Behaviors.receive(Command.class)
+        .onMessage(Retire.class, this::retire)
         .onMessage(Inbound.class, m -> {
           core.step(m.message());
           return afterStep();
@@ -229,6 +246,44 @@ public final class RaftReplica {
               core.commitIndex(), applied, core.lastIndex(), core.configuration()));
           return Behaviors.same();
         });
+  }
+
+  private Behavior<Command> retire(Retire r) {
+    timers.cancelAll();
+    for (Pending p : proposals.values()) {
+      p.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left " + settings.group(), null));
+    }
+    proposals.clear();
+    for (PendingRead pr : reads.values()) {
+      pr.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left " + settings.group(), null));
+    }
+    reads.clear();
+    readyReads.clear();
+    r.replyTo().tell(new Retired(settings.group()));
+    return dormant(context, timers, settings.group(), transport, logWriter);
+  }
+
+  private static Behavior<Command> dormant(ActorContext<Command> context, TimerScheduler<Command> timers, String group,
+      Transport transport, ActorRef<NodeLogWriter.Command> logWriter) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Revive.class, v -> new RaftReplica(context, timers, v.settings(), null, v.stateMachine(), transport,
+            logWriter).behaviourForRole())
+        .onMessage(Propose.class, m -> dormantReply(m.replyTo(), group))
+        .onMessage(Read.class, m -> dormantReply(m.replyTo(), group))
+        .onMessage(LocalRead.class, m -> dormantReply(m.replyTo(), group))
+        .onMessage(ChangeMembership.class, m -> dormantReply(m.replyTo(), group))
+        .onMessage(TransferLeadership.class, m -> dormantReply(m.replyTo(), group))
+        .onMessage(Retire.class, m -> {
+          m.replyTo().tell(new Retired(group));
+          return Behaviors.same();
+        })
+        .onAnyMessage(m -> Behaviors.same()) // Raft traffic, ticks, late log acks, status requests
+        .build();
+  }
+
+  private static Behavior<Command> dormantReply(ActorRef<Result> replyTo, String group) {
+    replyTo.tell(new Result(ErrorCode.NOT_LEADER, -1, null, "no replica of " + group + " on this node", null));
+    return Behaviors.same();
   }
 
   private Behavior<Command> rejectNotLeader(ActorRef<Result> replyTo) {

@@ -35,6 +35,12 @@ public final class LeaderBalancer {
 
   public static Behavior<Command> create(NodeId self, Placement placement, Map<Integer, ActorRef<RaftReplica.Command>> replicas,
       Duration interval) {
+    return create(self, () -> placement, replicas, interval);
+  }
+
+  /** As above, reading the current placement from {@code placements} (it changes with add-node / remove-node). */
+  public static Behavior<Command> create(NodeId self, java.util.function.Supplier<Placement> placements,
+      Map<Integer, ActorRef<RaftReplica.Command>> replicas, Duration interval) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Tick(), interval);
       Map<Integer, Long> lastAttempt = new HashMap<>();
@@ -53,15 +59,16 @@ public final class LeaderBalancer {
             if (st == null || st.role() != Role.LEADER) {
               return Behaviors.same();
             }
-            NodeId preferred = placement.replicasOf(PartitionId.of(s.partition())).preferredLeader().orElse(self);
+            NodeId preferred = placements.get().replicasOf(PartitionId.of(s.partition())).preferredLeader().orElse(self);
+            ActorRef<RaftReplica.Command> replica = replicas.get(s.partition());
             Long last = lastAttempt.get(s.partition());
-            if (preferred.equals(self) || !st.configuration().isVoter(preferred.value())
+            if (replica == null || preferred.equals(self) || !st.configuration().isVoter(preferred.value())
                 || (last != null && System.nanoTime() - last < cooldown)) {
               return Behaviors.same();
             }
             lastAttempt.put(s.partition(), System.nanoTime());
             ctx.getLog().info("partition {}: handing leadership to its preferred leader {}", s.partition(), preferred);
-            ctx.ask(RaftReplica.Result.class, replicas.get(s.partition()), interval,
+            ctx.ask(RaftReplica.Result.class, replica, interval,
                 reply -> new RaftReplica.TransferLeadership(preferred.value(), reply),
                 (result, failure) -> new Transferred(s.partition(), result));
             return Behaviors.same();

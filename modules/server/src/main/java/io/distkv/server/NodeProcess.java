@@ -11,6 +11,9 @@ import io.distkv.common.placement.Placement;
 import io.distkv.common.placement.PlacementFunction;
 import io.distkv.raft.core.RaftOptions;
 import io.distkv.server.cluster.ClusterMembership;
+import io.distkv.server.cluster.NodeDirectory;
+import io.distkv.server.cluster.Rebalancer;
+import io.distkv.server.cluster.ReplicaHost;
 import io.distkv.server.jmx.DistKvMBeans;
 import io.distkv.server.router.RequestMetrics;
 import io.distkv.server.router.Router;
@@ -133,7 +136,10 @@ public final class NodeProcess {
     for (NodeConfig.Member m : config.members()) {
       addresses.put(m.id(), "pekko://distkv@" + m.host() + ":" + m.port());
     }
-    Placement placement = PlacementFunction.initial(addresses.keySet(), config.placement());
+    addresses.put(config.nodeId(), "pekko://distkv@" + config.host() + ":" + config.port()); // a joining node too
+    java.util.Set<NodeId> bootstrapMembers = new java.util.TreeSet<>();
+    config.members().forEach(m -> bootstrapMembers.add(m.id()));
+    Placement placement = PlacementFunction.initial(bootstrapMembers, config.placement());
     Config pekko = ConfigFactory.parseString("""
             pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
@@ -149,12 +155,18 @@ public final class NodeProcess {
     CompletableFuture<NodeRuntime> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       try {
-        NodeRuntime runtime = new NodeRuntime(ctx.getSystem(), config.nodeId(), placement, addresses, config.dataDir(),
-            LsmOptions.builder().limits(config.limits()).build(), raftOptions, tick);
-        ctx.spawn(Router.create(config.nodeId(), placement, addresses, runtime.stateMachines(),
-            config.requestTimeout(), metrics, config.limits(), n -> true), "router");
+        NodeDirectory directory = NodeDirectory.open(config.dataDir(), placement, addresses);
+        java.util.Set<Integer> hosted = NodeRuntime.hostedAtStart(config.dataDir(), config.nodeId(),
+            directory.placement(), directory.firstBoot());
+        NodeRuntime runtime = new NodeRuntime(ctx.getSystem(), config.nodeId(), hosted, directory.placement(),
+            directory.addresses(), config.dataDir(), LsmOptions.builder().limits(config.limits()).build(), raftOptions,
+            tick, t -> t);
+        ctx.spawn(ReplicaHost.create(config.nodeId(), runtime, directory, true), "host");
+        ctx.spawn(Router.create(config.nodeId(), directory::placement, directory.addresses(), runtime.stateMachines(),
+            config.requestTimeout(), metrics, config.limits(), n -> true,
+            new Rebalancer(ctx.getSystem(), config.nodeId(), directory)), "router");
         if (!config.leaderBalanceInterval().isZero()) {
-          ctx.spawn(LeaderBalancer.create(config.nodeId(), placement, runtime.replicas(),
+          ctx.spawn(LeaderBalancer.create(config.nodeId(), directory::placement, runtime.replicas(),
               config.leaderBalanceInterval()), "leader-balancer");
         }
         started.complete(runtime);

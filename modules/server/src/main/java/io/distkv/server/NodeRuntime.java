@@ -12,28 +12,47 @@ import io.distkv.raft.transport.ActorTransport;
 import io.distkv.server.partition.KvStateMachine;
 import io.distkv.storage.LsmOptions;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 
 /**
- * What one node runs for the partitions placement gives it: a {@link KvStateMachine} and a
- * {@link RaftReplica} per hosted partition (actor {@code /system/raft-p<N>}), all sharing the
- * node's {@link SegmentedLog} through one {@link NodeLogWriter}. Peers are addressed by
- * {@link #replicaPath}.
+ * The partitions one node hosts: a {@link KvStateMachine} (under {@code <data-dir>/partitions/p<N>})
+ * and a {@link RaftReplica} (actor {@code /system/raft-p<N>}) each, all sharing the node's
+ * {@link SegmentedLog} ({@code <data-dir>/raft}) through one {@link NodeLogWriter}. Peers are
+ * addressed by {@link #replicaPath}, their addresses looked up when a message is sent.
+ *
+ * <p>Which partitions: on a node's first start, those the bootstrap placement gives it; after that,
+ * those with a directory on disk. Replicas are added ({@link #addReplica}, a new learner with an
+ * empty log that the leader catches up) and detached ({@link #detachReplica}, after its group has
+ * removed it) while the node runs, by membership changes.
  */
 public final class NodeRuntime implements AutoCloseable {
+  private final ActorSystem<?> system;
   private final NodeId self;
-  private final Placement placement;
+  private final Path dataDir;
   private final SegmentedLog log;
-  private final Map<Integer, KvStateMachine> stateMachines = new TreeMap<>();
-  private final Map<Integer, ActorRef<RaftReplica.Command>> replicas = new TreeMap<>();
+  private final ActorRef<NodeLogWriter.Command> writer;
+  private final io.distkv.raft.Transport transport;
+  private final LsmOptions lsmOptions;
+  private final RaftOptions raftOptions;
+  private final Duration tick;
+  private final Map<Integer, KvStateMachine> stateMachines = new ConcurrentSkipListMap<>();
+  private final Map<Integer, ActorRef<RaftReplica.Command>> replicas = new ConcurrentSkipListMap<>();
+  private final Map<Integer, Integer> incarnations = new TreeMap<>();
+  /** Replicas that left their group: their actors stay (dormant) so the path stays live for peers. */
+  private final Map<Integer, ActorRef<RaftReplica.Command>> dormant = new TreeMap<>();
 
   /** Path of partition {@code p}'s replica on the node at {@code address} (pekko://system@host:port). */
   public static String replicaPath(String address, int partition) {
@@ -45,38 +64,153 @@ public final class NodeRuntime implements AutoCloseable {
     return "p" + partition;
   }
 
+  /**
+   * The partitions a node starts with: those with a store directory under {@code dataDir}, plus on
+   * a first start ({@code firstBoot}) those {@code placement} gives {@code self}.
+   */
+  public static Set<Integer> hostedAtStart(Path dataDir, NodeId self, Placement placement, boolean firstBoot)
+      throws IOException {
+    Set<Integer> hosted = new TreeSet<>();
+    if (firstBoot) {
+      placement.partitionsOn(self).forEach(p -> hosted.add(p.value()));
+    }
+    Path dir = dataDir.resolve("partitions");
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> entries = Files.list(dir)) {
+        entries.map(e -> e.getFileName().toString())
+            .filter(n -> n.matches("p\\d{1,4}"))
+            .map(n -> Integer.parseInt(n.substring(1)))
+            .filter(p -> p < placement.partitionCount())
+            .forEach(hosted::add);
+      }
+    }
+    return hosted;
+  }
+
+  /** The node's runtime with the bootstrap placement's partitions and a fixed address book. */
   public NodeRuntime(ActorSystem<?> system, NodeId self, Placement placement, Map<NodeId, String> addresses, Path dataDir,
       LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick) throws IOException {
     this(system, self, placement, addresses, dataDir, lsmOptions, raftOptions, tick, t -> t);
   }
 
-  /**
-   * As above, with {@code transportDecorator} wrapped around the Raft transport (the seam where
-   * tests inject network faults, e.g. {@code FaultyTransport}).
-   */
   public NodeRuntime(ActorSystem<?> system, NodeId self, Placement placement, Map<NodeId, String> addresses, Path dataDir,
-      LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick,
-      java.util.function.UnaryOperator<io.distkv.raft.Transport> transportDecorator) throws IOException {
+      LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick, UnaryOperator<io.distkv.raft.Transport> transportDecorator)
+      throws IOException {
+    this(system, self, partitionNumbers(placement, self), placement, addresses, dataDir, lsmOptions, raftOptions, tick,
+        transportDecorator);
+  }
+
+  /**
+   * Hosts {@code hosted}; a partition new to this node bootstraps with {@code placement}'s replica
+   * set as voters. {@code addresses} is read whenever a Raft message is sent (it may grow), and
+   * {@code transportDecorator} wraps the Raft transport (the seam where tests inject faults).
+   */
+  public NodeRuntime(ActorSystem<?> system, NodeId self, Set<Integer> hosted, Placement placement,
+      Map<NodeId, String> addresses, Path dataDir, LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick,
+      UnaryOperator<io.distkv.raft.Transport> transportDecorator) throws IOException {
+    this.system = system;
     this.self = self;
-    this.placement = placement;
+    this.dataDir = dataDir;
+    this.lsmOptions = lsmOptions;
+    this.raftOptions = raftOptions;
+    this.tick = tick;
     this.log = SegmentedLog.open(dataDir.resolve("raft"), 64L << 20, true);
-    ActorRef<NodeLogWriter.Command> writer = system.systemActorOf(NodeLogWriter.create(log), "raft-log", Props.empty());
-    Map<String, String> byId = new TreeMap<>();
-    addresses.forEach((k, v) -> byId.put(k.value(), v));
-    io.distkv.raft.Transport transport = transportDecorator.apply(new ActorTransport(system, (peer, group) -> {
-      String address = byId.get(peer);
+    this.writer = system.systemActorOf(NodeLogWriter.create(log), "raft-log", Props.empty());
+    this.transport = transportDecorator.apply(new ActorTransport(system, (peer, group) -> {
+      String address = addresses.get(NodeId.of(peer));
       return address == null ? null : replicaPath(address, Integer.parseInt(group.substring(1)));
     }));
-    for (PartitionId p : placement.partitionsOn(self)) {
-      int n = p.value();
-      KvStateMachine sm = KvStateMachine.open(dataDir.resolve("partitions").resolve(group(n)), lsmOptions);
-      stateMachines.put(n, sm);
+    for (int n : hosted) {
       Set<String> voters = new HashSet<>();
-      placement.replicasOf(p).nodes().forEach(id -> voters.add(id.value()));
-      RaftReplica.Settings settings = new RaftReplica.Settings(group(n), self.value(), new Configuration(voters, Set.of()),
-          raftOptions, tick, 10_000, (self.value() + n).hashCode());
-      replicas.put(n, system.systemActorOf(
-          RaftReplica.create(settings, log.groups().get(group(n)), sm, transport, writer), "raft-p" + n, Props.empty()));
+      placement.replicasOf(PartitionId.of(n)).nodes().forEach(id -> voters.add(id.value()));
+      start(n, new Configuration(voters, Set.of()), log.groups().get(group(n)));
+    }
+  }
+
+  private static Set<Integer> partitionNumbers(Placement placement, NodeId self) {
+    Set<Integer> out = new TreeSet<>();
+    placement.partitionsOn(self).forEach(p -> out.add(p.value()));
+    return out;
+  }
+
+  private Path storeDir(int partition) {
+    return dataDir.resolve("partitions").resolve(group(partition));
+  }
+
+  private void start(int n, Configuration bootstrap, SegmentedLog.GroupState recovered) throws IOException {
+    KvStateMachine sm = KvStateMachine.open(storeDir(n), lsmOptions);
+    int incarnation = incarnations.merge(n, 1, Integer::sum);
+    RaftReplica.Settings settings = new RaftReplica.Settings(group(n), self.value(), bootstrap, raftOptions, tick, 10_000,
+        (self.value() + n + "/" + incarnation).hashCode());
+    ActorRef<RaftReplica.Command> ref = dormant.remove(n);
+    if (ref != null) {
+      ref.tell(new RaftReplica.Revive(settings, sm)); // the same actor, so peers' cached paths stay good
+    } else {
+      ref = system.systemActorOf(RaftReplica.create(settings, recovered, sm, transport, writer), "raft-p" + n,
+          Props.empty());
+    }
+    stateMachines.put(n, sm);
+    replicas.put(n, ref);
+  }
+
+  /**
+   * Starts a replica of {@code partition} with an empty log and no configuration: it is a learner
+   * the leader catches up (log or snapshot) once the group adds it. Any leftover store directory
+   * of an earlier replica here is wiped first. No-op if the partition is already hosted.
+   */
+  public synchronized void addReplica(int partition) throws IOException {
+    if (replicas.containsKey(partition)) {
+      return;
+    }
+    deleteRecursively(storeDir(partition));
+    start(partition, new Configuration(Set.of(), Set.of()), null);
+    hostedChanged.run();
+  }
+
+  /** What {@link #detachReplica} took out of service: retire the actor, then {@link #dropDetached}. */
+  public record Detached(int partition, ActorRef<RaftReplica.Command> replica, KvStateMachine stateMachine) {}
+
+  /**
+   * Takes {@code partition}'s replica out of the maps (routers stop reading it); null if not
+   * hosted. The caller retires the actor ({@link RaftReplica.Retire}); it is kept dormant for a
+   * later {@link #addReplica} of the same partition.
+   */
+  public synchronized Detached detachReplica(int partition) {
+    ActorRef<RaftReplica.Command> ref = replicas.remove(partition);
+    KvStateMachine sm = stateMachines.remove(partition);
+    if (ref == null) {
+      return null;
+    }
+    dormant.put(partition, ref);
+    hostedChanged.run();
+    return new Detached(partition, ref, sm);
+  }
+
+  /** After the detached replica has retired and its group is gone from the log: delete its store. */
+  public void dropDetached(Detached d) throws IOException {
+    d.stateMachine().closeWithoutFlush();
+    deleteRecursively(storeDir(d.partition()));
+  }
+
+  private volatile Runnable hostedChanged = () -> {};
+
+  /** {@code listener} runs after a replica is added or detached (JMX registrations follow it). */
+  public void onHostedChanged(Runnable listener) {
+    hostedChanged = listener;
+  }
+
+  public ActorRef<NodeLogWriter.Command> logWriter() {
+    return writer;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
@@ -84,15 +218,12 @@ public final class NodeRuntime implements AutoCloseable {
     return self;
   }
 
-  public Placement placement() {
-    return placement;
-  }
-
-  /** The local replicas, by partition number. */
+  /** The local replicas, by partition number (a live, concurrent view). */
   public Map<Integer, ActorRef<RaftReplica.Command>> replicas() {
     return replicas;
   }
 
+  /** The local stores, by partition number (a live, concurrent view). */
   public Map<Integer, KvStateMachine> stateMachines() {
     return stateMachines;
   }
@@ -111,7 +242,7 @@ public final class NodeRuntime implements AutoCloseable {
     close(true);
   }
 
-  private void close(boolean flush) throws IOException {
+  private synchronized void close(boolean flush) throws IOException {
     for (KvStateMachine sm : stateMachines.values()) {
       if (flush) {
         sm.close();

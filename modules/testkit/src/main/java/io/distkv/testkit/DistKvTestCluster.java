@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -42,8 +41,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * }</pre>
  */
 public final class DistKvTestCluster implements AutoCloseable {
-  private final Map<NodeId, String> addresses = new LinkedHashMap<>();
-  private final List<TestNode> nodes = new ArrayList<>();
+  private final Map<NodeId, String> addresses = new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final List<TestNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Placement placement;
   private final Path dataDir;
   private final boolean ownsDataDir;
@@ -96,6 +95,27 @@ public final class DistKvTestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts one more node ({@code node<N+1>}, on a free port, its own data directory) that joins the
+   * Pekko Cluster through the others but holds no replicas until an add-node places some on it
+   * ({@code client.addNode(id)}, {@code distkv add-node}). Returns it once it is an Up member.
+   */
+  public synchronized TestNode addNode(Duration within) {
+    try {
+      NodeId id = NodeId.of("node" + (nodes.size() + 1));
+      int port = freePort();
+      addresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
+      TestNode node = new TestNode(this, id, port, dataDir.resolve(id.value()));
+      nodes.add(node);
+      node.start();
+      awaitMembersUp(within);
+      return node;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The bootstrap placement (the nodes the cluster was built with); add-node / remove-node publish newer ones. */
   public Placement placement() {
     return placement;
   }

@@ -10,6 +10,9 @@ import io.distkv.common.protocol.ClientProtocol.RouterCommand;
 import io.distkv.raft.transport.FaultyTransport;
 import io.distkv.server.NodeRuntime;
 import io.distkv.server.cluster.ClusterMembership;
+import io.distkv.server.cluster.NodeDirectory;
+import io.distkv.server.cluster.Rebalancer;
+import io.distkv.server.cluster.ReplicaHost;
 import io.distkv.server.router.RequestMetrics;
 import io.distkv.server.router.Router;
 import io.distkv.storage.LsmOptions;
@@ -38,6 +41,7 @@ public final class TestNode {
   final Set<String> cutTo = ConcurrentHashMap.newKeySet();
   private ActorSystem<Void> system;
   private NodeRuntime runtime;
+  private NodeDirectory directory;
   private FaultyTransport faults;
   private ActorRef<RouterCommand> router;
 
@@ -89,7 +93,11 @@ public final class TestNode {
     java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
     system = ActorSystem.create(Behaviors.setup(ctx -> {
       try {
-        runtime = new NodeRuntime(ctx.getSystem(), id, cluster.placement(), cluster.addresses(), dataDir,
+        java.util.Map<NodeId, String> bootstrapAddresses = new java.util.LinkedHashMap<>(cluster.addresses());
+        bootstrapAddresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
+        directory = NodeDirectory.open(dataDir, cluster.placement(), bootstrapAddresses);
+        java.util.Set<Integer> hosted = NodeRuntime.hostedAtStart(dataDir, id, directory.placement(), directory.firstBoot());
+        runtime = new NodeRuntime(ctx.getSystem(), id, hosted, directory.placement(), directory.addresses(), dataDir,
             LsmOptions.defaults(), cluster.raftOptions(), cluster.tick(), t -> {
               faults = new FaultyTransport(t);
               return (group, message) -> {
@@ -98,15 +106,16 @@ public final class TestNode {
                 }
               };
             });
-        router = ctx.spawn(Router.create(id, cluster.placement(), cluster.addresses(), runtime.stateMachines(),
-            cluster.requestTimeout(), new RequestMetrics(), KeyLimits.DEFAULT, n -> !cutTo.contains(n.value())),
-            "router");
+        ctx.spawn(ReplicaHost.create(id, runtime, directory, true), "host");
+        router = ctx.spawn(Router.create(id, directory::placement, directory.addresses(), runtime.stateMachines(),
+            cluster.requestTimeout(), new RequestMetrics(), KeyLimits.DEFAULT, n -> !cutTo.contains(n.value()),
+            new Rebalancer(ctx.getSystem(), id, directory)), "router");
         if (!cluster.leaderBalanceInterval().isZero()) {
-          ctx.spawn(io.distkv.server.LeaderBalancer.create(id, cluster.placement(), runtime.replicas(),
+          ctx.spawn(io.distkv.server.LeaderBalancer.create(id, directory::placement, runtime.replicas(),
               cluster.leaderBalanceInterval()), "leader-balancer");
         }
         started.complete(null);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         started.completeExceptionally(e);
       }
       return Behaviors.<Void>empty();
@@ -168,6 +177,11 @@ public final class TestNode {
   /** The running node's partitions, Raft replicas and stores. */
   public NodeRuntime runtime() {
     return runtime;
+  }
+
+  /** The running node's view of the placement and of node addresses. */
+  public NodeDirectory directory() {
+    return directory;
   }
 
   /** The Raft transport's fault controls (drop, duplicate rates) for messages this node sends. */

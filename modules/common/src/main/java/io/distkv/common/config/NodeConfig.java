@@ -107,9 +107,8 @@ public record NodeConfig(
       } else {
         NodeId selfId = nodeId;
         java.util.Optional<Member> self = members.stream().filter(m -> m.id().equals(selfId)).findFirst();
-        if (self.isEmpty()) {
-          r.problem("distkv.cluster.members", "must include this node (" + nodeId + ")");
-        } else if (!self.get().host().equals(host) || self.get().port() != port) {
+        // A node not in the list is a joining node: it hosts nothing until an add-node places replicas on it.
+        if (self.isPresent() && (!self.get().host().equals(host) || self.get().port() != port)) {
           r.problem("distkv.cluster.members", "lists " + self.get() + " but this node is configured as " + host + ":" + port);
         }
       }

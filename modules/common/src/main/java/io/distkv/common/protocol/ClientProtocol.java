@@ -50,6 +50,25 @@ public final class ClientProtocol {
   public record TransferLeader(int partition, String toNode, ActorRef<Reply> replyTo)
       implements RouterCommand, ClientSerializable {}
 
+  /** What {@link ChangeMembers} does. */
+  public enum MembershipOp {
+    /** Place replicas on a node that has joined the Pekko Cluster (it must be an Up member). */
+    ADD_NODE,
+    /** Move every replica off a node; afterwards it hosts nothing and can be stopped. */
+    REMOVE_NODE,
+    /** Bring every partition's Raft group in line with the current placement (finishes an interrupted change). */
+    REBALANCE
+  }
+
+  /**
+   * Changes which nodes hold replicas: computes the next placement (minimal moves, docs/placement.md),
+   * publishes it, then moves replicas one at a time with Raft membership changes (add learner →
+   * catch up → promote → remove the old replica). {@code node} is ignored for REBALANCE. The reply
+   * comes when every move is done (OK, message = summary) or one failed (the error, with what was done).
+   */
+  public record ChangeMembers(MembershipOp op, String node, ActorRef<Reply> replyTo)
+      implements RouterCommand, ClientSerializable {}
+
   /**
    * Outcome: OK with the partition's answer (which has its own code: NOT_FOUND, CONFLICT,
    * ALREADY_EXISTS) or a routing error (TIMEOUT, READ_ONLY, NO_QUORUM, INVALID_ARGUMENT, ...).

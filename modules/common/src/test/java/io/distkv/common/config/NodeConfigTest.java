@@ -49,8 +49,12 @@ class NodeConfigTest {
     assertThat(e.problems().get(0)).contains("distkv.cluster.members").contains("id@host:port").contains("junk");
     assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.cluster.members = [\"node1@127.0.0.1:9999\"]")))
         .hasMessageContaining("but this node is configured as 127.0.0.1:7101");
-    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.cluster.members = [\"node2@127.0.0.1:7102\"]")))
-        .hasMessageContaining("must include this node (node1)");
+    // A node outside the bootstrap list joins later (add-node); its seeds default to the list.
+    NodeConfig joining = NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.cluster.members = [\"node2@127.0.0.1:7102\"]"));
+    assertThat(joining.members()).extracting(m -> m.id().value()).containsExactly("node2");
+    assertThat(joining.seedNodes()).containsExactly("127.0.0.1:7102");
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.cluster.seed-nodes = [\"nohost\"]")))
+        .hasMessageContaining("distkv.cluster.seed-nodes").hasMessageContaining("host:port");
   }
 
   @Test

@@ -28,6 +28,12 @@ public final class NodeLogWriter {
   /** The append with {@code token} of {@code group} is durable (or failed with {@code error}). */
   public record Persisted(String group, long token, Throwable error) {}
 
+  /**
+   * Forgets {@code group} (its replica left this node) after every append queued before it; the
+   * answer is a {@link Persisted} with token -1. The group's replica must be stopped first.
+   */
+  public record RemoveGroup(String group, ActorRef<Persisted> replyTo) implements Command {}
+
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
   /** Rounds written, fsyncs done, appends made durable. */
@@ -54,6 +60,10 @@ public final class NodeLogWriter {
       return Behaviors.receive(Command.class)
           .onMessage(Append.class, a -> {
             w.queue.add(a);
+            return Behaviors.same();
+          })
+          .onMessage(RemoveGroup.class, r -> {
+            w.queue.add(r);
             return Behaviors.same();
           })
           .onMessage(GetStats.class, g -> {
@@ -87,6 +97,12 @@ public final class NodeLogWriter {
       for (Object o : taken) {
         if (o == STOP) {
           stop = true;
+        } else if (o instanceof RemoveGroup r) {
+          if (!round.isEmpty()) {
+            writeRound(round); // appends queued before the removal go first
+            round = new ArrayList<>();
+          }
+          removeGroup(r);
         } else {
           round.add((Append) o);
         }
@@ -119,6 +135,17 @@ public final class NodeLogWriter {
       appends.incrementAndGet();
       a.replyTo().tell(new Persisted(a.write().group(), a.token(), error));
     }
+  }
+
+  private void removeGroup(RemoveGroup r) {
+    Throwable error = null;
+    try {
+      log.removeGroup(r.group());
+    } catch (java.io.IOException | RuntimeException e) {
+      error = e;
+      LoggerFactory.getLogger(NodeLogWriter.class).error("removing raft group {} failed", r.group(), e);
+    }
+    r.replyTo().tell(new Persisted(r.group(), -1, error));
   }
 
   private void stop() {

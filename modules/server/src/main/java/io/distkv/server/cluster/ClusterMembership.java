@@ -52,6 +52,9 @@ public final class ClusterMembership {
         pekko.cluster.jmx.enabled = on
         pekko.cluster.jmx.multi-mbeans-in-same-jvm = %s
         pekko.cluster.log-info = off
+        pekko.actor.serialization-bindings {
+          "io.distkv.server.cluster.ReplicaHost$HostSerializable" = jackson-cbor
+        }
         """.formatted(seedList, NODE_ROLE, ID_ROLE_PREFIX, id.value(), downAfter.toMillis(), multiMbeans ? "on" : "off"));
   }
 

@@ -29,10 +29,15 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  */
 public final class DistKvMBeans implements AutoCloseable {
   private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-  private final List<ObjectName> registered = new ArrayList<>();
+  private final List<ObjectName> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<Integer, List<ObjectName>> partitionNames = new java.util.TreeMap<>();
+  private final ActorSystem<?> system;
+  private final NodeRuntime runtime;
 
   public DistKvMBeans(ActorSystem<?> system, NodeRuntime runtime, NodeLifecycle lifecycle, RequestMetrics metrics)
       throws Exception {
+    this.system = system;
+    this.runtime = runtime;
     String node = runtime.self().value();
     register(new ObjectName("io.distkv:type=Node,name=" + node), new NodeMXBean() {
       @Override
@@ -82,9 +87,41 @@ public final class DistKvMBeans implements AutoCloseable {
         return metrics.percentileMicros(99);
       }
     });
+    sync();
+    runtime.onHostedChanged(() -> {
+      try {
+        sync();
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(DistKvMBeans.class).warn("updating partition MBeans failed", e);
+      }
+    });
+  }
+
+  /** Registers the MBeans of partitions hosted now and unregisters those of partitions that left. */
+  public synchronized void sync() throws Exception {
+    String node = runtime.self().value();
+    for (Integer p : new ArrayList<>(partitionNames.keySet())) {
+      if (!runtime.replicas().containsKey(p)) {
+        for (ObjectName n : partitionNames.remove(p)) {
+          if (server.isRegistered(n)) {
+            server.unregisterMBean(n);
+          }
+          registered.remove(n);
+        }
+      }
+    }
     for (Map.Entry<Integer, ActorRef<RaftReplica.Command>> e : runtime.replicas().entrySet()) {
+      if (partitionNames.containsKey(e.getKey())) {
+        continue;
+      }
+      KvStateMachine sm = runtime.stateMachines().get(e.getKey());
+      if (sm == null) {
+        continue;
+      }
+      List<ObjectName> names = new ArrayList<>();
+      partitionNames.put(e.getKey(), names);
       ActorRef<RaftReplica.Command> replica = e.getValue();
-      register(new ObjectName("io.distkv:type=Partition,node=" + node + ",partition=" + e.getKey()), new PartitionMXBean() {
+      names.add(register(new ObjectName("io.distkv:type=Partition,node=" + node + ",partition=" + e.getKey()), new PartitionMXBean() {
         private RaftReplica.Status s() {
           RaftReplica.Status s = status(system, replica);
           if (s == null) {
@@ -122,9 +159,8 @@ public final class DistKvMBeans implements AutoCloseable {
         public long getLastIndex() {
           return s().lastIndex();
         }
-      });
-      KvStateMachine sm = runtime.stateMachines().get(e.getKey());
-      register(new ObjectName("io.distkv:type=Store,node=" + node + ",partition=" + e.getKey()), new StoreMXBean() {
+      }));
+      names.add(register(new ObjectName("io.distkv:type=Store,node=" + node + ",partition=" + e.getKey()), new StoreMXBean() {
         @Override
         public long getMemtableBytes() {
           return sm.stats().memtableBytes();
@@ -165,16 +201,17 @@ public final class DistKvMBeans implements AutoCloseable {
           StoreStats st = sm.stats();
           return st.persistedAppliedIndex();
         }
-      });
+      }));
     }
   }
 
-  private void register(ObjectName name, Object bean) throws Exception {
+  private ObjectName register(ObjectName name, Object bean) throws Exception {
     if (server.isRegistered(name)) {
       server.unregisterMBean(name);
     }
     server.registerMBean(bean, name);
     registered.add(name);
+    return name;
   }
 
   private static RaftReplica.Status status(ActorSystem<?> system, ActorRef<RaftReplica.Command> replica) {

@@ -8,6 +8,7 @@ import io.distkv.common.error.ErrorCode;
 import io.distkv.common.placement.Partitioner;
 import io.distkv.common.placement.Placement;
 import io.distkv.common.protocol.ClientProtocol;
+import io.distkv.common.protocol.ClientProtocol.ChangeMembers;
 import io.distkv.common.protocol.ClientProtocol.Get;
 import io.distkv.common.protocol.ClientProtocol.GetClusterInfo;
 import io.distkv.common.protocol.ClientProtocol.Reply;
@@ -75,7 +76,7 @@ public final class Router {
   private final ActorContext<RouterCommand> context;
   private final TimerScheduler<RouterCommand> timers;
   private final NodeId self;
-  private final Placement placement;
+  private final java.util.function.Supplier<Placement> placements;
   private final Partitioner partitioner;
   private final Map<NodeId, String> addresses;
   private final Map<Integer, KvStateMachine> local;
@@ -86,21 +87,24 @@ public final class Router {
   private final RequestMetrics metrics;
   private final KeyLimits limits;
   private final Predicate<NodeId> reachable;
+  private final io.distkv.server.cluster.Rebalancer rebalancer;
   private final Map<Long, StatusGather> gathers = new HashMap<>();
   private long timerKeys;
   private long gatherIds;
 
-  private Router(ActorContext<RouterCommand> context, TimerScheduler<RouterCommand> timers, NodeId self, Placement placement,
+  private Router(ActorContext<RouterCommand> context, TimerScheduler<RouterCommand> timers, NodeId self,
+      java.util.function.Supplier<Placement> placements,
       Map<NodeId, String> addresses, Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics,
-      KeyLimits limits, Predicate<NodeId> reachable) {
+      KeyLimits limits, Predicate<NodeId> reachable, io.distkv.server.cluster.Rebalancer rebalancer) {
+    this.rebalancer = rebalancer;
     this.metrics = metrics;
     this.limits = limits;
     this.reachable = reachable;
     this.context = context;
     this.timers = timers;
     this.self = self;
-    this.placement = placement;
-    this.partitioner = new Partitioner(placement.partitionCount());
+    this.placements = placements;
+    this.partitioner = new Partitioner(placements.get().partitionCount());
     this.addresses = addresses;
     this.local = local;
     this.requestTimeout = requestTimeout;
@@ -127,8 +131,24 @@ public final class Router {
   public static Behavior<RouterCommand> create(NodeId self, Placement placement, Map<NodeId, String> addresses,
       Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics, KeyLimits limits,
       Predicate<NodeId> reachable) {
+    return create(self, () -> placement, addresses, local, requestTimeout, metrics, limits, reachable, null);
+  }
+
+  /**
+   * As above, reading the current placement from {@code placements} at every use (add-node and
+   * remove-node publish new ones) and handing {@link ChangeMembers} requests to {@code rebalancer}
+   * (null: refused).
+   */
+  public static Behavior<RouterCommand> create(NodeId self, java.util.function.Supplier<Placement> placements,
+      Map<NodeId, String> addresses, Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics,
+      KeyLimits limits, Predicate<NodeId> reachable, io.distkv.server.cluster.Rebalancer rebalancer) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Router(ctx, timers, self, placement, addresses, local, requestTimeout, metrics, limits, reachable).behavior()));
+        new Router(ctx, timers, self, placements, addresses, local, requestTimeout, metrics, limits, reachable, rebalancer)
+            .behavior()));
+  }
+
+  private Placement placement() {
+    return placements.get();
   }
 
   private Behavior<RouterCommand> behavior() {
@@ -138,6 +158,15 @@ public final class Router {
         .onMessage(Scan.class, this::onScan)
         .onMessage(TransferLeader.class, this::onTransfer)
         .onMessage(GetClusterInfo.class, this::onClusterInfo)
+        .onMessage(ChangeMembers.class, c -> {
+          if (rebalancer == null) {
+            c.replyTo().tell(new Reply(ErrorCode.INVALID_ARGUMENT, null, "this node does not run membership changes",
+                null, self.value()));
+          } else {
+            rebalancer.start(c.op(), c.node(), c.replyTo());
+          }
+          return Behaviors.same();
+        })
         .onMessage(StatusAnswer.class, this::onStatusAnswer)
         .onMessage(Answer.class, this::onAnswer)
         .onMessage(Retry.class, r -> {
@@ -217,9 +246,9 @@ public final class Router {
   }
 
   private Behavior<RouterCommand> onTransfer(TransferLeader t) {
-    if (t.partition() < 0 || t.partition() >= placement.partitionCount()) {
+    if (t.partition() < 0 || t.partition() >= placement().partitionCount()) {
       t.replyTo().tell(new Reply(ErrorCode.INVALID_ARGUMENT, null, "no partition " + t.partition() + " (the cluster has "
-          + placement.partitionCount() + ")", null, null));
+          + placement().partitionCount() + ")", null, null));
       return Behaviors.same();
     }
     if (replicas(t.partition()).stream().noneMatch(n -> n.value().equals(t.toNode()))) {
@@ -246,9 +275,9 @@ public final class Router {
       return Behaviors.same();
     }
     long now = System.nanoTime();
-    ScanMerge merge = new ScanMerge(s, placement.partitionCount(), now);
+    ScanMerge merge = new ScanMerge(s, placement().partitionCount(), now);
     byte[] query = KvStateMachine.scanQuery(s.start(), s.end(), s.limit());
-    for (int p = 0; p < placement.partitionCount(); p++) {
+    for (int p = 0; p < placement().partitionCount(); p++) {
       int partition = p;
       Finisher finish = (code, value, message, hint, servedBy) -> merge.add(partition, code, value, message);
       if (s.consistency() == Consistency.EVENTUAL && local.containsKey(p)) {
@@ -338,12 +367,12 @@ public final class Router {
 
   private Behavior<RouterCommand> onClusterInfo(GetClusterInfo g) {
     int total = 0;
-    for (int p = 0; p < placement.partitionCount(); p++) {
+    for (int p = 0; p < placement().partitionCount(); p++) {
       total += replicas(p).size();
     }
     long id = gatherIds++;
     gathers.put(id, new StatusGather(g.replyTo(), total));
-    for (int p = 0; p < placement.partitionCount(); p++) {
+    for (int p = 0; p < placement().partitionCount(); p++) {
       int partition = p;
       for (NodeId node : replicas(p)) {
         String address = addresses.get(node);
@@ -369,7 +398,7 @@ public final class Router {
     }
     if (--g.waiting == 0) {
       gathers.remove(a.gather());
-      g.replyTo.tell(ClusterView.of(placement, addresses, g.statuses));
+      g.replyTo.tell(ClusterView.of(placement(), addresses, g.statuses));
     }
     return Behaviors.same();
   }
@@ -377,7 +406,7 @@ public final class Router {
   // ---- attempts and retries
 
   private List<NodeId> replicas(int p) {
-    return placement.replicasOf(PartitionId.of(p)).nodes();
+    return placement().replicasOf(PartitionId.of(p)).nodes();
   }
 
   private String initialTarget(int p) {
@@ -388,7 +417,7 @@ public final class Router {
     if (local.containsKey(p)) {
       return self.value(); // our own replica answers at once, with a leader hint if it is not the leader
     }
-    return placement.replicasOf(PartitionId.of(p)).preferredLeader().map(NodeId::value).orElse(self.value());
+    return placement().replicasOf(PartitionId.of(p)).preferredLeader().map(NodeId::value).orElse(self.value());
   }
 
   private boolean hosts(int p) {
