@@ -98,7 +98,8 @@ public final class DistKvTestCluster implements AutoCloseable {
   /**
    * Starts one more node ({@code node<N+1>}, on a free port, its own data directory) that joins the
    * Pekko Cluster through the others but holds no replicas until an add-node places some on it
-   * ({@code client.addNode(id)}, {@code distkv add-node}). Returns it once it is an Up member.
+   * ({@code client.addNode(id)}, {@code distkv add-node}). Returns it once it is an Up member and
+   * every running node knows its address.
    */
   public synchronized TestNode addNode(Duration within) {
     try {
@@ -109,7 +110,18 @@ public final class DistKvTestCluster implements AutoCloseable {
       nodes.add(node);
       node.start();
       awaitMembersUp(within);
+      long deadline = System.nanoTime() + within.toNanos();
+      // Nodes learn a member's address from its role within a second (ReplicaHost's tick).
+      while (!nodes.stream().filter(TestNode::running).allMatch(n -> n.directory().addresses().containsKey(id))) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("not every node learned " + id + "'s address within " + within);
+        }
+        Thread.sleep(20); // poll the directories
+      }
       return node;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

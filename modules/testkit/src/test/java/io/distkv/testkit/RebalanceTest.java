@@ -52,6 +52,10 @@ class RebalanceTest {
 
       TestNode node4 = cluster.addNode(Duration.ofSeconds(30));
       assertThat(node4.runtime().replicas()).isEmpty(); // joined the membership, holds nothing yet
+      ClientProtocol.NodeInfo joined = cluster.clusterInfo().nodes().stream().filter(n -> n.id().equals("node4"))
+          .findFirst().orElseThrow();
+      assertThat(joined.reachable()).as("an Up member with no replicas shows as reachable").isTrue();
+      assertThat(joined.replicas()).isZero();
       String summary = whileWriting(kv, acknowledged, "a", () -> kv.addNode("node4"));
       assertThat(summary).contains("replica(s) added");
 

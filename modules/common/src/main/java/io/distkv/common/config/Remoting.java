@@ -29,6 +29,11 @@ public final class Remoting {
    * on a small machine every idle worker woken for one of them is a context switch. Actors run
    * up to 100 messages per turn. Measured on 2 cores, 3 nodes + load generator, 64 clients,
    * write-only: 1,237 → 1,983 ops/s (docs/benchmarks.md).
+   *
+   * <p>Actor-ref compression is off: its tables map a path to the actor it resolved to when the
+   * table was built, so a path that had no actor then (a replica a membership change creates a
+   * moment later) stays undeliverable from that peer (seen: a node's new replicas cut off a minute
+   * after add-node). Paths then travel in full, some tens of bytes per message.
    */
   public static Config artery(String host, int port) {
     return ConfigFactory.parseString("""
@@ -39,6 +44,7 @@ public final class Remoting {
         pekko.remote.artery.advanced.maximum-frame-size = 2MiB
         pekko.remote.artery.advanced.buffer-pool-size = 32
         pekko.remote.artery.advanced.inbound-lanes = 1
+        pekko.remote.artery.advanced.compression.actor-refs.max = off
         pekko.actor.default-dispatcher.throughput = 100
         pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = 2
         pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor = 1.0

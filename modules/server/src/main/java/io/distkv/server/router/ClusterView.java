@@ -20,13 +20,20 @@ import java.util.Set;
  * Builds the cluster view a router answers {@code GetClusterInfo} with, from the Raft statuses its
  * replicas returned: a partition is ACTIVE when a replica leads at the highest term any replica
  * reported, READONLY when replicas answer but none leads (or only a deposed leader does), OFFLINE
- * when none answers. A node is reachable when any of its replicas answered.
+ * when none answers. A node is reachable when any of its replicas answered, or (a node holding
+ * no replicas, e.g. one that joined and awaits add-node) when {@code upMember} says it is an Up
+ * member of the Pekko Cluster.
  */
 final class ClusterView {
   private ClusterView() {}
 
   static ClusterInfo of(Placement placement, Map<NodeId, String> addresses,
       Map<Integer, Map<String, RaftReplica.Status>> statuses) {
+    return of(placement, addresses, statuses, address -> false);
+  }
+
+  static ClusterInfo of(Placement placement, Map<NodeId, String> addresses,
+      Map<Integer, Map<String, RaftReplica.Status>> statuses, java.util.function.Predicate<String> upMember) {
     List<PartitionInfo> partitions = new ArrayList<>();
     Set<String> reachable = new HashSet<>();
     Map<String, Integer> leaders = new HashMap<>();
@@ -55,7 +62,9 @@ final class ClusterView {
     List<NodeInfo> nodes = new ArrayList<>();
     for (Map.Entry<NodeId, String> e : addresses.entrySet()) {
       String id = e.getKey().value();
-      nodes.add(new NodeInfo(id, e.getValue(), reachable.contains(id), hosted.getOrDefault(id, 0),
+      int replicas = hosted.getOrDefault(id, 0);
+      boolean up = reachable.contains(id) || (replicas == 0 && upMember.test(e.getValue()));
+      nodes.add(new NodeInfo(id, e.getValue(), up, replicas,
           leaders.getOrDefault(id, 0)));
     }
     return new ClusterInfo(placement.partitionCount(), nodes, partitions);

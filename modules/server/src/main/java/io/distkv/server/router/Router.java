@@ -151,6 +151,15 @@ public final class Router {
     return placements.get();
   }
 
+  /** Whether this node's membership view has {@code address} as an Up member (false without Pekko Cluster). */
+  private boolean upMember(String address) {
+    try {
+      return "up".equals(io.distkv.server.cluster.ClusterMembership.statusOf(context.getSystem(), address));
+    } catch (RuntimeException e) {
+      return false; // not a cluster ActorSystem
+    }
+  }
+
   private Behavior<RouterCommand> behavior() {
     return Behaviors.receive(RouterCommand.class)
         .onMessage(Write.class, this::onWrite)
@@ -398,7 +407,7 @@ public final class Router {
     }
     if (--g.waiting == 0) {
       gathers.remove(a.gather());
-      g.replyTo.tell(ClusterView.of(placement(), addresses, g.statuses));
+      g.replyTo.tell(ClusterView.of(placement(), addresses, g.statuses, this::upMember));
     }
     return Behaviors.same();
   }
