@@ -339,31 +339,37 @@ public final class DistKvCli implements Callable<Integer> {
     }
   }
 
+  /** add-node and remove-node: one NODE argument, print the summary. */
+  abstract static class NodeChange extends ClusterCommand {
+    @Parameters(index = "0", paramLabel = "NODE")
+    String node;
+
+    abstract String change(BlockingDistKvClient kv, String node);
+
+    @Override
+    int run(BlockingDistKvClient kv) {
+      out().println(change(kv, node));
+      return OK;
+    }
+  }
+
   @Command(name = "add-node", mixinStandardHelpOptions = true,
       description = {"Place replicas on NODE, a node that has joined the cluster (started with its seed nodes) "
           + "and holds none: the fewest replicas needed move to it, each with Raft membership changes "
           + "(learner, catch up, voter, old replica removed). Waits until done (up to 10 minutes)."})
-  static final class AddNode extends ClusterCommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String node;
-
+  static final class AddNode extends NodeChange {
     @Override
-    int run(BlockingDistKvClient kv) {
-      out().println(kv.addNode(node));
-      return OK;
+    String change(BlockingDistKvClient kv, String node) {
+      return kv.addNode(node);
     }
   }
 
   @Command(name = "remove-node", mixinStandardHelpOptions = true,
       description = {"Move every replica off NODE (it can then be stopped). Waits until done (up to 10 minutes)."})
-  static final class RemoveNode extends ClusterCommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String node;
-
+  static final class RemoveNode extends NodeChange {
     @Override
-    int run(BlockingDistKvClient kv) {
-      out().println(kv.removeNode(node));
-      return OK;
+    String change(BlockingDistKvClient kv, String node) {
+      return kv.removeNode(node);
     }
   }
 
