@@ -63,6 +63,25 @@ class NodeLogWriterTest {
     }
   }
 
+  @Test
+  void removeGroupComesAfterTheAppendsQueuedBeforeItAndSurvivesReopen() throws Exception {
+    Path removeDir = dir.resolve("remove");
+    try (SegmentedLog log = SegmentedLog.open(removeDir, 64 << 20, true)) {
+      ActorRef<NodeLogWriter.Command> writer = testKit.spawn(NodeLogWriter.create(log));
+      TestProbe<NodeLogWriter.Persisted> probe = testKit.createTestProbe();
+      send(writer, probe, 1, 1);
+      send(writer, probe, 2, 1);
+      writer.tell(new NodeLogWriter.RemoveGroup("g1", probe.getRef()));
+      List<NodeLogWriter.Persisted> answers = List.of(probe.receiveMessage(Duration.ofSeconds(10)),
+          probe.receiveMessage(Duration.ofSeconds(10)), probe.receiveMessage(Duration.ofSeconds(10)));
+      assertThat(answers).allSatisfy(p -> assertThat(p.error()).isNull());
+      assertThat(answers.get(2)).isEqualTo(new NodeLogWriter.Persisted("g1", -1, null)); // the removal is answered last
+    }
+    try (SegmentedLog log = SegmentedLog.open(removeDir, 64 << 20, true)) {
+      assertThat(log.groups()).containsOnlyKeys("g2");
+    }
+  }
+
   private static void send(ActorRef<NodeLogWriter.Command> writer, TestProbe<NodeLogWriter.Persisted> probe, int g, long index) {
     writer.tell(new NodeLogWriter.Append(
         new SegmentedLog.GroupWrite("g" + g, new HardState(1, null, index - 1), null,

@@ -9,7 +9,6 @@ import com.typesafe.config.ConfigFactory;
 import io.distkv.common.config.Remoting;
 import io.distkv.common.error.ErrorCode;
 import io.distkv.common.protocol.KvCommand;
-import io.distkv.server.router.Router;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
