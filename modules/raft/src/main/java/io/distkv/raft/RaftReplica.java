@@ -75,9 +75,12 @@ public final class RaftReplica {
     }
   }
 
-  /** A snapshot of the replica's Raft state. */
+  /**
+   * A snapshot of the replica's Raft state. {@code configurationCommitted}: this replica leads and
+   * its configuration is committed (see {@code RaftCore.configurationCommitted()}).
+   */
   public record Status(String group, String id, Role role, long term, String leader, long commitIndex, long appliedIndex,
-      long lastIndex, Configuration configuration) implements RaftSerializable {}
+      long lastIndex, Configuration configuration, boolean configurationCommitted) implements RaftSerializable {}
 
   /**
    * Local only: this replica left its group and its node no longer hosts the partition. It fails
@@ -243,7 +246,7 @@ public final class RaftReplica {
         })
         .onMessage(GetStatus.class, g -> {
           g.replyTo().tell(new Status(settings.group(), settings.id(), core.role(), core.term(), core.leader(),
-              core.commitIndex(), applied, core.lastIndex(), core.configuration()));
+              core.commitIndex(), applied, core.lastIndex(), core.configuration(), core.configurationCommitted()));
           return Behaviors.same();
         });
   }

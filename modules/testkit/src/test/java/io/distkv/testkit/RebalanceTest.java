@@ -98,6 +98,37 @@ class RebalanceTest {
     }
   }
 
+  @Test
+  void aNodeRemovedWhileDownDropsItsStaleReplicasWhenItComesBack() throws Exception {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(4).partitions(PARTITIONS).start();
+         DistKvClient client = cluster.newClient()) {
+      BlockingDistKvClient kv = client.blocking();
+      for (int i = 0; i < 50; i++) {
+        kv.put("k" + i, "v" + i);
+      }
+      TestNode node2 = cluster.node(2);
+      assertThat(node2.runtime().replicas()).hasSize(6);
+      node2.stop();
+      String summary = kv.removeNode("node2");
+      assertThat(summary).contains("6 replica(s) added, 6 removed").contains("node2 drops it by itself when it is back");
+      for (PartitionInfo p : awaitHealthy(cluster).partitions()) {
+        assertThat(p.replicas()).doesNotContain("node2");
+      }
+      node2.start(); // its stores and Raft log still hold the six replicas
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!node2.runtime().replicas().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(100); // the orphan check runs every 5 s
+      }
+      assertThat(node2.runtime().replicas()).as("replicas left on node2").isEmpty();
+      try (var left = Files.list(node2.dataDir().resolve("partitions"))) {
+        assertThat(left.toList()).as("node2's partition stores, deleted").isEmpty();
+      }
+      for (int i = 0; i < 50; i++) {
+        assertThat(kv.get("k" + i)).contains("v" + i);
+      }
+    }
+  }
+
   interface Op {
     String run();
   }

@@ -147,6 +147,14 @@ public final class RaftCore {
   }
 
   /** Whether this replica may campaign (it is a voter of the current configuration). */
+  /**
+   * On a leader: whether its configuration is committed (no change proposed or inherited since is
+   * still uncommitted), so the members it lists are the group's for good.
+   */
+  public boolean configurationCommitted() {
+    return role == Role.LEADER && log.committed >= pendingConfIndex;
+  }
+
   public boolean promotable() {
     return config.isVoter(id);
   }

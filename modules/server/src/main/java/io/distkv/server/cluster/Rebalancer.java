@@ -205,40 +205,46 @@ public final class Rebalancer {
       }
       change(p, candidates, new ConfChange(ConfChange.Type.REMOVE, o));
       moves.removed++;
+      String address = directory.addresses().get(NodeId.of(o));
+      boolean up = address != null && "up".equals(ClusterMembership.statusOf(system, address));
       try {
+        if (!up) {
+          throw new DistKvException(ErrorCode.UNAVAILABLE, o + " is not an Up member");
+        }
         host(o, p, false);
       } catch (DistKvException e) {
-        moves.notes.add("partition " + p + ": the replica on " + o + " left its group but was not dropped ("
-            + e.getMessage() + "); run rebalance again when " + o + " is up");
+        moves.notes.add("partition " + p + ": the replica on " + o + " left its group but was not dropped there ("
+            + e.getMessage() + "); " + o + " drops it by itself when it is back");
       }
     }
   }
 
-  /** The status of {@code p}'s leader (highest term among those that say they lead), following hints. */
+  /**
+   * The status of {@code p}'s leader: the first replica that answers as leader (a deposed leader
+   * that has not noticed yet fails the next step, which then asks again), following hints.
+   */
   private RaftReplica.Status leader(int p, Set<NodeId> candidates) throws Exception {
     long deadline = System.nanoTime() + STEP_DEADLINE.toNanos();
     Set<String> ask = new LinkedHashSet<>();
     candidates.forEach(n -> ask.add(n.value()));
     while (true) {
-      List<CompletableFuture<RaftReplica.Status>> futures = new ArrayList<>();
-      for (String n : ask) {
-        futures.add(status(n, p));
+      java.util.concurrent.BlockingQueue<java.util.Optional<RaftReplica.Status>> answers =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      List<String> asked = new ArrayList<>(ask);
+      for (String n : asked) {
+        status(n, p).whenComplete((s, e) -> answers.add(java.util.Optional.ofNullable(s)));
       }
-      RaftReplica.Status best = null;
-      for (CompletableFuture<RaftReplica.Status> f : futures) {
-        RaftReplica.Status st = f.handle((s, e) -> s).get();
-        if (st == null) {
+      for (int i = 0; i < asked.size(); i++) {
+        java.util.Optional<RaftReplica.Status> st = answers.take(); // every ask ends within ASK
+        if (st.isEmpty()) {
           continue;
         }
-        if (st.role() == Role.LEADER && (best == null || st.term() > best.term())) {
-          best = st;
+        if (st.get().role() == Role.LEADER) {
+          return st.get();
         }
-        if (st.leader() != null) {
-          ask.add(st.leader());
+        if (st.get().leader() != null) {
+          ask.add(st.get().leader());
         }
-      }
-      if (best != null) {
-        return best;
       }
       if (System.nanoTime() > deadline) {
         throw new DistKvException(ErrorCode.TIMEOUT, "partition " + p + " has no reachable leader (asked " + ask + ")");

@@ -23,7 +23,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * {@link NodeDirectory} current: every second it learns the addresses of Pekko Cluster members
  * from their {@code node=<id>} roles and pulls the placement of one other node, adopting it if
  * its epoch is higher (anti-entropy: a published placement reaches every node within seconds of
- * it being reachable).
+ * it being reachable). Every 5 s it drops replicas that were removed from their group while this
+ * node was away ({@link #checkOrphans}).
  */
 public final class ReplicaHost {
   public static final String PATH = "/user/host";
@@ -52,6 +53,9 @@ public final class ReplicaHost {
 
   private record Pulled(PlacementText text) implements Command {}
 
+  /** A status from a replica of {@code partition} elsewhere, for the orphan check. */
+  private record OrphanCheck(int partition, RaftReplica.Status status) implements Command {}
+
   private record ReplicaRetired(NodeRuntime.Detached detached, ActorRef<Ack> replyTo) implements Command {}
 
   private record GroupRemoved(NodeRuntime.Detached detached, NodeLogWriter.Persisted persisted, ActorRef<Ack> replyTo)
@@ -66,6 +70,7 @@ public final class ReplicaHost {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Tick(), Duration.ofSeconds(1));
       ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
+      int[] ticks = {0};
       return Behaviors.receive(Command.class)
           .onMessage(HostReplica.class, h -> {
             try {
@@ -126,7 +131,22 @@ public final class ReplicaHost {
             }
             return Behaviors.same();
           })
+          .onMessage(OrphanCheck.class, o -> {
+            RaftReplica.Status st = o.status();
+            int p = o.partition();
+            if (st != null && st.role() == io.distkv.raft.core.Role.LEADER && st.configurationCommitted()
+                && !st.configuration().contains(self.value()) && runtime.replicas().containsKey(p)
+                && !directory.placement().replicasOf(io.distkv.common.PartitionId.of(p)).contains(self)) {
+              ctx.getLog().warn("partition {}: the replica here is no longer in its group (leader {}, term {}, members {}); "
+                  + "dropping it", p, st.id(), st.term(), st.configuration().members());
+              ctx.getSelf().tell(new DropReplica(p, ctx.getSystem().ignoreRef()));
+            }
+            return Behaviors.same();
+          })
           .onMessage(Tick.class, t -> {
+            if (++ticks[0] % ORPHAN_CHECK_TICKS == 0) {
+              checkOrphans(ctx, self, runtime, directory, resolver);
+            }
             if (clusterMember) {
               ClusterMembership.members(ctx.getSystem()).forEach((id, address) ->
                   directory.learnAddress(NodeId.of(id), address.toString()));
@@ -147,6 +167,33 @@ public final class ReplicaHost {
           })
           .build();
     }));
+  }
+
+  /** Every this many ticks (seconds), replicas the placement no longer puts here are checked. */
+  private static final int ORPHAN_CHECK_TICKS = 5;
+
+  /**
+   * A replica the current placement does not put on this node, and whose group's leader reports a
+   * committed configuration without it, was removed while this node could not be told (down or
+   * cut off): drop it. Anything short of that (no leader, uncommitted change) leaves it alone.
+   */
+  private static void checkOrphans(ActorContext<Command> ctx, NodeId self, NodeRuntime runtime, NodeDirectory directory,
+      ActorRefResolver resolver) {
+    Placement placement = directory.placement();
+    for (int p : runtime.replicas().keySet()) {
+      if (placement.replicasOf(io.distkv.common.PartitionId.of(p)).contains(self)) {
+        continue;
+      }
+      for (NodeId n : placement.replicasOf(io.distkv.common.PartitionId.of(p)).nodes()) {
+        String address = directory.addresses().get(n);
+        if (address == null) {
+          continue;
+        }
+        ActorRef<RaftReplica.Command> replica = resolver.resolveActorRef(NodeRuntime.replicaPath(address, p));
+        ctx.ask(RaftReplica.Status.class, replica, Duration.ofSeconds(2), RaftReplica.GetStatus::new,
+            (status, failure) -> new OrphanCheck(p, status));
+      }
+    }
   }
 
   private static void adopt(ActorContext<Command> ctx, NodeDirectory directory, String text) {
