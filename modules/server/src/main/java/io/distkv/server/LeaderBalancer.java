@@ -33,12 +33,7 @@ public final class LeaderBalancer {
 
   private record Transferred(int partition, RaftReplica.Result result) implements Command {}
 
-  public static Behavior<Command> create(NodeId self, Placement placement, Map<Integer, ActorRef<RaftReplica.Command>> replicas,
-      Duration interval) {
-    return create(self, () -> placement, replicas, interval);
-  }
-
-  /** As above, reading the current placement from {@code placements} (it changes with add-node / remove-node). */
+  /** Levels leaders of {@code replicas} onto the current placement ({@code placements}: it changes with add-node / remove-node). */
   public static Behavior<Command> create(NodeId self, java.util.function.Supplier<Placement> placements,
       Map<Integer, ActorRef<RaftReplica.Command>> replicas, Duration interval) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {

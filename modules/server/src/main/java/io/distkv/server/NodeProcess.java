@@ -11,12 +11,8 @@ import io.distkv.common.placement.Placement;
 import io.distkv.common.placement.PlacementFunction;
 import io.distkv.raft.core.RaftOptions;
 import io.distkv.server.cluster.ClusterMembership;
-import io.distkv.server.cluster.NodeDirectory;
-import io.distkv.server.cluster.Rebalancer;
-import io.distkv.server.cluster.ReplicaHost;
 import io.distkv.server.jmx.DistKvMBeans;
 import io.distkv.server.router.RequestMetrics;
-import io.distkv.server.router.Router;
 import io.distkv.storage.LsmOptions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -155,20 +151,9 @@ public final class NodeProcess {
     CompletableFuture<NodeRuntime> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       try {
-        NodeDirectory directory = NodeDirectory.open(config.dataDir(), placement, addresses);
-        java.util.Set<Integer> hosted = NodeRuntime.hostedAtStart(config.dataDir(), config.nodeId(),
-            directory.placement(), directory.firstBoot());
-        NodeRuntime runtime = new NodeRuntime(ctx.getSystem(), config.nodeId(), hosted, directory.placement(),
-            directory.addresses(), config.dataDir(), LsmOptions.builder().limits(config.limits()).build(), raftOptions,
-            tick, t -> t);
-        ctx.spawn(ReplicaHost.create(config.nodeId(), runtime, directory, true), "host");
-        ctx.spawn(Router.create(config.nodeId(), directory::placement, directory.addresses(), runtime.stateMachines(),
-            config.requestTimeout(), metrics, config.limits(), n -> true,
-            new Rebalancer(ctx.getSystem(), config.nodeId(), directory)), "router");
-        if (!config.leaderBalanceInterval().isZero()) {
-          ctx.spawn(LeaderBalancer.create(config.nodeId(), directory::placement, runtime.replicas(),
-              config.leaderBalanceInterval()), "leader-balancer");
-        }
+        NodeRuntime runtime = NodeServices.spawn(ctx, new NodeServices.Wiring(config.nodeId(), placement, addresses,
+            config.dataDir(), LsmOptions.builder().limits(config.limits()).build(), raftOptions, tick, t -> t,
+            config.requestTimeout(), metrics, config.limits(), n -> true, config.leaderBalanceInterval())).runtime();
         started.complete(runtime);
       } catch (Exception e) {
         started.completeExceptionally(e);

@@ -87,19 +87,6 @@ public final class NodeRuntime implements AutoCloseable {
     return hosted;
   }
 
-  /** The node's runtime with the bootstrap placement's partitions and a fixed address book. */
-  public NodeRuntime(ActorSystem<?> system, NodeId self, Placement placement, Map<NodeId, String> addresses, Path dataDir,
-      LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick) throws IOException {
-    this(system, self, placement, addresses, dataDir, lsmOptions, raftOptions, tick, t -> t);
-  }
-
-  public NodeRuntime(ActorSystem<?> system, NodeId self, Placement placement, Map<NodeId, String> addresses, Path dataDir,
-      LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick, UnaryOperator<io.distkv.raft.Transport> transportDecorator)
-      throws IOException {
-    this(system, self, partitionNumbers(placement, self), placement, addresses, dataDir, lsmOptions, raftOptions, tick,
-        transportDecorator);
-  }
-
   /**
    * Hosts {@code hosted}; a partition new to this node bootstraps with {@code placement}'s replica
    * set as voters. {@code addresses} is read whenever a Raft message is sent (it may grow), and
@@ -125,12 +112,6 @@ public final class NodeRuntime implements AutoCloseable {
       placement.replicasOf(PartitionId.of(n)).nodes().forEach(id -> voters.add(id.value()));
       start(n, new Configuration(voters, Set.of()), log.groups().get(group(n)));
     }
-  }
-
-  private static Set<Integer> partitionNumbers(Placement placement, NodeId self) {
-    Set<Integer> out = new TreeSet<>();
-    placement.partitionsOn(self).forEach(p -> out.add(p.value()));
-    return out;
   }
 
   private Path storeDir(int partition) {

@@ -110,18 +110,10 @@ public final class DistKvTestCluster implements AutoCloseable {
       nodes.add(node);
       node.start();
       awaitMembersUp(within);
-      long deadline = System.nanoTime() + within.toNanos();
       // Nodes learn a member's address from its role within a second (ReplicaHost's tick).
-      while (!nodes.stream().filter(TestNode::running).allMatch(n -> n.directory().addresses().containsKey(id))) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("not every node learned " + id + "'s address within " + within);
-        }
-        Thread.sleep(20); // poll the directories
-      }
+      await("every node knows " + id + "'s address", within,
+          () -> nodes.stream().filter(TestNode::running).allMatch(n -> n.directory().addresses().containsKey(id)));
       return node;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -214,50 +206,50 @@ public final class DistKvTestCluster implements AutoCloseable {
    * until every running node sees every running node as an {@code Up} member.
    */
   public void awaitMembersUp(Duration within) {
-    long deadline = System.nanoTime() + within.toNanos();
     List<TestNode> running = nodes.stream().filter(TestNode::running).toList();
-    while (true) {
-      boolean allUp = true;
-      for (TestNode viewer : running) {
-        for (TestNode n : running) {
-          if (!"up".equals(io.distkv.server.cluster.ClusterMembership.statusOf(viewer.system(), addresses.get(NodeId.of(n.id()))))) {
-            allUp = false;
-          }
-        }
-      }
-      if (allUp) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("running nodes " + running + " are not all Up members within " + within);
-      }
-      try {
-        Thread.sleep(50); // poll the membership views
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+    await("running nodes " + running + " are all Up members", within, () -> running.stream().allMatch(viewer ->
+        running.stream().allMatch(n -> "up".equals(io.distkv.server.cluster.ClusterMembership.statusOf(viewer.system(),
+            addresses.get(NodeId.of(n.id())))))));
   }
 
   /** Waits (polling cluster info, with a deadline) until every partition is ACTIVE. */
   public void awaitAllLeaders(Duration within) {
+    ClusterInfo[] last = {null};
+    boolean ready = poll(within, 100, () -> {
+      last[0] = clusterInfo();
+      return last[0].partitions().stream().allMatch(p -> p.state() == PartitionState.ACTIVE);
+    });
+    if (!ready) {
+      throw new IllegalStateException("not every partition had a leader within " + within.toMillis() + " ms: "
+          + (last[0] == null ? "no answer" : last[0].partitions().stream().filter(p -> p.state() != PartitionState.ACTIVE).toList()));
+    }
+  }
+
+  /**
+   * Waits until {@code condition} holds, checking it every 50 ms, for at most {@code within}; an
+   * {@link AssertionError} saying {@code what} was expected if it does not.
+   */
+  public void await(String what, Duration within, java.util.function.BooleanSupplier condition) {
+    if (!poll(within, 50, condition)) {
+      throw new AssertionError("not within " + within + ": " + what);
+    }
+  }
+
+  /** Checks {@code condition} every {@code intervalMs} until it holds (true) or {@code within} has passed (false). */
+  private static boolean poll(Duration within, long intervalMs, java.util.function.BooleanSupplier condition) {
     long deadline = System.nanoTime() + within.toNanos();
-    ClusterInfo last = null;
-    while (System.nanoTime() < deadline) {
-      last = clusterInfo();
-      if (last.partitions().stream().allMatch(p -> p.state() == PartitionState.ACTIVE)) {
-        return;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        return false;
       }
       try {
-        Thread.sleep(100); // polling interval of an await with a deadline
+        Thread.sleep(intervalMs); // polling interval of an await with a deadline
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted", e);
       }
     }
-    throw new IllegalStateException("not every partition had a leader within " + within.toMillis() + " ms: "
-        + (last == null ? "no answer" : last.partitions().stream().filter(p -> p.state() != PartitionState.ACTIVE).toList()));
+    return true;
   }
 
   /** Drops every Raft message and router request from {@code from} to {@code to} (one direction). */

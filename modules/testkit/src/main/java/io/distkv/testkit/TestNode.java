@@ -9,12 +9,10 @@ import io.distkv.common.protocol.ClientProtocol;
 import io.distkv.common.protocol.ClientProtocol.RouterCommand;
 import io.distkv.raft.transport.FaultyTransport;
 import io.distkv.server.NodeRuntime;
+import io.distkv.server.NodeServices;
 import io.distkv.server.cluster.ClusterMembership;
 import io.distkv.server.cluster.NodeDirectory;
-import io.distkv.server.cluster.Rebalancer;
-import io.distkv.server.cluster.ReplicaHost;
 import io.distkv.server.router.RequestMetrics;
-import io.distkv.server.router.Router;
 import io.distkv.storage.LsmOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,25 +93,19 @@ public final class TestNode {
       try {
         java.util.Map<NodeId, String> bootstrapAddresses = new java.util.LinkedHashMap<>(cluster.addresses());
         bootstrapAddresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
-        directory = NodeDirectory.open(dataDir, cluster.placement(), bootstrapAddresses);
-        java.util.Set<Integer> hosted = NodeRuntime.hostedAtStart(dataDir, id, directory.placement(), directory.firstBoot());
-        runtime = new NodeRuntime(ctx.getSystem(), id, hosted, directory.placement(), directory.addresses(), dataDir,
-            LsmOptions.defaults(), cluster.raftOptions(), cluster.tick(), t -> {
+        NodeServices services = NodeServices.spawn(ctx, new NodeServices.Wiring(id, cluster.placement(),
+            bootstrapAddresses, dataDir, LsmOptions.defaults(), cluster.raftOptions(), cluster.tick(), t -> {
               faults = new FaultyTransport(t);
               return (group, message) -> {
                 if (!cutTo.contains(message.to())) {
                   faults.send(group, message);
                 }
               };
-            });
-        ctx.spawn(ReplicaHost.create(id, runtime, directory, true), "host");
-        router = ctx.spawn(Router.create(id, directory::placement, directory.addresses(), runtime.stateMachines(),
-            cluster.requestTimeout(), new RequestMetrics(), KeyLimits.DEFAULT, n -> !cutTo.contains(n.value()),
-            new Rebalancer(ctx.getSystem(), id, directory)), "router");
-        if (!cluster.leaderBalanceInterval().isZero()) {
-          ctx.spawn(io.distkv.server.LeaderBalancer.create(id, directory::placement, runtime.replicas(),
-              cluster.leaderBalanceInterval()), "leader-balancer");
-        }
+            }, cluster.requestTimeout(), new RequestMetrics(), KeyLimits.DEFAULT, n -> !cutTo.contains(n.value()),
+            cluster.leaderBalanceInterval()));
+        directory = services.directory();
+        runtime = services.runtime();
+        router = services.router();
         started.complete(null);
       } catch (IOException | RuntimeException e) {
         started.completeExceptionally(e);

@@ -115,11 +115,8 @@ class RebalanceTest {
         assertThat(p.replicas()).doesNotContain("node2");
       }
       node2.start(); // its stores and Raft log still hold the six replicas
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!node2.runtime().replicas().isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(100); // the orphan check runs every 5 s
-      }
-      assertThat(node2.runtime().replicas()).as("replicas left on node2").isEmpty();
+      // The orphan check runs every 5 s.
+      cluster.await("node2 dropped its stale replicas", Duration.ofSeconds(30), () -> node2.runtime().replicas().isEmpty());
       try (var left = Files.list(node2.dataDir().resolve("partitions"))) {
         assertThat(left.toList()).as("node2's partition stores, deleted").isEmpty();
       }
@@ -161,15 +158,8 @@ class RebalanceTest {
   }
 
   static ClusterInfo awaitHealthy(DistKvTestCluster cluster) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      ClusterInfo info = cluster.clusterInfo();
-      boolean ok = info.partitions().stream().allMatch(p -> p.state() == PartitionState.ACTIVE && p.replicas().size() == 3);
-      if (ok || System.nanoTime() > deadline) {
-        assertThat(ok).as("every partition ACTIVE with 3 replicas: %s", info).isTrue();
-        return info;
-      }
-    }
+    return LeaderBalancerTest.await(cluster, info -> info.partitions().stream()
+        .allMatch(p -> p.state() == PartitionState.ACTIVE && p.replicas().size() == 3), "every partition ACTIVE with 3 replicas");
   }
 
   static String localRead(TestNode node, String key) throws Exception {

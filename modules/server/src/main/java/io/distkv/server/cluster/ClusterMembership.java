@@ -101,6 +101,11 @@ public final class ClusterMembership {
     return out;
   }
 
+  /** Records in {@code directory} the address of every current member that carries a node id. */
+  public static void learnMemberAddresses(ActorSystem<?> system, NodeDirectory directory) {
+    members(system).forEach((id, address) -> directory.learnAddress(NodeId.of(id), address.toString()));
+  }
+
   private static String name(MemberStatus status) {
     return status.toString().toLowerCase(java.util.Locale.ROOT);
   }

@@ -113,7 +113,7 @@ public final class Rebalancer {
     Placement target = switch (op) {
       case ADD_NODE -> {
         NodeId id = nodeId(node);
-        ClusterMembership.members(system).forEach((n, a) -> directory.learnAddress(NodeId.of(n), a.toString()));
+        ClusterMembership.learnMemberAddresses(system, directory);
         if (!directory.addresses().containsKey(id)) {
           throw new InvalidArgumentException("node " + id + " is not known to " + self + ": start it with this "
               + "cluster's seed nodes and wait until it is an Up member (known: " + directory.addresses().keySet() + ")");

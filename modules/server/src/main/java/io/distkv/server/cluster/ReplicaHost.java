@@ -148,8 +148,7 @@ public final class ReplicaHost {
               checkOrphans(ctx, self, runtime, directory, resolver);
             }
             if (clusterMember) {
-              ClusterMembership.members(ctx.getSystem()).forEach((id, address) ->
-                  directory.learnAddress(NodeId.of(id), address.toString()));
+              ClusterMembership.learnMemberAddresses(ctx.getSystem(), directory);
             }
             List<Map.Entry<NodeId, String>> others = new ArrayList<>();
             for (Map.Entry<NodeId, String> e : directory.addresses().entrySet()) {

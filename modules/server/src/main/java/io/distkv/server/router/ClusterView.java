@@ -28,11 +28,6 @@ final class ClusterView {
   private ClusterView() {}
 
   static ClusterInfo of(Placement placement, Map<NodeId, String> addresses,
-      Map<Integer, Map<String, RaftReplica.Status>> statuses) {
-    return of(placement, addresses, statuses, address -> false);
-  }
-
-  static ClusterInfo of(Placement placement, Map<NodeId, String> addresses,
       Map<Integer, Map<String, RaftReplica.Status>> statuses, java.util.function.Predicate<String> upMember) {
     List<PartitionInfo> partitions = new ArrayList<>();
     Set<String> reachable = new HashSet<>();

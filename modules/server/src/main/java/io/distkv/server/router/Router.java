@@ -112,31 +112,12 @@ public final class Router {
     this.resolver = ActorRefResolver.get(context.getSystem());
   }
 
-  public static Behavior<RouterCommand> create(NodeId self, Placement placement, Map<NodeId, String> addresses,
-      Map<Integer, KvStateMachine> local, Duration requestTimeout) {
-    return create(self, placement, addresses, local, requestTimeout, new RequestMetrics());
-  }
-
-  /** As above, recording every request's outcome and latency in {@code metrics}. */
-  public static Behavior<RouterCommand> create(NodeId self, Placement placement, Map<NodeId, String> addresses,
-      Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics) {
-    return create(self, placement, addresses, local, requestTimeout, metrics, KeyLimits.DEFAULT, n -> true);
-  }
-
   /**
-   * As above, checking keys and values against {@code limits} before anything is routed, and
-   * treating a node for which {@code reachable} is false as silent (its attempts time out): the seam
-   * where tests drop the router's request paths.
-   */
-  public static Behavior<RouterCommand> create(NodeId self, Placement placement, Map<NodeId, String> addresses,
-      Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics, KeyLimits limits,
-      Predicate<NodeId> reachable) {
-    return create(self, () -> placement, addresses, local, requestTimeout, metrics, limits, reachable, null);
-  }
-
-  /**
-   * As above, reading the current placement from {@code placements} at every use (add-node and
-   * remove-node publish new ones) and handing {@link ChangeMembers} requests to {@code rebalancer}
+   * A router for node {@code self}: reads the current placement from {@code placements} at every
+   * use (add-node and remove-node publish new ones), records every request in {@code metrics},
+   * checks keys and values against {@code limits} before anything is routed, treats a node for
+   * which {@code reachable} is false as silent (its attempts time out: the seam where tests drop
+   * the router's request paths), and hands {@link ChangeMembers} requests to {@code rebalancer}
    * (null: refused).
    */
   public static Behavior<RouterCommand> create(NodeId self, java.util.function.Supplier<Placement> placements,

@@ -1,0 +1,55 @@
+package io.distkv.server;
+
+import io.distkv.common.KeyLimits;
+import io.distkv.common.NodeId;
+import io.distkv.common.placement.Placement;
+import io.distkv.common.protocol.ClientProtocol.RouterCommand;
+import io.distkv.raft.Transport;
+import io.distkv.raft.core.RaftOptions;
+import io.distkv.server.cluster.NodeDirectory;
+import io.distkv.server.cluster.Rebalancer;
+import io.distkv.server.cluster.ReplicaHost;
+import io.distkv.server.router.RequestMetrics;
+import io.distkv.server.router.Router;
+import io.distkv.storage.LsmOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+
+/**
+ * What one node runs, spawned from its guardian: its directory (placement + addresses), its
+ * partitions ({@link NodeRuntime}), the replica host at {@code /user/host}, the router at
+ * {@code /user/router} (with the rebalancer behind it) and, unless {@code leaderBalanceInterval}
+ * is zero, the leader balancer. The node process and the test kit start nodes through this one
+ * place.
+ */
+public record NodeServices(NodeDirectory directory, NodeRuntime runtime, ActorRef<RouterCommand> router) {
+
+  /** How a node is wired; {@code transportDecorator} and {@code reachable} are the test kit's fault seams. */
+  public record Wiring(NodeId self, Placement bootstrapPlacement, Map<NodeId, String> bootstrapAddresses, Path dataDir,
+      LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick, UnaryOperator<Transport> transportDecorator,
+      Duration requestTimeout, RequestMetrics metrics, KeyLimits limits, Predicate<NodeId> reachable,
+      Duration leaderBalanceInterval) {}
+
+  public static NodeServices spawn(ActorContext<?> ctx, Wiring w) throws IOException {
+    NodeDirectory directory = NodeDirectory.open(w.dataDir(), w.bootstrapPlacement(), w.bootstrapAddresses());
+    NodeRuntime runtime = new NodeRuntime(ctx.getSystem(), w.self(),
+        NodeRuntime.hostedAtStart(w.dataDir(), w.self(), directory.placement(), directory.firstBoot()),
+        directory.placement(), directory.addresses(), w.dataDir(), w.lsmOptions(), w.raftOptions(), w.tick(),
+        w.transportDecorator());
+    ctx.spawn(ReplicaHost.create(w.self(), runtime, directory, true), "host");
+    ActorRef<RouterCommand> router = ctx.spawn(Router.create(w.self(), directory::placement, directory.addresses(),
+        runtime.stateMachines(), w.requestTimeout(), w.metrics(), w.limits(), w.reachable(),
+        new Rebalancer(ctx.getSystem(), w.self(), directory)), "router");
+    if (!w.leaderBalanceInterval().isZero()) {
+      ctx.spawn(LeaderBalancer.create(w.self(), directory::placement, runtime.replicas(), w.leaderBalanceInterval()),
+          "leader-balancer");
+    }
+    return new NodeServices(directory, runtime, router);
+  }
+}
