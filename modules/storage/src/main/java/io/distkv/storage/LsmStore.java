@@ -14,8 +14,8 @@ import io.distkv.storage.internal.InternalKey;
 import io.distkv.storage.internal.LevelIterator;
 import io.distkv.storage.internal.MemTable;
 import io.distkv.storage.internal.MergingIterator;
+import io.distkv.storage.internal.WalWriter;
 import io.distkv.common.io.RecordReader;
-import io.distkv.common.io.RecordWriter;
 import io.distkv.storage.sstable.BlockCache;
 import io.distkv.storage.sstable.SsTableWriter;
 import io.distkv.storage.version.FileMetaData;
@@ -86,7 +86,11 @@ public final class LsmStore implements AutoCloseable {
 
   private volatile MemTable mem;
   private volatile MemTable imm;
-  private volatile RecordWriter wal;
+  /** The WAL of {@code imm}, until the flush of {@code imm} syncs and closes it. */
+  private volatile WalWriter retiredWal;
+  private volatile WalWriter wal;
+  /** The write leader's WAL record buffer (one leader at a time, handed over under the mutex). */
+  private final ByteSink walRecord = new ByteSink(4096);
   private volatile long lastSequence;
   private volatile long appliedIndex;
   private volatile boolean closing;
@@ -254,7 +258,7 @@ public final class LsmStore implements AutoCloseable {
     }
     long newLog = versions.newFileNumber();
     if (options.walEnabled()) {
-      wal = new RecordWriter(dir.resolve(FileNames.wal(newLog)));
+      wal = new WalWriter(dir.resolve(FileNames.wal(newLog)));
       VersionSet.syncDirectory(dir);
     }
     edit.logNumber(newLog).lastSequence(maxSequence).appliedIndex(applied);
@@ -282,6 +286,9 @@ public final class LsmStore implements AutoCloseable {
       compactions.close();
     }
     try {
+      if (retiredWal != null) {
+        retiredWal.close();
+      }
       if (wal != null) {
         wal.close();
       }
@@ -347,7 +354,7 @@ public final class LsmStore implements AutoCloseable {
           }
           long first = lastSequence + 1;
           MemTable target = mem;
-          RecordWriter log = wal;
+          WalWriter log = wal;
           mutex.unlock();
           try {
             long last = applyGroup(group, first, target, log);
@@ -387,19 +394,17 @@ public final class LsmStore implements AutoCloseable {
   }
 
   /** Appends the group to the WAL (one record, one fsync) and inserts it; returns the last sequence. */
-  private long applyGroup(List<Writer> group, long firstSeq, MemTable target, RecordWriter log) throws IOException {
+  private long applyGroup(List<Writer> group, long firstSeq, MemTable target, WalWriter log) throws IOException {
     if (options.walEnabled()) {
-      long approx = 16;
-      for (Writer x : group) {
-        approx += x.batch.approximateBytes();
-      }
-      ByteSink rec = new ByteSink((int) Math.min(approx, MAX_GROUP_BYTES + 4096));
+      ByteSink rec = walRecord;
+      rec.reset();
+      rec.putLong(0); // header space, filled in by the WAL writer
       rec.putLong(firstSeq).putVarint(group.size());
       for (Writer x : group) {
         x.batch.encodeTo(rec);
       }
-      log.append(rec.array(), 0, rec.size());
-      walBytes.addAndGet(rec.size() + RecordWriter.HEADER);
+      log.append(rec);
+      walBytes.addAndGet(rec.size());
       if (options.syncPolicy() == SyncPolicy.ALWAYS) {
         log.sync();
         walSyncs.incrementAndGet();
@@ -474,11 +479,11 @@ public final class LsmStore implements AutoCloseable {
         long newLog = 0;
         if (options.walEnabled()) {
           newLog = versions.newFileNumber();
-          RecordWriter next = new RecordWriter(dir.resolve(FileNames.wal(newLog)));
-          RecordWriter old = wal;
+          WalWriter next = new WalWriter(dir.resolve(FileNames.wal(newLog)));
+          WalWriter old = wal;
           wal = next;
-          old.sync();
-          old.close();
+          // Retired off the write path: the flush syncs (unless sync is NEVER) and closes it.
+          retiredWal = old;
         }
         imm = mem;
         mem = new MemTable(newLog);
@@ -495,8 +500,20 @@ public final class LsmStore implements AutoCloseable {
     stallNanos.addAndGet(System.nanoTime() - t0);
   }
 
+  /** Syncs (unless the policy is NEVER) and closes the WAL a memtable switch retired. */
+  private void closeRetiredWal() throws IOException {
+    WalWriter old = retiredWal;
+    if (old != null) {
+      retiredWal = null;
+      if (options.syncPolicy() != SyncPolicy.NEVER) {
+        old.sync();
+      }
+      old.close();
+    }
+  }
+
   private void backgroundSync() {
-    RecordWriter w = wal;
+    WalWriter w = wal;
     try {
       if (w != null) {
         w.sync();
@@ -518,6 +535,7 @@ public final class LsmStore implements AutoCloseable {
       return;
     }
     try {
+      closeRetiredWal();
       VersionEdit edit = new VersionEdit();
       FileMetaData table = writeTable(m);
       edit.logNumber(options.walEnabled() ? mem.walNumber() : versions.logNumber());
@@ -1119,7 +1137,8 @@ public final class LsmStore implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try {
-      RecordWriter w = wal;
+      closeRetiredWal();
+      WalWriter w = wal;
       if (w != null) {
         if (flush) {
           w.sync();

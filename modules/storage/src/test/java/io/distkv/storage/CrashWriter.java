@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * Child process of {@link CrashSafetyTest}: writes random batches with sync ALWAYS forever and
+ * Child process of {@link CrashSafetyTest}: writes random batches with the given sync policy forever and
  * prints {@code ACK <batch> <size>} after each write returns, until it is killed.
  * Batch b writes keys {@code b<b>-n<size>-k<j>} for j < size, so a reader can tell whether a batch
  * is complete.
@@ -17,7 +17,7 @@ public final class CrashWriter {
     long firstBatch = Long.parseLong(args[1]);
     Random rnd = new Random(Long.parseLong(args[2]));
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-    LsmStore store = LsmStore.open(dir, CrashSafetyTest.options());
+    LsmStore store = LsmStore.open(dir, CrashSafetyTest.options(SyncPolicy.valueOf(args[3])));
     out.println("OPEN");
     out.flush();
     for (long b = firstBatch; ; b++) {

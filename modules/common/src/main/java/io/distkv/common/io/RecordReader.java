@@ -8,10 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a record log written by {@link RecordWriter}. A record cut off by the end of the file, or a
- * bad last record ending exactly at the end, is a <em>torn tail</em> (a write the crash interrupted):
- * reported via {@link Result#tornTailOffset()}. A bad record with more data after it is corruption:
- * {@link CorruptionException} naming the file and offset.
+ * Reads a record log written by {@link RecordWriter} or a memory-mapped writer that preallocates
+ * its file. A record cut off by the end of the file, or a bad record with nothing but zero bytes
+ * after it, is a <em>torn tail</em> (a write the crash interrupted): reported via
+ * {@link Result#tornTailOffset()}. Zero bytes where the next record would start end the log
+ * (a preallocated tail that was never written, or file blocks a crash left unwritten). A bad record
+ * with non-zero data after it is corruption: {@link CorruptionException} naming the file and offset.
+ * (No valid record starts with zeros: the checksum of a zero length is not zero.)
  */
 public final class RecordReader {
   private RecordReader() {}
@@ -25,9 +28,14 @@ public final class RecordReader {
 
   public static Result readAll(Path path) throws IOException {
     byte[] data = Files.readAllBytes(path);
+    // Everything at and after contentEnd is zero.
+    int contentEnd = data.length;
+    while (contentEnd > 0 && data[contentEnd - 1] == 0) {
+      contentEnd--;
+    }
     List<byte[]> records = new ArrayList<>();
     int pos = 0;
-    while (pos < data.length) {
+    while (pos < contentEnd) {
       if (data.length - pos < RecordWriter.HEADER) {
         return new Result(records, pos, pos);
       }
@@ -41,7 +49,7 @@ public final class RecordReader {
       crc.update(data, pos, 4);
       crc.update(data, pos + RecordWriter.HEADER, len);
       if ((int) crc.getValue() != stored) {
-        if (end == data.length) {
+        if (end >= contentEnd) {
           return new Result(records, pos, pos);
         }
         throw new CorruptionException(
