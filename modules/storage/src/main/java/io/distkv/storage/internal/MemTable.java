@@ -1,18 +1,16 @@
 package io.distkv.storage.internal;
 
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The in-memory write buffer: a concurrent skip list of internal key → value with byte
- * accounting. One writer thread at a time (the store's write leader), any number of readers.
+ * The in-memory write buffer: a {@link SkipList} of internal key → value with byte accounting.
+ * One writer thread at a time (the store's write leader), any number of readers.
  */
 public final class MemTable {
   private static final int ENTRY_OVERHEAD = 48; // skip-list node + arrays, roughly
 
-  private final ConcurrentSkipListMap<byte[], byte[]> map = new ConcurrentSkipListMap<>(InternalKey.COMPARATOR);
+  private final SkipList list = new SkipList();
   private final AtomicLong bytes = new AtomicLong();
   private final long walNumber;
   private volatile long maxAppliedIndex = -1;
@@ -29,7 +27,7 @@ public final class MemTable {
   public void add(long sequence, byte type, byte[] userKey, byte[] value) {
     byte[] ikey = InternalKey.encode(userKey, sequence, type);
     byte[] v = value == null ? EMPTY : value;
-    map.put(ikey, v);
+    list.insert(ikey, v);
     bytes.addAndGet(ikey.length + v.length + ENTRY_OVERHEAD);
   }
 
@@ -49,11 +47,11 @@ public final class MemTable {
   }
 
   public boolean isEmpty() {
-    return map.isEmpty();
+    return list.size() == 0;
   }
 
   public int entries() {
-    return map.size();
+    return list.size();
   }
 
   /**
@@ -61,7 +59,7 @@ public final class MemTable {
    * value, or null if this memtable has none.
    */
   public Map.Entry<byte[], byte[]> get(byte[] userKey, long sequence) {
-    Map.Entry<byte[], byte[]> e = map.ceilingEntry(InternalKey.seekKey(userKey, sequence));
+    Map.Entry<byte[], byte[]> e = list.seekGE(InternalKey.seekKey(userKey, sequence));
     if (e != null && InternalKey.compareToUserKey(e.getKey(), userKey) == 0) {
       return e;
     }
@@ -69,31 +67,22 @@ public final class MemTable {
   }
 
   public InternalIterator iterator() {
-    return new NavigableMapIterator(map);
+    return new ListIterator(list);
   }
 
   static final byte[] EMPTY = new byte[0];
 
-  /** Bidirectional iterator over a sorted map of internal keys. */
   /**
-   * Iterator over the skip list. Forward steps walk the list's bottom level through a
-   * weakly consistent entry iterator (O(1) each) instead of a fresh {@code higherEntry} search
-   * (O(log n) key comparisons each, which made a flush O(n log n)); seeks and backward steps
-   * search. Entries inserted while iterating may or may not be seen: they carry sequence numbers
-   * above any iterator's snapshot, which filters them.
+   * Iterator over the skip list: forward steps follow the bottom level (O(1) each); seeks and
+   * backward steps search from the top. Entries inserted while iterating may or may not be seen:
+   * they carry sequence numbers above any iterator's snapshot, which filters them.
    */
-  static final class NavigableMapIterator implements InternalIterator {
-    private final NavigableMap<byte[], byte[]> map;
-    private Map.Entry<byte[], byte[]> current;
-    /** Positioned just after {@code current} when moving forward; null after a backward step or seekToLast. */
-    private java.util.Iterator<Map.Entry<byte[], byte[]>> forward;
+  static final class ListIterator implements InternalIterator {
+    private final SkipList list;
+    private SkipList.Node current;
 
-    NavigableMapIterator(NavigableMap<byte[], byte[]> map) {
-      this.map = map;
-    }
-
-    private void advance() {
-      current = forward.hasNext() ? forward.next() : null;
+    ListIterator(SkipList list) {
+      this.list = list;
     }
 
     @Override
@@ -103,44 +92,37 @@ public final class MemTable {
 
     @Override
     public void seekToFirst() {
-      forward = map.entrySet().iterator();
-      advance();
+      current = list.first();
     }
 
     @Override
     public void seekToLast() {
-      forward = null;
-      current = map.lastEntry();
+      current = list.last();
     }
 
     @Override
     public void seek(byte[] target) {
-      forward = map.tailMap(target, true).entrySet().iterator();
-      advance();
+      current = list.seekGE(target);
     }
 
     @Override
     public void next() {
-      if (forward == null) {
-        forward = map.tailMap(current.getKey(), false).entrySet().iterator();
-      }
-      advance();
+      current = current.next();
     }
 
     @Override
     public void prev() {
-      forward = null;
-      current = map.lowerEntry(current.getKey());
+      current = list.seekLT(current.key);
     }
 
     @Override
     public byte[] key() {
-      return current.getKey();
+      return current.key;
     }
 
     @Override
     public byte[] value() {
-      return current.getValue();
+      return current.value;
     }
   }
 }

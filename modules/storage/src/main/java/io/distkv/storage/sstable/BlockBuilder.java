@@ -73,9 +73,14 @@ public final class BlockBuilder {
   /** The finished block contents (entries, restart array, restart count). */
   public byte[] finish() {
     ByteSink out = new ByteSink(estimatedSize());
+    finishInto(out);
+    return out.toByteArray();
+  }
+
+  /** Appends the finished block contents to {@code out}. */
+  public void finishInto(ByteSink out) {
     out.put(buf.array(), 0, buf.size());
     out.put(restarts.array(), 0, restarts.size());
     out.putInt(numRestarts);
-    return out.toByteArray();
   }
 }

@@ -50,11 +50,11 @@ public final class SsTableReader implements AutoCloseable {
       if (magic != TableFormat.MAGIC) {
         throw new CorruptionException(path + ": bad table magic " + Long.toHexString(magic) + " (not a dist-kv SSTable)");
       }
-      if (version != TableFormat.VERSION) {
+      if (version < TableFormat.OLDEST_READABLE_VERSION || version > TableFormat.VERSION) {
         throw new CorruptionException(path + ": unsupported table format version " + version);
       }
       this.index = new Block(readBlock(indexHandle), path + " index block");
-      this.filter = BloomFilter.read(readBlock(filterHandle));
+      this.filter = BloomFilter.read(readBlock(filterHandle), version);
     } catch (IOException e) {
       throw new StorageIoException("cannot open table " + path + ": " + e.getMessage(), e);
     }

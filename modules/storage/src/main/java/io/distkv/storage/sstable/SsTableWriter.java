@@ -17,6 +17,8 @@ import net.jpountz.lz4.LZ4Factory;
  */
 public final class SsTableWriter implements AutoCloseable {
   private static final LZ4Compressor LZ4 = LZ4Factory.fastestInstance().fastCompressor();
+  /** Written bytes are gathered up to this much before one write call. */
+  private static final int WRITE_BUFFER = 64 * 1024;
 
   private final Path path;
   private final FileChannel channel;
@@ -33,6 +35,10 @@ public final class SsTableWriter implements AutoCloseable {
   private byte[] smallest;
   private byte[] largest;
   private boolean finished;
+  /** Bytes not yet handed to the channel; they start at file offset {@code offset - pending.size()}. */
+  private final ByteSink pending = new ByteSink(WRITE_BUFFER + 8 * 1024);
+  private final ByteSink block = new ByteSink(8 * 1024);
+  private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
 
   public SsTableWriter(Path path, int blockSize, int bloomBitsPerKey, boolean compress) throws IOException {
     this.path = path;
@@ -67,54 +73,66 @@ public final class SsTableWriter implements AutoCloseable {
       return;
     }
     byte[] last = data.lastKey();
-    BlockHandle h = writeBlock(data.finish(), compress);
+    block.reset();
+    data.finishInto(block);
+    BlockHandle h = writeBlock(block.array(), block.size(), compress);
     index.add(last, h.encode());
     data.reset();
   }
 
-  private BlockHandle writeBlock(byte[] contents, boolean tryCompress) throws IOException {
+  private BlockHandle writeBlock(byte[] contents, int length, boolean tryCompress) throws IOException {
     byte type = TableFormat.NO_COMPRESSION;
     byte[] stored = contents;
+    int storedLength = length;
     if (tryCompress) {
-      byte[] c = new byte[4 + LZ4.maxCompressedLength(contents.length)];
-      int n = LZ4.compress(contents, 0, contents.length, c, 4);
-      if (n + 4 < contents.length - contents.length / 8) {
-        c[0] = (byte) (contents.length >>> 24);
-        c[1] = (byte) (contents.length >>> 16);
-        c[2] = (byte) (contents.length >>> 8);
-        c[3] = (byte) contents.length;
-        stored = Arrays.copyOf(c, n + 4);
+      byte[] c = new byte[4 + LZ4.maxCompressedLength(length)];
+      int n = LZ4.compress(contents, 0, length, c, 4);
+      if (n + 4 < length - length / 8) {
+        c[0] = (byte) (length >>> 24);
+        c[1] = (byte) (length >>> 16);
+        c[2] = (byte) (length >>> 8);
+        c[3] = (byte) length;
+        stored = c;
+        storedLength = n + 4;
         type = TableFormat.LZ4;
       }
     }
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(stored);
+    crc.reset();
+    crc.update(stored, 0, storedLength);
     crc.update(type);
     int c = (int) crc.getValue();
-    byte[] trailer = {type, (byte) (c >>> 24), (byte) (c >>> 16), (byte) (c >>> 8), (byte) c};
-    BlockHandle h = new BlockHandle(offset, stored.length);
-    writeFully(ByteBuffer.wrap(stored));
-    writeFully(ByteBuffer.wrap(trailer));
-    offset += stored.length + TableFormat.BLOCK_TRAILER;
+    BlockHandle h = new BlockHandle(offset, storedLength);
+    pending.put(stored, 0, storedLength);
+    pending.put(type);
+    pending.putInt(c);
+    offset += storedLength + TableFormat.BLOCK_TRAILER;
+    if (pending.size() >= WRITE_BUFFER) {
+      drain();
+    }
     return h;
   }
 
-  private void writeFully(ByteBuffer b) throws IOException {
+  /** Hands the gathered bytes to the channel. */
+  private void drain() throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(pending.array(), 0, pending.size());
     while (b.hasRemaining()) {
       channel.write(b);
     }
+    pending.reset();
   }
 
   /** Writes filter, index and footer, fsyncs, and returns the file size. */
   public long finish() throws IOException {
     flushDataBlock();
-    BlockHandle filter = writeBlock(BloomFilter.build(keyHashes, hashCount, bloomBitsPerKey), false);
-    BlockHandle idx = writeBlock(index.finish(), false);
-    ByteSink footer = new ByteSink(TableFormat.FOOTER_SIZE);
-    footer.putLong(filter.offset()).putLong(filter.size()).putLong(idx.offset()).putLong(idx.size());
-    footer.putLong(entries).putInt(TableFormat.VERSION).putLong(TableFormat.MAGIC);
-    writeFully(ByteBuffer.wrap(footer.toByteArray()));
+    byte[] filterBytes = BloomFilter.build(keyHashes, hashCount, bloomBitsPerKey);
+    BlockHandle filter = writeBlock(filterBytes, filterBytes.length, false);
+    block.reset();
+    index.finishInto(block);
+    BlockHandle idx = writeBlock(block.array(), block.size(), false);
+    pending.putLong(filter.offset()).putLong(filter.size()).putLong(idx.offset()).putLong(idx.size());
+    pending.putLong(entries).putInt(TableFormat.VERSION).putLong(TableFormat.MAGIC);
     offset += TableFormat.FOOTER_SIZE;
+    drain();
     channel.force(true);
     channel.close();
     finished = true;

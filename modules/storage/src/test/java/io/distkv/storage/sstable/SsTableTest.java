@@ -27,7 +27,7 @@ class SsTableTest {
     for (int i = 0; i < n; i++) {
       hashes[i] = BloomFilter.hash(("present-" + i).getBytes(StandardCharsets.UTF_8));
     }
-    BloomFilter filter = BloomFilter.read(BloomFilter.build(hashes, n, 10));
+    BloomFilter filter = BloomFilter.read(BloomFilter.build(hashes, n, 10), TableFormat.VERSION);
     for (int i = 0; i < n; i++) {
       assertThat(filter.mayContain(("present-" + i).getBytes(StandardCharsets.UTF_8))).isTrue(); // no false negatives
     }
