@@ -29,7 +29,6 @@ final class TableCache implements AutoCloseable {
     if (r != null) {
       r.close();
     }
-    blockCache.evictFile(number);
   }
 
   int openReaders() {

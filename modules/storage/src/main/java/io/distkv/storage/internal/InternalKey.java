@@ -64,6 +64,22 @@ public final class InternalKey {
     return Long.compareUnsigned(trailer(b), trailer(a));
   }
 
+  /**
+   * Compares the internal key {@code a[off, off + len)} with {@code b}, in {@link #compare} order,
+   * without copying it out.
+   */
+  public static int compare(byte[] a, int off, int len, byte[] b) {
+    int c = Arrays.compareUnsigned(a, off, off + len - 8, b, 0, b.length - 8);
+    if (c != 0) {
+      return c;
+    }
+    long ta = 0;
+    for (int i = off + len - 8; i < off + len; i++) {
+      ta = (ta << 8) | (a[i] & 0xFF);
+    }
+    return Long.compareUnsigned(trailer(b), ta);
+  }
+
   /** Compares the user-key parts only. */
   public static int compareUserKey(byte[] ikeyA, byte[] ikeyB) {
     return Arrays.compareUnsigned(ikeyA, 0, ikeyA.length - 8, ikeyB, 0, ikeyB.length - 8);

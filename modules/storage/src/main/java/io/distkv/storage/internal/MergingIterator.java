@@ -5,11 +5,16 @@ import java.util.List;
 /**
  * Merges sorted children into one sorted stream. Direction is fixed by how it was positioned:
  * {@code seekToFirst/seek} then {@code next}, or {@code seekToLast/seekForPrev} then {@code prev}.
- * Children are few (memtables, L0 tables, one per deeper level), so a linear scan picks the head.
+ * Children are few (memtables, L0 tables, one per deeper level), so a linear scan picks the head;
+ * the runner-up is remembered, and as long as the child just advanced still sorts before it, that
+ * child stays the head without a scan (long runs from one child are common: a compaction's larger
+ * input, a scan through the bottom level).
  */
 public final class MergingIterator implements InternalIterator {
   private final List<InternalIterator> children;
   private InternalIterator current;
+  /** The best valid child other than {@code current}, or null. */
+  private InternalIterator second;
   private boolean forward = true;
 
   public MergingIterator(List<InternalIterator> children) {
@@ -59,7 +64,9 @@ public final class MergingIterator implements InternalIterator {
       throw new IllegalStateException("merging iterator positioned for reverse iteration");
     }
     current.next();
-    pick();
+    if (!current.valid() || (second != null && InternalKey.compare(current.key(), second.key()) >= 0)) {
+      pick();
+    }
   }
 
   @Override
@@ -68,24 +75,33 @@ public final class MergingIterator implements InternalIterator {
       throw new IllegalStateException("merging iterator positioned for forward iteration");
     }
     current.prev();
-    pick();
+    if (!current.valid() || (second != null && InternalKey.compare(current.key(), second.key()) <= 0)) {
+      pick();
+    }
+  }
+
+  private boolean before(InternalIterator a, InternalIterator b) {
+    int cmp = InternalKey.compare(a.key(), b.key());
+    return forward ? cmp < 0 : cmp > 0;
   }
 
   private void pick() {
     InternalIterator best = null;
+    InternalIterator runnerUp = null;
     for (InternalIterator c : children) {
       if (c.valid()) {
         if (best == null) {
           best = c;
-        } else {
-          int cmp = InternalKey.compare(c.key(), best.key());
-          if (forward ? cmp < 0 : cmp > 0) {
-            best = c;
-          }
+        } else if (before(c, best)) {
+          runnerUp = best;
+          best = c;
+        } else if (runnerUp == null || before(c, runnerUp)) {
+          runnerUp = c;
         }
       }
     }
     current = best;
+    second = runnerUp;
   }
 
   @Override

@@ -4,7 +4,6 @@ import io.distkv.common.error.CorruptionException;
 import io.distkv.storage.internal.InternalIterator;
 import io.distkv.storage.internal.InternalKey;
 import java.util.Arrays;
-import java.util.Comparator;
 
 /** A decoded, immutable block (data or index); see {@link BlockBuilder} for the layout. */
 public final class Block {
@@ -39,34 +38,32 @@ public final class Block {
     return readInt(data, restartsOffset + 4 * i);
   }
 
-  public Iter iterator(Comparator<byte[]> cmp) {
-    return new Iter(cmp);
-  }
-
   public Iter iterator() {
-    return new Iter(InternalKey.COMPARATOR);
+    return new Iter();
   }
 
-  /** Cursor over a block's entries. */
+  /**
+   * Cursor over a block's entries, in {@link InternalKey} order. Seeking compares the target with
+   * the entries' bytes in place (restart keys straight from the block, others rebuilt in one
+   * reused buffer); the key array {@link #key()} hands out is built only when asked for.
+   */
   public final class Iter implements InternalIterator {
-    private final Comparator<byte[]> cmp;
     private int current = -1; // offset of current entry; -1 = invalid
     private int next; // offset just past current entry
-    private byte[] key = new byte[0];
+    private byte[] keyBuf = new byte[64]; // current key in [0, keyLen)
+    private int keyLen;
+    private byte[] key; // keyBuf's content as its own array, made on demand; null = not yet
     private int valueOffset;
     private int valueLength;
+    private int pos; // decoding cursor
 
-    Iter(Comparator<byte[]> cmp) {
-      this.cmp = cmp;
-    }
-
-    private int varint(int[] pos) {
+    private int varint() {
       int result = 0;
       for (int shift = 0; shift < 35; shift += 7) {
-        if (pos[0] >= restartsOffset) {
+        if (pos >= restartsOffset) {
           throw new CorruptionException(source + ": entry runs past the block end");
         }
-        int b = data[pos[0]++] & 0xFF;
+        int b = data[pos++] & 0xFF;
         result |= (b & 0x7F) << shift;
         if ((b & 0x80) == 0) {
           return result;
@@ -75,22 +72,44 @@ public final class Block {
       throw new CorruptionException(source + ": malformed varint in block");
     }
 
-    /** Decodes the entry at {@code offset}, with {@code prevKey} as the prefix source. */
-    private void decodeAt(int offset, byte[] prevKey) {
-      int[] pos = {offset};
-      int shared = varint(pos);
-      int unshared = varint(pos);
-      int vlen = varint(pos);
-      if (shared > prevKey.length || pos[0] + unshared + vlen > restartsOffset) {
+    /** Decodes the entry at {@code offset}; its shared prefix comes from the current key. */
+    private void decodeAt(int offset) {
+      pos = offset;
+      int shared = varint();
+      int unshared = varint();
+      int vlen = varint();
+      if (shared > keyLen || unshared < 0 || vlen < 0 || pos + unshared + vlen > restartsOffset || pos + unshared + vlen < 0) {
         throw new CorruptionException(source + ": bad entry at block offset " + offset);
       }
-      byte[] k = Arrays.copyOf(prevKey, shared + unshared);
-      System.arraycopy(data, pos[0], k, shared, unshared);
-      key = k;
-      valueOffset = pos[0] + unshared;
+      int len = shared + unshared;
+      if (len > keyBuf.length) {
+        keyBuf = Arrays.copyOf(keyBuf, Math.max(len, keyBuf.length * 2));
+      }
+      System.arraycopy(data, pos, keyBuf, shared, unshared);
+      keyLen = len;
+      key = null;
+      valueOffset = pos + unshared;
       valueLength = vlen;
       current = offset;
       next = valueOffset + vlen;
+    }
+
+    /** The current key compared with {@code target} in internal-key order. */
+    private int compareCurrent(byte[] target) {
+      return InternalKey.compare(keyBuf, 0, keyLen, target);
+    }
+
+    /** The key of restart point {@code i} compared with {@code target}, read in place. */
+    private int compareRestart(int i, byte[] target) {
+      int offset = restartPoint(i);
+      pos = offset;
+      int shared = varint();
+      int unshared = varint();
+      varint();
+      if (shared != 0 || unshared < 8 || pos + unshared > restartsOffset) {
+        throw new CorruptionException(source + ": bad restart entry at block offset " + offset);
+      }
+      return InternalKey.compare(data, pos, unshared, target);
     }
 
     @Override
@@ -99,7 +118,8 @@ public final class Block {
     }
 
     private void seekToRestart(int i) {
-      decodeAt(restartPoint(i), new byte[0]);
+      keyLen = 0;
+      decodeAt(restartPoint(i));
     }
 
     @Override
@@ -119,7 +139,7 @@ public final class Block {
       }
       seekToRestart(numRestarts - 1);
       while (next < restartsOffset) {
-        decodeAt(next, key);
+        decodeAt(next);
       }
     }
 
@@ -134,8 +154,7 @@ public final class Block {
       int hi = numRestarts - 1;
       while (lo < hi) {
         int mid = (lo + hi + 1) >>> 1;
-        seekToRestart(mid);
-        if (cmp.compare(key, target) < 0) {
+        if (compareRestart(mid, target) < 0) {
           lo = mid;
         } else {
           hi = mid - 1;
@@ -143,14 +162,14 @@ public final class Block {
       }
       seekToRestart(lo);
       while (true) {
-        if (cmp.compare(key, target) >= 0) {
+        if (compareCurrent(target) >= 0) {
           return;
         }
         if (next >= restartsOffset) {
           current = -1;
           return;
         }
-        decodeAt(next, key);
+        decodeAt(next);
       }
     }
 
@@ -160,7 +179,7 @@ public final class Block {
         current = -1;
         return;
       }
-      decodeAt(next, key);
+      decodeAt(next);
     }
 
     @Override
@@ -176,18 +195,34 @@ public final class Block {
       }
       seekToRestart(r);
       while (next < original) {
-        decodeAt(next, key);
+        decodeAt(next);
       }
     }
 
     @Override
     public byte[] key() {
+      if (key == null) {
+        key = Arrays.copyOf(keyBuf, keyLen);
+      }
       return key;
     }
 
     @Override
     public byte[] value() {
       return Arrays.copyOfRange(data, valueOffset, valueOffset + valueLength);
+    }
+
+    /** The current value as a range of {@link #blockData()}, without copying it. */
+    int valueOffset() {
+      return valueOffset;
+    }
+
+    int valueLength() {
+      return valueLength;
+    }
+
+    byte[] blockData() {
+      return data;
     }
   }
 }

@@ -5,7 +5,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
-/** Decoded data blocks shared by every table of a store, bounded in bytes (Caffeine, W-TinyLFU). */
+/**
+ * Decoded data blocks shared by every table of a store, bounded in bytes (Caffeine, W-TinyLFU).
+ * Blocks of a deleted table are not looked for and dropped (that would scan the whole cache per
+ * deleted file); table numbers are never reused, so nothing can hit them and they age out like any
+ * other cold block, as in LevelDB and RocksDB.
+ */
 public final class BlockCache {
   record Key(long fileNumber, long offset) {}
 
@@ -44,10 +49,5 @@ public final class BlockCache {
 
   public long weightedSize() {
     return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
-  }
-
-  /** Drops every block of a deleted table. */
-  public void evictFile(long fileNumber) {
-    cache.asMap().keySet().removeIf(k -> k.fileNumber() == fileNumber);
   }
 }

@@ -109,8 +109,9 @@ public final class SsTableReader implements AutoCloseable {
     throw new CorruptionException(path + ": unknown block compression type " + type + " at offset " + h.offset());
   }
 
-  private Block dataBlock(byte[] handleBytes) {
-    BlockHandle h = BlockHandle.decode(handleBytes, path + " index entry");
+  /** The data block the index iterator {@code idx} points at. */
+  private Block dataBlock(Block.Iter idx) {
+    BlockHandle h = BlockHandle.decode(idx.blockData(), idx.valueOffset(), idx.valueLength(), path);
     return cache.get(fileNumber, h.offset(), k -> {
       try {
         return new Block(readBlock(h), path + " block@" + h.offset());
@@ -138,7 +139,7 @@ public final class SsTableReader implements AutoCloseable {
     if (!idx.valid()) {
       return null;
     }
-    Block.Iter it = dataBlock(idx.value()).iterator();
+    Block.Iter it = dataBlock(idx).iterator();
     it.seek(seekKey);
     if (it.valid() && InternalKey.compareToUserKey(it.key(), userKey) == 0) {
       return Map.entry(it.key(), it.value());
@@ -165,7 +166,7 @@ public final class SsTableReader implements AutoCloseable {
     private Block.Iter data;
 
     private void openBlock() {
-      data = idx.valid() ? dataBlock(idx.value()).iterator() : null;
+      data = idx.valid() ? dataBlock(idx).iterator() : null;
     }
 
     private void skipEmptyForward() {
