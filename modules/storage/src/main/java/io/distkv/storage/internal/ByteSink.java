@@ -69,6 +69,11 @@ public final class ByteSink {
   }
 
   public ByteSink putVarint(long v) {
+    if ((v & ~0x7FL) == 0) {
+      ensure(1);
+      buf[len++] = (byte) v;
+      return this;
+    }
     ensure(10);
     while ((v & ~0x7FL) != 0) {
       buf[len++] = (byte) ((v & 0x7F) | 0x80);

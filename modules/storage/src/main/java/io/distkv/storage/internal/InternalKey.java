@@ -1,5 +1,8 @@
 package io.distkv.storage.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Comparator;
 
@@ -15,15 +18,13 @@ public final class InternalKey {
   public static final long MAX_SEQUENCE = (1L << 56) - 1;
 
   public static final Comparator<byte[]> COMPARATOR = InternalKey::compare;
+  private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private InternalKey() {}
 
   public static byte[] encode(byte[] userKey, long sequence, byte type) {
     byte[] out = Arrays.copyOf(userKey, userKey.length + 8);
-    long trailer = (sequence << 8) | (type & 0xFF);
-    for (int i = 0; i < 8; i++) {
-      out[userKey.length + i] = (byte) (trailer >>> (56 - 8 * i));
-    }
+    LONG_BE.set(out, userKey.length, (sequence << 8) | (type & 0xFF));
     return out;
   }
 
@@ -41,11 +42,7 @@ public final class InternalKey {
   }
 
   public static long trailer(byte[] ikey) {
-    long t = 0;
-    for (int i = ikey.length - 8; i < ikey.length; i++) {
-      t = (t << 8) | (ikey[i] & 0xFF);
-    }
-    return t;
+    return (long) LONG_BE.get(ikey, ikey.length - 8);
   }
 
   public static long sequence(byte[] ikey) {
@@ -73,11 +70,7 @@ public final class InternalKey {
     if (c != 0) {
       return c;
     }
-    long ta = 0;
-    for (int i = off + len - 8; i < off + len; i++) {
-      ta = (ta << 8) | (a[i] & 0xFF);
-    }
-    return Long.compareUnsigned(trailer(b), ta);
+    return Long.compareUnsigned(trailer(b), (long) LONG_BE.get(a, off + len - 8));
   }
 
   /** Compares the user-key parts only. */

@@ -5,13 +5,19 @@ import java.util.List;
 /**
  * Merges sorted children into one sorted stream. Direction is fixed by how it was positioned:
  * {@code seekToFirst/seek} then {@code next}, or {@code seekToLast/seekForPrev} then {@code prev}.
- * Children are few (memtables, L0 tables, one per deeper level), so a linear scan picks the head;
- * the runner-up is remembered, and as long as the child just advanced still sorts before it, that
- * child stays the head without a scan (long runs from one child are common: a compaction's larger
- * input, a scan through the bottom level).
+ * With few children (memtables, one per level) a linear scan picks the head; the runner-up is
+ * remembered, and as long as the child just advanced still sorts before it, that child stays the
+ * head without a scan (long runs from one child are common: a compaction's larger input, a scan
+ * through the bottom level). With more children (a backlog of L0 tables) they are kept in a binary
+ * heap, O(log n) comparisons per step.
  */
 public final class MergingIterator implements InternalIterator {
+  /** Above this many children the head is kept by a heap instead of a linear scan. */
+  static final int HEAP_THRESHOLD = 4;
+
   private final List<InternalIterator> children;
+  private final InternalIterator[] heap; // null when the linear scan is used
+  private int heapSize;
   private InternalIterator current;
   /** The best valid child other than {@code current}, or null. */
   private InternalIterator second;
@@ -19,6 +25,7 @@ public final class MergingIterator implements InternalIterator {
 
   public MergingIterator(List<InternalIterator> children) {
     this.children = children;
+    this.heap = children.size() > HEAP_THRESHOLD ? new InternalIterator[children.size()] : null;
   }
 
   @Override
@@ -64,7 +71,9 @@ public final class MergingIterator implements InternalIterator {
       throw new IllegalStateException("merging iterator positioned for reverse iteration");
     }
     current.next();
-    if (!current.valid() || (second != null && InternalKey.compare(current.key(), second.key()) >= 0)) {
+    if (heap != null) {
+      afterHeadMoved();
+    } else if (!current.valid() || (second != null && InternalKey.compare(current.key(), second.key()) >= 0)) {
       pick();
     }
   }
@@ -75,9 +84,42 @@ public final class MergingIterator implements InternalIterator {
       throw new IllegalStateException("merging iterator positioned for forward iteration");
     }
     current.prev();
-    if (!current.valid() || (second != null && InternalKey.compare(current.key(), second.key()) <= 0)) {
+    if (heap != null) {
+      afterHeadMoved();
+    } else if (!current.valid() || (second != null && InternalKey.compare(current.key(), second.key()) <= 0)) {
       pick();
     }
+  }
+
+  /** The heap's root (the current child) moved: restore the heap. */
+  private void afterHeadMoved() {
+    if (!heap[0].valid()) {
+      heap[0] = heap[--heapSize];
+      heap[heapSize] = null;
+    }
+    if (heapSize > 0) {
+      siftDown(0);
+    }
+    current = heapSize > 0 ? heap[0] : null;
+  }
+
+  private void siftDown(int i) {
+    InternalIterator x = heap[i];
+    while (true) {
+      int child = 2 * i + 1;
+      if (child >= heapSize) {
+        break;
+      }
+      if (child + 1 < heapSize && before(heap[child + 1], heap[child])) {
+        child++;
+      }
+      if (!before(heap[child], x)) {
+        break;
+      }
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = x;
   }
 
   private boolean before(InternalIterator a, InternalIterator b) {
@@ -86,6 +128,22 @@ public final class MergingIterator implements InternalIterator {
   }
 
   private void pick() {
+    if (heap != null) {
+      heapSize = 0;
+      for (InternalIterator c : children) {
+        if (c.valid()) {
+          heap[heapSize++] = c;
+        }
+      }
+      for (int i = heapSize; i < heap.length; i++) {
+        heap[i] = null;
+      }
+      for (int i = heapSize / 2 - 1; i >= 0; i--) {
+        siftDown(i);
+      }
+      current = heapSize > 0 ? heap[0] : null;
+      return;
+    }
     InternalIterator best = null;
     InternalIterator runnerUp = null;
     for (InternalIterator c : children) {
