@@ -12,7 +12,9 @@ import java.util.Map;
  *
  * <p>Inserts remember their splice (the predecessor at every level). When the next key falls right
  * after the previous one, as in sequential loads, the insert reuses the splice instead of searching
- * from the top (as RocksDB's InlineSkipList does), making it O(1) instead of O(log n).
+ * from the top (as RocksDB's InlineSkipList does), making it O(1) instead of O(log n). Two splices
+ * are kept (the last one and the one before it), so two interleaved in-order streams, such as two
+ * writers each loading its own key range, both stay O(1).
  *
  * <p>Internal keys are unique (every write has its own sequence number), so there is no update in
  * place.
@@ -67,11 +69,20 @@ final class SkipList {
   private volatile int size;
 
   // Writer-only state (the writer changes only through a hand-off that orders memory).
-  private final Node[] splice = new Node[MAX_HEIGHT];
+  private Node[] splice = new Node[MAX_HEIGHT];
+  private Node[] otherSplice = new Node[MAX_HEIGHT];
   private long random = 0x9E3779B97F4A7C15L;
 
   SkipList() {
     java.util.Arrays.fill(splice, head);
+    java.util.Arrays.fill(otherSplice, head);
+  }
+
+  /** Whether {@code key} goes right after {@code s[0]}: no node lies between them. */
+  private boolean fits(Node[] s, byte[] key) {
+    Node prev0 = s[0];
+    Node after = prev0.next(0);
+    return (prev0 == head || compare(prev0.key, key) < 0) && (after == null || compare(key, after.key) < 0);
   }
 
   int size() {
@@ -98,26 +109,41 @@ final class SkipList {
 
   /** Inserts {@code key} (not already present). One writer at a time. */
   void insert(byte[] key, byte[] value) {
-    Node prev0 = splice[0];
-    Node after = prev0.next(0);
-    boolean spliceFits = (prev0 == head || compare(prev0.key, key) < 0) && (after == null || compare(key, after.key) < 0);
-    if (!spliceFits) {
-      // Search from the top, recording the last node < key on every level.
-      Node x = head;
-      for (int level = height - 1; level >= 0; level--) {
-        Node n = x.next(level);
-        while (n != null && compare(n.key, key) < 0) {
-          x = n;
-          n = x.next(level);
+    if (!fits(splice, key)) {
+      Node[] other = otherSplice;
+      if (fits(other, key)) {
+        otherSplice = splice;
+        splice = other;
+        // Inserts made through the other splice since this one was used may have put nodes
+        // between its upper-level entries and the key: step over them.
+        for (int level = 1; level < MAX_HEIGHT; level++) {
+          Node n = splice[level].next(level);
+          while (n != null && compare(n.key, key) < 0) {
+            splice[level] = n;
+            n = n.next(level);
+          }
         }
-        splice[level] = x;
-      }
-      for (int level = height; level < MAX_HEIGHT; level++) {
-        splice[level] = head;
+      } else {
+        // Keep the current splice as the other one; search a new one from the top, recording the
+        // last node < key on every level.
+        System.arraycopy(splice, 0, other, 0, MAX_HEIGHT);
+        Node x = head;
+        for (int level = height - 1; level >= 0; level--) {
+          Node n = x.next(level);
+          while (n != null && compare(n.key, key) < 0) {
+            x = n;
+            n = x.next(level);
+          }
+          splice[level] = x;
+        }
+        for (int level = height; level < MAX_HEIGHT; level++) {
+          splice[level] = head;
+        }
       }
     }
-    // With a fitting splice, splice[i] is the last level-i node <= splice[0] < key, and no node
-    // lies between splice[0] and key, so every splice[i].next(i) is already > key.
+    // Now splice[i] is the last level-i node < key on every level. (For the splice used last that
+    // needs no check beyond fits(): splice[i] is the last level-i node <= splice[0] < key, and no
+    // node lies between splice[0] and key.)
     int h = randomHeight();
     if (h > height) {
       height = h; // readers seeing the new height before the links find null links at the top: fine
@@ -158,6 +184,15 @@ final class SkipList {
       }
     }
     return x == head ? null : x;
+  }
+
+  /** The keys linked on {@code level}, in link order (for consistency checks). */
+  java.util.List<byte[]> keysOnLevel(int level) {
+    java.util.List<byte[]> keys = new java.util.ArrayList<>();
+    for (Node x = head.next(level); x != null; x = x.next(level)) {
+      keys.add(x.key);
+    }
+    return keys;
   }
 
   Node first() {

@@ -17,18 +17,23 @@ class SkipListTest {
     return InternalKey.encode(String.format("k%08d", userKey).getBytes(), seq, InternalKey.TYPE_VALUE);
   }
 
-  /** Inserts in runs: ascending runs (the splice path), descending and random keys (the search path). */
+  /**
+   * Inserts in runs: ascending runs (the splice path), two interleaved ascending streams (the
+   * second splice), descending and random keys (the search path).
+   */
   private static List<byte[]> workload(Random rnd, int n) {
     List<byte[]> keys = new ArrayList<>();
     long seq = 1;
     while (keys.size() < n) {
-      int kind = rnd.nextInt(3);
+      int kind = rnd.nextInt(4);
       int start = rnd.nextInt(1_000_000);
+      int otherStart = rnd.nextInt(1_000_000);
       int run = 1 + rnd.nextInt(200);
       for (int i = 0; i < run && keys.size() < n; i++) {
         int k = switch (kind) {
           case 0 -> start + i;
           case 1 -> start - i;
+          case 2 -> i % 2 == 0 ? start + i / 2 : otherStart + i / 2;
           default -> rnd.nextInt(1_000_000);
         };
         keys.add(ikey(k, seq++));
@@ -39,6 +44,14 @@ class SkipListTest {
 
   private static void checkAgainst(SkipList list, TreeMap<byte[], byte[]> model, Random rnd) {
     assertThat(list.size()).isEqualTo(model.size());
+    // every level is a sorted sub-list of the bottom level
+    for (int level = 1; level < SkipList.MAX_HEIGHT; level++) {
+      List<byte[]> keys = list.keysOnLevel(level);
+      for (int i = 1; i < keys.size(); i++) {
+        assertThat(InternalKey.compare(keys.get(i - 1), keys.get(i))).as("level %d at %d", level, i).isNegative();
+      }
+      assertThat(model.keySet()).containsAll(keys);
+    }
     List<byte[]> forward = new ArrayList<>();
     for (SkipList.Node x = list.first(); x != null; x = x.next()) {
       forward.add(x.key);
