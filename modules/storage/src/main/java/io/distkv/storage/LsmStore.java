@@ -880,15 +880,31 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /** The disjoint tables {@code files} of one level >= 1, in key order, as one iterator. */
+  private InternalIterator compactionLevelIterator(List<FileMetaData> files) {
+    List<FileMetaData> sorted = new ArrayList<>(files);
+    sorted.sort((a, b) -> InternalKey.compare(a.smallest(), b.smallest()));
+    return new LevelIterator(sorted, n -> tables.get(n).iterator(false));
+  }
+
   /**
    * Merges the inputs, dropping versions no snapshot can see and tombstones with nothing older
    * below them, into tables of at most ~targetFileBytes cut at user-key boundaries.
    */
   private void mergeInto(Compaction c, VersionEdit edit) throws IOException {
     Version v = versions.refCurrent();
+    // L0 inputs overlap: one child each. Inputs of a level >= 1 are disjoint: one concatenating
+    // child per level, so the merge has few children. Compaction reads do not fill the block cache.
     List<InternalIterator> children = new ArrayList<>();
-    for (FileMetaData f : c.allInputs()) {
-      children.add(tables.get(f.number()).iterator());
+    if (c.level() == 0) {
+      for (FileMetaData f : c.inputs()) {
+        children.add(tables.get(f.number()).iterator(false));
+      }
+    } else if (!c.inputs().isEmpty()) {
+      children.add(compactionLevelIterator(c.inputs()));
+    }
+    if (!c.nextLevelInputs().isEmpty()) {
+      children.add(compactionLevelIterator(c.nextLevelInputs()));
     }
     long smallestSnapshot = smallestSnapshot();
     SsTableWriter out = null;

@@ -186,6 +186,9 @@ class LsmStoreTest {
       }
       store.compactRange(null, null);
       StoreStats stats = store.stats();
+      // compactions read their inputs around the block cache: nothing cached, no lookups counted
+      assertThat(stats.blockCacheBytes()).isZero();
+      assertThat(stats.blockCacheHits() + stats.blockCacheMisses()).isZero();
       assertThat(stats.filesPerLevel().get(0)).isZero();
       assertThat(stats.compactions()).isGreaterThan(0);
       assertThat(stats.compactionBytesWritten()).isGreaterThan(0);
@@ -197,6 +200,7 @@ class LsmStoreTest {
         }
       }
       assertThat(entries).isEqualTo(1500);
+      assertThat(store.stats().blockCacheBytes()).as("a reader's scan fills the cache").isPositive();
       // 1500 live keys of ~110 bytes: the overwritten versions and tombstones are gone.
       long tableBytes = stats.bytesPerLevel().stream().mapToLong(Long::longValue).sum();
       assertThat(tableBytes).isLessThan(1500L * 140 * 2);

@@ -19,6 +19,11 @@ public final class KeyHash {
     return XX.hash(key, 0, key.length, SEED);
   }
 
+  /** The hash of {@code key[offset, offset + length)}: equal to hashing a copy of that range. */
+  public static long hash64(byte[] key, int offset, int length) {
+    return XX.hash(key, offset, length, SEED);
+  }
+
   public static long hash64(String text) {
     return hash64(text.getBytes(StandardCharsets.UTF_8));
   }

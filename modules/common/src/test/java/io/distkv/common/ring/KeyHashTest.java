@@ -20,6 +20,16 @@ class KeyHashTest {
   }
 
   @Test
+  void hashOfARangeEqualsHashOfItsCopy() {
+    byte[] buf = "xxuser0000042-trailer".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    for (int off = 0; off < 4; off++) {
+      for (int len = 0; off + len <= buf.length; len += 3) {
+        assertThat(KeyHash.hash64(buf, off, len)).isEqualTo(KeyHash.hash64(java.util.Arrays.copyOfRange(buf, off, off + len)));
+      }
+    }
+  }
+
+  @Test
   void pinnedVectorsNeverChange() {
     // Changing any of these re-shards every existing cluster: partition = hash mod P.
     assertThat(KeyHash.hash64("user:1")).isEqualTo(PINNED_USER_1);

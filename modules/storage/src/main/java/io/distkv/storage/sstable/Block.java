@@ -10,9 +10,10 @@ public final class Block {
   private final byte[] data;
   private final int restartsOffset;
   private final int numRestarts;
-  private final String source;
+  private final Object source;
 
-  public Block(byte[] data, String source) {
+  /** @param source names the block in error messages (its {@code toString()}) */
+  public Block(byte[] data, Object source) {
     this.data = data;
     this.source = source;
     if (data.length < 4) {

@@ -32,12 +32,14 @@ public final class BlockBuilder {
     entries = 0;
   }
 
+  /** Adds an entry; keys must come in order and must not be modified afterwards (one is kept). */
   public void add(byte[] key, byte[] value) {
     int shared = 0;
     if (counter < restartInterval) {
       int max = Math.min(lastKey.length, key.length);
-      while (shared < max && lastKey[shared] == key[shared]) {
-        shared++;
+      shared = Arrays.mismatch(lastKey, 0, max, key, 0, max);
+      if (shared < 0) {
+        shared = max;
       }
     } else {
       restarts.putInt(buf.size());
@@ -49,7 +51,7 @@ public final class BlockBuilder {
     buf.putVarint(value.length);
     buf.put(key, shared, key.length - shared);
     buf.put(value);
-    lastKey = Arrays.copyOf(key, key.length);
+    lastKey = key;
     counter++;
     entries++;
   }

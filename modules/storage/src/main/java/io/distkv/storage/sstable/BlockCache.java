@@ -26,9 +26,18 @@ public final class BlockCache {
         .build();
   }
 
-  Block get(long fileNumber, long offset, Function<Key, Block> loader) {
+  /**
+   * The block at {@code offset} of table {@code fileNumber}, from the cache or {@code loader}.
+   * With {@code fill} false (compaction reads: each block is read once, and caching it would
+   * evict what readers use) a loaded block is not cached and the lookup is not counted in the
+   * hit rate.
+   */
+  Block get(long fileNumber, long offset, Function<Key, Block> loader, boolean fill) {
     Key key = new Key(fileNumber, offset);
     Block b = cache.getIfPresent(key);
+    if (!fill) {
+      return b != null ? b : loader.apply(key);
+    }
     if (b != null) {
       hits.increment();
       return b;

@@ -54,6 +54,11 @@ public final class BloomFilter {
     return KeyHash.hash64(userKey);
   }
 
+  /** The hash of the user key {@code key[0, length)}. */
+  public static long hash(byte[] key, int length) {
+    return KeyHash.hash64(key, 0, length);
+  }
+
   /** A filter block of a table written in {@code formatVersion}. */
   public static BloomFilter read(byte[] bytes, int formatVersion) {
     return new BloomFilter(bytes, formatVersion);

@@ -109,16 +109,24 @@ public final class SsTableReader implements AutoCloseable {
     throw new CorruptionException(path + ": unknown block compression type " + type + " at offset " + h.offset());
   }
 
+  /** Names a data block in error messages; the text is built only if one is raised. */
+  private record BlockSource(Path path, long offset) {
+    @Override
+    public String toString() {
+      return path + " block@" + offset;
+    }
+  }
+
   /** The data block the index iterator {@code idx} points at. */
-  private Block dataBlock(Block.Iter idx) {
+  private Block dataBlock(Block.Iter idx, boolean fillCache) {
     BlockHandle h = BlockHandle.decode(idx.blockData(), idx.valueOffset(), idx.valueLength(), path);
     return cache.get(fileNumber, h.offset(), k -> {
       try {
-        return new Block(readBlock(h), path + " block@" + h.offset());
+        return new Block(readBlock(h), new BlockSource(path, h.offset()));
       } catch (IOException e) {
         throw new StorageIoException("cannot read " + path + " at offset " + h.offset() + ": " + e.getMessage(), e);
       }
-    });
+    }, fillCache);
   }
 
   /** Whether the bloom filter admits {@code userKey}. */
@@ -139,7 +147,7 @@ public final class SsTableReader implements AutoCloseable {
     if (!idx.valid()) {
       return null;
     }
-    Block.Iter it = dataBlock(idx).iterator();
+    Block.Iter it = dataBlock(idx, true).iterator();
     it.seek(seekKey);
     if (it.valid() && InternalKey.compareToUserKey(it.key(), userKey) == 0) {
       return Map.entry(it.key(), it.value());
@@ -148,7 +156,12 @@ public final class SsTableReader implements AutoCloseable {
   }
 
   public InternalIterator iterator() {
-    return new TwoLevelIterator();
+    return new TwoLevelIterator(true);
+  }
+
+  /** An iterator whose block reads bypass the block cache when not cached (for compactions). */
+  public InternalIterator iterator(boolean fillCache) {
+    return new TwoLevelIterator(fillCache);
   }
 
   @Override
@@ -163,10 +176,15 @@ public final class SsTableReader implements AutoCloseable {
   /** Index iterator over data-block iterators. */
   private final class TwoLevelIterator implements InternalIterator {
     private final Block.Iter idx = index.iterator();
+    private final boolean fillCache;
     private Block.Iter data;
 
+    TwoLevelIterator(boolean fillCache) {
+      this.fillCache = fillCache;
+    }
+
     private void openBlock() {
-      data = idx.valid() ? dataBlock(idx).iterator() : null;
+      data = idx.valid() ? dataBlock(idx, fillCache).iterator() : null;
     }
 
     private void skipEmptyForward() {

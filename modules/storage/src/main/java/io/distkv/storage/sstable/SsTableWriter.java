@@ -29,7 +29,8 @@ public final class SsTableWriter implements AutoCloseable {
   private final BlockBuilder index = new BlockBuilder(1);
   private long[] keyHashes = new long[1024];
   private int hashCount;
-  private byte[] lastUserKey;
+  /** The previous internal key (kept, not copied: callers never modify a key they added). */
+  private byte[] lastKey;
   private long offset;
   private long entries;
   private byte[] smallest;
@@ -55,13 +56,13 @@ public final class SsTableWriter implements AutoCloseable {
     largest = ikey;
     entries++;
     int ulen = InternalKey.userKeyLength(ikey);
-    if (lastUserKey == null || !Arrays.equals(lastUserKey, 0, lastUserKey.length, ikey, 0, ulen)) {
-      lastUserKey = Arrays.copyOf(ikey, ulen);
+    if (lastKey == null || !Arrays.equals(lastKey, 0, lastKey.length - 8, ikey, 0, ulen)) {
       if (hashCount == keyHashes.length) {
         keyHashes = Arrays.copyOf(keyHashes, hashCount * 2);
       }
-      keyHashes[hashCount++] = BloomFilter.hash(lastUserKey);
+      keyHashes[hashCount++] = BloomFilter.hash(ikey, ulen);
     }
+    lastKey = ikey;
     data.add(ikey, value);
     if (data.estimatedSize() >= blockSize) {
       flushDataBlock();
