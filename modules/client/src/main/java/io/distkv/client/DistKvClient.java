@@ -1,6 +1,7 @@
 package io.distkv.client;
 
 import com.typesafe.config.ConfigFactory;
+import io.distkv.common.concurrent.Ask;
 import io.distkv.common.error.DistKvException;
 import io.distkv.common.error.ErrorCode;
 import io.distkv.common.error.InvalidArgumentException;
@@ -28,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -368,6 +368,6 @@ public final class DistKvClient implements AutoCloseable {
   /** Asks with a timeout; a missing answer completes exceptionally (TimeoutException). */
   static <R> CompletionStage<R> ask(ActorSystem<Void> system, ActorRef<RouterCommand> to,
       Function<ActorRef<R>, RouterCommand> msg, Duration timeout) {
-    return AskPattern.ask(to, msg::apply, timeout, system.scheduler());
+    return Ask.ask(to, msg, timeout, system.scheduler());
   }
 }

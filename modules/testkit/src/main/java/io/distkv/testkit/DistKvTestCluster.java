@@ -1,5 +1,6 @@
 package io.distkv.testkit;
 
+import io.distkv.common.concurrent.Ask;
 import io.distkv.client.ClientSettings;
 import io.distkv.client.DistKvClient;
 import io.distkv.common.NodeId;
@@ -23,7 +24,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * A dist-kv cluster inside the test's JVM, for users' own JUnit tests: N nodes, each its own
@@ -194,8 +194,8 @@ public final class DistKvTestCluster implements AutoCloseable {
     TestNode via = nodes.stream().filter(TestNode::running).findFirst()
         .orElseThrow(() -> new IllegalStateException("no node is running"));
     try {
-      return AskPattern.<ClientProtocol.RouterCommand, ClusterInfo>ask(via.router(), ClientProtocol.GetClusterInfo::new,
-          requestTimeout, via.system().scheduler()).toCompletableFuture().get();
+      return Ask.<ClientProtocol.RouterCommand, ClusterInfo>ask(via.router(), ClientProtocol.GetClusterInfo::new,
+          requestTimeout, via.system().scheduler()).get();
     } catch (Exception e) {
       throw new IllegalStateException("cluster info from " + via + " failed: " + e.getMessage(), e);
     }

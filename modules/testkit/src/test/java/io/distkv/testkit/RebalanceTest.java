@@ -82,9 +82,7 @@ class RebalanceTest {
       whileWriting(kv, acknowledged, "b", () -> kv.removeNode("node1"));
       TestNode node1 = cluster.node(1);
       assertThat(node1.runtime().replicas()).isEmpty();
-      try (var left = Files.list(node1.dataDir().resolve("partitions"))) {
-        assertThat(left.toList()).as("node1's partition stores, deleted").isEmpty();
-      }
+      assertThat(storesLeft(node1)).as("node1's partition stores, deleted").isEmpty();
       node1.stop();
       for (TestNode n : List.of(cluster.node(2), cluster.node(3), node4)) {
         assertThat(n.runtime().replicas()).as("replicas on %s", n.id()).hasSize(PARTITIONS);
@@ -116,10 +114,10 @@ class RebalanceTest {
       }
       node2.start(); // its stores and Raft log still hold the six replicas
       // The orphan check runs every 5 s.
-      cluster.await("node2 dropped its stale replicas", Duration.ofSeconds(30), () -> node2.runtime().replicas().isEmpty());
-      try (var left = Files.list(node2.dataDir().resolve("partitions"))) {
-        assertThat(left.toList()).as("node2's partition stores, deleted").isEmpty();
-      }
+      // A replica leaves the hosted set first; its store is deleted once its Raft group is removed
+      // from the node's log, a moment later.
+      cluster.await("node2 dropped its stale replicas and deleted their stores", Duration.ofSeconds(30),
+          () -> node2.runtime().replicas().isEmpty() && storesLeft(node2).isEmpty());
       for (int i = 0; i < 50; i++) {
         assertThat(kv.get("k" + i)).contains("v" + i);
       }
@@ -160,6 +158,14 @@ class RebalanceTest {
   static ClusterInfo awaitHealthy(DistKvTestCluster cluster) {
     return LeaderBalancerTest.await(cluster, info -> info.partitions().stream()
         .allMatch(p -> p.state() == PartitionState.ACTIVE && p.replicas().size() == 3), "every partition ACTIVE with 3 replicas");
+  }
+
+  static java.util.List<java.nio.file.Path> storesLeft(TestNode node) {
+    try (var left = Files.list(node.dataDir().resolve("partitions"))) {
+      return left.toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static String localRead(TestNode node, String key) throws Exception {

@@ -2,6 +2,7 @@ package io.distkv.bench.raft;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.distkv.common.concurrent.Ask;
 import io.distkv.common.config.Remoting;
 import io.distkv.raft.RaftReplica;
 import io.distkv.raft.StateMachine;
@@ -39,7 +40,6 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -141,8 +141,8 @@ public final class RaftBench {
       }
       for (Node n : nodes) {
         for (Map.Entry<String, ActorRef<RaftReplica.Command>> e : n.replicas.entrySet()) {
-          RaftReplica.Status s = AskPattern.<RaftReplica.Command, RaftReplica.Status>ask(e.getValue(),
-              RaftReplica.GetStatus::new, Duration.ofSeconds(5), n.system.scheduler()).toCompletableFuture().get();
+          RaftReplica.Status s = Ask.<RaftReplica.Command, RaftReplica.Status>ask(e.getValue(),
+              RaftReplica.GetStatus::new, Duration.ofSeconds(5), n.system.scheduler()).get();
           if (s.role() == Role.LEADER) {
             out.put(e.getKey(), e.getValue());
           }
@@ -184,7 +184,7 @@ public final class RaftBench {
       done.complete(null);
       return;
     }
-    CompletionStage<RaftReplica.Result> reply = AskPattern.ask(leaders.get(group),
+    CompletionStage<RaftReplica.Result> reply = Ask.ask(leaders.get(group),
         replyTo -> new RaftReplica.Propose(value, replyTo), Duration.ofSeconds(10), system.scheduler());
     reply.whenComplete((r, err) -> {
       long now = System.nanoTime();

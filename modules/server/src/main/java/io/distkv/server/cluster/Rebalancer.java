@@ -1,5 +1,6 @@
 package io.distkv.server.cluster;
 
+import io.distkv.common.concurrent.Ask;
 import io.distkv.common.NodeId;
 import io.distkv.common.PartitionId;
 import io.distkv.common.error.DistKvException;
@@ -29,7 +30,6 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -259,8 +259,7 @@ public final class Rebalancer {
       return CompletableFuture.failedFuture(new IllegalStateException("no address for " + node));
     }
     ActorRef<RaftReplica.Command> ref = resolver.resolveActorRef(NodeRuntime.replicaPath(address, p));
-    return AskPattern.<RaftReplica.Command, RaftReplica.Status>ask(ref, RaftReplica.GetStatus::new, ASK,
-        system.scheduler()).toCompletableFuture();
+    return Ask.<RaftReplica.Command, RaftReplica.Status>ask(ref, RaftReplica.GetStatus::new, ASK, system.scheduler());
   }
 
   /** Applies {@code cc} through the group's leader unless the leader's configuration already shows it. */
@@ -353,7 +352,7 @@ public final class Rebalancer {
 
   private <Q, R> R ask(ActorRef<Q> to, Function<ActorRef<R>, Q> message, Duration timeout) {
     try {
-      return AskPattern.<Q, R>ask(to, message::apply, timeout, system.scheduler()).toCompletableFuture()
+      return Ask.<Q, R>ask(to, message, timeout, system.scheduler())
           .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       return null;

@@ -1,5 +1,6 @@
 package io.distkv.server.jmx;
 
+import io.distkv.common.concurrent.Ask;
 import io.distkv.common.lifecycle.NodeLifecycle;
 import io.distkv.raft.RaftReplica;
 import io.distkv.raft.core.Role;
@@ -20,7 +21,6 @@ import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * Registers the node's MBeans under the {@code io.distkv} domain (node, every hosted partition,
@@ -216,8 +216,8 @@ public final class DistKvMBeans implements AutoCloseable {
 
   private static RaftReplica.Status status(ActorSystem<?> system, ActorRef<RaftReplica.Command> replica) {
     try {
-      return AskPattern.<RaftReplica.Command, RaftReplica.Status>ask(replica, RaftReplica.GetStatus::new,
-          Duration.ofSeconds(2), system.scheduler()).toCompletableFuture().get();
+      return Ask.<RaftReplica.Command, RaftReplica.Status>ask(replica, RaftReplica.GetStatus::new,
+          Duration.ofSeconds(2), system.scheduler()).get();
     } catch (Exception e) {
       return null;
     }
