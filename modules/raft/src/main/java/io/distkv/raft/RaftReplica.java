@@ -163,12 +163,21 @@ public final class RaftReplica {
 
   // ---------------------------------------------------------------- behaviours per role
 
+  /** Built once: a behaviour is returned after every message, and building one is not free. */
+  private Behavior<Command> leaderBehaviour;
+  private Behavior<Command> nonLeaderBehaviour;
+
   private Behavior<Command> behaviourForRole() {
-    return switch (core.role()) {
-      case LEADER -> leader();
-      case CANDIDATE, PRE_CANDIDATE -> candidate();
-      case FOLLOWER -> follower();
-    };
+    if (core.role() == Role.LEADER) {
+      if (leaderBehaviour == null) {
+        leaderBehaviour = leader();
+      }
+      return leaderBehaviour;
+    }
+    if (nonLeaderBehaviour == null) {
+      nonLeaderBehaviour = follower(); // candidates answer like followers
+    }
+    return nonLeaderBehaviour;
   }
 
   private Behavior<Command> follower() {
@@ -177,11 +186,6 @@ public final class RaftReplica {
         .onMessage(ChangeMembership.class, c -> rejectNotLeader(c.replyTo()))
         .onMessage(TransferLeadership.class, t -> rejectNotLeader(t.replyTo()))
         .build();
-  }
-
-  private Behavior<Command> candidate() {
-    // An election is running: nobody to redirect to yet; clients retry with backoff.
-    return follower();
   }
 
   private Behavior<Command> leader() {

@@ -86,6 +86,7 @@ public final class RaftBench {
   static final class Node {
     ActorSystem<Void> system;
     SegmentedLog log;
+    ActorRef<NodeLogWriter.Command> writer;
     final Map<String, ActorRef<RaftReplica.Command>> replicas = new HashMap<>();
   }
 
@@ -116,6 +117,7 @@ public final class RaftBench {
       n.log = SegmentedLog.open(dir.resolve(id), 64 << 20, !Boolean.getBoolean("bench.nofsync"));
       ActorRef<NodeLogWriter.Command> writer = n.system.systemActorOf(NodeLogWriter.create(n.log), "raft-log",
           org.apache.pekko.actor.typed.Props.empty());
+      n.writer = writer;
       for (int g = 0; g < groups; g++) {
         String group = "g" + g;
         RaftReplica.Settings settings = new RaftReplica.Settings(group, id, Configuration.ofVoters("n1", "n2", "n3"),
@@ -153,7 +155,25 @@ public final class RaftBench {
     return out;
   }
 
-  record Figures(int groups, int proposers, double commitsPerSec, double p50Ms, double p99Ms, double maxMs, long errors) {}
+  /**
+   * {@code logRoundsPerSec}: log-writer rounds (one write + one fsync each) per second per node;
+   * {@code appendsPerRound}: replica appends made durable per round (the group commit's batching).
+   */
+  record Figures(int groups, int proposers, double commitsPerSec, double p50Ms, double p99Ms, double maxMs, long errors,
+      double logRoundsPerSec, double appendsPerRound) {}
+
+  /** The log writers' counters summed over the nodes: rounds, appends. */
+  static long[] writerTotals(List<Node> nodes) throws Exception {
+    long rounds = 0;
+    long appends = 0;
+    for (Node n : nodes) {
+      NodeLogWriter.Stats st = Ask.<NodeLogWriter.Command, NodeLogWriter.Stats>ask(n.writer, NodeLogWriter.GetStats::new,
+          Duration.ofSeconds(5), n.system.scheduler()).get();
+      rounds += st.rounds();
+      appends += st.appends();
+    }
+    return new long[] {rounds, appends};
+  }
 
   static Figures run(List<Node> nodes, int groups, int proposers, int seconds, int valueSize) throws Exception {
     Map<String, ActorRef<RaftReplica.Command>> leaders = leaders(nodes, groups);
@@ -161,6 +181,7 @@ public final class RaftBench {
     Recorder recorder = new Recorder(3);
     AtomicLong commits = new AtomicLong();
     AtomicLong errors = new AtomicLong();
+    long[] before;
     long warmupEnd = System.nanoTime() + Duration.ofSeconds(2).toNanos();
     long end = warmupEnd + Duration.ofSeconds(seconds).toNanos();
     byte[] value = new byte[valueSize];
@@ -171,10 +192,18 @@ public final class RaftBench {
       loop(leaders, group, system, value, recorder, commits, errors, warmupEnd, end, done);
       loops.add(done);
     }
+    long wait = warmupEnd - System.nanoTime();
+    if (wait > 0) {
+      Thread.sleep(wait / 1_000_000); // the warm-up's end, where the measured window starts
+    }
+    before = writerTotals(nodes);
     CompletableFuture.allOf(loops.toArray(new CompletableFuture[0])).get();
+    long[] after = writerTotals(nodes);
     Histogram h = recorder.getIntervalHistogram();
+    long rounds = after[0] - before[0];
     return new Figures(groups, proposers, commits.get() / (double) seconds, h.getValueAtPercentile(50) / 1e6,
-        h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6, errors.get());
+        h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6, errors.get(),
+        rounds / (double) seconds / nodes.size(), rounds == 0 ? 0 : (after[1] - before[1]) / (double) rounds);
   }
 
   static void loop(Map<String, ActorRef<RaftReplica.Command>> leaders, String group, ActorSystem<Void> system, byte[] value,
@@ -270,7 +299,8 @@ public final class RaftBench {
     System.out.printf(Locale.ROOT, "fsync (100 B append + fdatasync) median: %.3f ms; loopback TCP round trip median: %.3f ms%n",
         fsyncMillis(root), loopbackRttMillis());
     System.out.println("3 replicas, 3 ActorSystems on loopback Artery, fsync on every log write, " + valueSize + "-byte commands");
-    System.out.printf("%-7s %-10s %12s %9s %9s %9s %7s%n", "groups", "proposers", "commits/s", "p50 ms", "p99 ms", "max ms", "errors");
+    System.out.printf("%-7s %-10s %12s %9s %9s %9s %7s %14s %14s%n", "groups", "proposers", "commits/s", "p50 ms", "p99 ms",
+        "max ms", "errors", "fsyncs/s/node", "appends/fsync");
     for (String g : opt.getOrDefault("groups", "1,16").split(",")) {
       int groups = Integer.parseInt(g.trim());
       Path dir = root.resolve("g" + groups);
@@ -278,8 +308,9 @@ public final class RaftBench {
       try {
         for (String p : opt.getOrDefault("proposers", "1,16,64,256").split(",")) {
           Figures f = run(nodes, groups, Integer.parseInt(p.trim()), seconds, valueSize);
-          System.out.printf(Locale.ROOT, "%-7d %-10d %12.0f %9.2f %9.2f %9.2f %7d%n",
-              f.groups(), f.proposers(), f.commitsPerSec(), f.p50Ms(), f.p99Ms(), f.maxMs(), f.errors());
+          System.out.printf(Locale.ROOT, "%-7d %-10d %12.0f %9.2f %9.2f %9.2f %7d %14.0f %14.1f%n",
+              f.groups(), f.proposers(), f.commitsPerSec(), f.p50Ms(), f.p99Ms(), f.maxMs(), f.errors(),
+              f.logRoundsPerSec(), f.appendsPerRound());
         }
       } finally {
         for (Node n : nodes) {
