@@ -66,7 +66,11 @@ public final class RaftCore {
 
   private final List<RaftMessage> msgs = new ArrayList<>();
   private HardState persistedHardState;
+  /** The hard state last handed out in a Ready (persisted or still in flight). */
+  private HardState handedHardState;
   private Snapshot snapshotToPersist;
+  /** {@code snapshotToPersist} was handed out in a Ready not yet advanced. */
+  private boolean snapshotHanded;
   private SnapshotMeta receivingMeta;
   private ByteArrayOutputStream receiving;
 
@@ -93,6 +97,7 @@ public final class RaftCore {
     this.config = snapshot != null ? snapshot.meta().configuration() : bootstrap;
     recomputeConfig();
     this.persistedHardState = hardState;
+    this.handedHardState = hardState;
     resetRandomizedElectionTimeout();
   }
 
@@ -308,25 +313,32 @@ public final class RaftCore {
   }
 
   public boolean hasReady() {
-    return !msgs.isEmpty() || log.hasUnstable() || log.committed > log.applied || !readStates.isEmpty()
-        || snapshotToPersist != null || !hardState().equals(persistedHardState);
+    return !msgs.isEmpty() || log.hasUnstable() || log.hasNextCommitted() || !readStates.isEmpty()
+        || (snapshotToPersist != null && !snapshotHanded) || !hardState().equals(handedHardState);
   }
 
   private HardState hardState() {
     return new HardState(term, votedFor, log.committed);
   }
 
+  /**
+   * What to do next. The driver may take further Readys before it advances this one (several
+   * writes in flight), but must carry them out, and advance them, in the order it took them.
+   */
   public Ready ready() {
     HardState hs = hardState();
+    boolean newSnapshot = snapshotToPersist != null && !snapshotHanded;
     Ready r = new Ready(
-        hs.equals(persistedHardState) ? null : hs,
-        snapshotToPersist,
-        log.unstable(),
+        hs.equals(handedHardState) ? null : hs,
+        newSnapshot ? snapshotToPersist : null,
+        log.takeUnstable(),
         List.copyOf(msgs),
-        snapshotToPersist != null ? List.of() : log.nextCommitted(),
+        snapshotToPersist != null ? List.of() : log.takeNextCommitted(),
         List.copyOf(readStates),
         role,
         leader);
+    handedHardState = hs;
+    snapshotHanded = snapshotToPersist != null;
     msgs.clear();
     readStates.clear();
     return r;
@@ -337,8 +349,9 @@ public final class RaftCore {
     if (r.hardState() != null) {
       persistedHardState = r.hardState();
     }
-    if (r.snapshot() != null) {
-      snapshotToPersist = null;
+    if (r.snapshot() != null && r.snapshot() == snapshotToPersist) {
+      snapshotToPersist = null; // (a newer snapshot received meanwhile stays to be persisted)
+      snapshotHanded = false;
     }
     if (!r.entries().isEmpty()) {
       Entry last = r.entries().get(r.entries().size() - 1);
@@ -617,6 +630,7 @@ public final class RaftCore {
     receiving = null;
     snapshot = s;
     snapshotToPersist = s;
+    snapshotHanded = false;
     log.restore(meta);
     config = meta.configuration();
     send(new AppendResponse(id, m.from(), term, true, meta.index(), 0));

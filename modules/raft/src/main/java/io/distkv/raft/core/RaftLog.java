@@ -4,16 +4,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The in-memory view of a replica's log: entries after the last snapshot, which of them are
- * durable ({@code stableIndex}), the commit index and what was handed to the application.
+ * The in-memory view of a replica's log: entries after the last snapshot, which of them were
+ * handed to the driver to persist ({@code inProgress}) and which are durable
+ * ({@code stableIndex}), the commit index, what was handed out to apply ({@code applying}) and
+ * what the driver applied ({@code applied}). Handing out and completing are separate so the driver
+ * may have several Readys in flight (as etcd's asynchronous storage writes):
+ * {@code stableIndex ≤ inProgress ≤ lastIndex} and {@code applied ≤ applying ≤ committed}.
  */
 final class RaftLog {
   private long snapshotIndex;
   private long snapshotTerm;
   private final ArrayList<Entry> entries = new ArrayList<>();
   private long stableIndex; // entries up to here are durable
+  private long inProgress; // entries up to here were handed to the driver to persist
   long committed;
-  long applied; // highest index handed to the application
+  long applied; // highest index the driver applied
+  private long applying; // highest index handed to the driver to apply
 
   RaftLog(long snapshotIndex, long snapshotTerm, List<Entry> stored, long committed, long applied) {
     this.snapshotIndex = snapshotIndex;
@@ -24,7 +30,9 @@ final class RaftLog {
       }
     }
     this.stableIndex = lastIndex();
+    this.inProgress = stableIndex;
     this.applied = Math.max(applied, snapshotIndex);
+    this.applying = this.applied;
     // What the state machine applied was committed, even if the stored commit index is older
     // (commit-only changes are not written to disk).
     this.committed = Math.max(committed, Math.min(this.applied, lastIndex()));
@@ -113,6 +121,7 @@ final class RaftLog {
       entries.remove(entries.size() - 1);
     }
     stableIndex = Math.min(stableIndex, index - 1);
+    inProgress = Math.min(inProgress, index - 1);
   }
 
   /** Entries in [lo, hi), at most {@code maxEntries} and roughly {@code maxBytes} (at least one). */
@@ -130,29 +139,41 @@ final class RaftLog {
     return out;
   }
 
+  /** Whether some entries were not yet handed to the driver to persist. */
   boolean hasUnstable() {
-    return stableIndex < lastIndex();
+    return inProgress < lastIndex();
   }
 
-  /** Entries not yet durable. */
-  List<Entry> unstable() {
+  /** Entries not yet handed to the driver to persist; they are now (see {@link #stableTo}). */
+  List<Entry> takeUnstable() {
     if (!hasUnstable()) {
       return List.of();
     }
-    return new ArrayList<>(entries.subList((int) (stableIndex - snapshotIndex), entries.size()));
+    List<Entry> out = new ArrayList<>(entries.subList((int) (Math.max(inProgress, snapshotIndex) - snapshotIndex),
+        entries.size()));
+    inProgress = lastIndex();
+    return out;
   }
 
   void stableTo(long index) {
     stableIndex = Math.max(stableIndex, Math.min(index, lastIndex()));
+    inProgress = Math.max(inProgress, stableIndex);
   }
 
-  /** Committed entries not yet handed to the application. */
-  List<Entry> nextCommitted() {
-    if (committed <= applied) {
+  /** Whether committed entries wait to be handed to the application. */
+  boolean hasNextCommitted() {
+    return Math.min(committed, lastIndex()) > applying;
+  }
+
+  /** Committed entries not yet handed to the application; they are now. */
+  List<Entry> takeNextCommitted() {
+    if (!hasNextCommitted()) {
       return List.of();
     }
     long hi = Math.min(committed, lastIndex());
-    return new ArrayList<>(entries.subList((int) (applied - snapshotIndex), (int) (hi - snapshotIndex)));
+    List<Entry> out = new ArrayList<>(entries.subList((int) (applying - snapshotIndex), (int) (hi - snapshotIndex)));
+    applying = hi;
+    return out;
   }
 
   /** The largest index ≤ {@code index} whose term is ≤ {@code term} (fast back-off). */
@@ -177,6 +198,8 @@ final class RaftLog {
     snapshotIndex = index;
     snapshotTerm = term;
     stableIndex = Math.max(stableIndex, index);
+    inProgress = Math.max(inProgress, index);
+    applying = Math.max(applying, index);
   }
 
   /** Replaces everything with a received snapshot. */
@@ -186,7 +209,9 @@ final class RaftLog {
     snapshotTerm = meta.term();
     committed = meta.index();
     applied = meta.index();
+    applying = meta.index();
     stableIndex = meta.index();
+    inProgress = meta.index();
   }
 
   /** Latest configuration entry at or before the end of the log, or null. */

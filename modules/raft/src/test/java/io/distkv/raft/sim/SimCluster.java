@@ -51,6 +51,8 @@ public final class SimCluster {
     long applied;
     final Map<Long, String> pendingReadKeys = new HashMap<>();
     final List<ReadState> readyReads = new ArrayList<>();
+    /** Readys taken but not yet written (pipelined mode), oldest first; a crash loses them. */
+    final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
 
     Node(String id) {
       this.id = id;
@@ -68,8 +70,12 @@ public final class SimCluster {
       up = true;
       pendingReadKeys.clear();
       readyReads.clear();
+      inFlight.clear();
     }
   }
+
+  /** A Ready handed to the (simulated) disk, and the messages that must wait until it is written. */
+  record InFlight(Ready ready, List<RaftMessage> deferred) {}
 
   final RaftOptions options;
   final Configuration bootstrap;
@@ -81,6 +87,12 @@ public final class SimCluster {
   double dropRate;
   double duplicateRate;
   long step;
+  /**
+   * How many Readys a replica may have in flight (0 = the synchronous driver: each Ready is
+   * written, applied and advanced before the next is taken). Drawn per seed, so both the
+   * synchronous driver and the pipelined one of {@code RaftReplica} are exercised.
+   */
+  final int pipelineDepth;
 
   // global observations
   final Map<Long, Entry> committed = new HashMap<>(); // index -> entry applied somewhere
@@ -98,6 +110,7 @@ public final class SimCluster {
     this.options = options;
     this.seed = seed;
     this.random = new Random(seed);
+    this.pipelineDepth = random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(4);
     List<String> ids = new ArrayList<>();
     for (int i = 1; i <= size; i++) {
       ids.add("r" + i);
@@ -116,41 +129,80 @@ public final class SimCluster {
 
   // ------------------------------------------------------------------ driving
 
-  /** Drains every node's Ready queue: persist, send, apply, advance. */
+  /**
+   * Takes every Ready the node has. Synchronous mode: write, send, apply, advance each at once.
+   * Pipelined mode: up to {@code pipelineDepth} in flight; leader traffic goes out at once (a
+   * leader may send appends before its own write is done, thesis §10.2.1), everything else waits
+   * for {@link #completeWrite}, which a random step performs, oldest first.
+   */
   void process(Node n) {
-    while (n.up && n.core.hasReady()) {
-      Ready r = n.core.ready();
-      if (r.hardState() != null) {
-        n.disk.hardState = r.hardState();
+    if (pipelineDepth == 0) {
+      while (n.up && n.core.hasReady()) {
+        Ready r = n.core.ready();
+        complete(n, new InFlight(r, r.messages()));
       }
-      if (r.snapshot() != null) {
-        n.disk.snapshot = r.snapshot();
-        n.disk.entries.clear();
-        n.state = decodeState(r.snapshot().data());
-        n.applied = r.snapshot().meta().index();
-      }
-      if (!r.entries().isEmpty()) {
-        long first = r.entries().get(0).index();
-        n.disk.entries.removeIf(e -> e.index() >= first);
-        n.disk.entries.addAll(r.entries());
-      }
-      for (RaftMessage m : r.messages()) {
-        if (blocked.contains(m.from() + "->" + m.to()) || random.nextDouble() < dropRate) {
-          continue;
-        }
-        network.add(m);
-        if (random.nextDouble() < duplicateRate) {
-          network.add(m);
-        }
-      }
-      for (Entry e : r.committed()) {
-        apply(n, e);
-      }
-      n.readyReads.addAll(r.readStates());
-      n.core.advance(r);
-      serveReads(n);
-      observe(n);
+      return;
     }
+    while (n.up && n.inFlight.size() < pipelineDepth && n.core.hasReady()) {
+      Ready r = n.core.ready();
+      List<RaftMessage> deferred = new ArrayList<>();
+      for (RaftMessage m : r.messages()) {
+        if (m instanceof RaftMessage.AppendEntries || m instanceof RaftMessage.Heartbeat
+            || m instanceof RaftMessage.InstallSnapshot || m instanceof RaftMessage.TimeoutNow) {
+          send(m);
+        } else {
+          deferred.add(m);
+        }
+      }
+      n.inFlight.add(new InFlight(r, deferred));
+    }
+  }
+
+  /** The disk finishes the node's oldest in-flight write; its answers go out, then more Readys. */
+  void completeWrite(Node n) {
+    if (n.up && !n.inFlight.isEmpty()) {
+      complete(n, n.inFlight.poll());
+      process(n);
+    }
+  }
+
+  private void send(RaftMessage m) {
+    if (blocked.contains(m.from() + "->" + m.to()) || random.nextDouble() < dropRate) {
+      return;
+    }
+    network.add(m);
+    if (random.nextDouble() < duplicateRate) {
+      network.add(m);
+    }
+  }
+
+  /** Writes {@code f}'s Ready to disk, sends its waiting messages, applies, advances. */
+  private void complete(Node n, InFlight f) {
+    Ready r = f.ready();
+    if (r.hardState() != null) {
+      n.disk.hardState = r.hardState();
+    }
+    if (r.snapshot() != null) {
+      n.disk.snapshot = r.snapshot();
+      n.disk.entries.clear();
+      n.state = decodeState(r.snapshot().data());
+      n.applied = r.snapshot().meta().index();
+    }
+    if (!r.entries().isEmpty()) {
+      long first = r.entries().get(0).index();
+      n.disk.entries.removeIf(e -> e.index() >= first);
+      n.disk.entries.addAll(r.entries());
+    }
+    for (RaftMessage m : f.deferred()) {
+      send(m);
+    }
+    for (Entry e : r.committed()) {
+      apply(n, e);
+    }
+    n.readyReads.addAll(r.readStates());
+    n.core.advance(r);
+    serveReads(n);
+    observe(n);
   }
 
   private void apply(Node n, Entry e) {
@@ -352,7 +404,9 @@ public final class SimCluster {
     step++;
     int r = random.nextInt(1000);
     List<Node> all = new ArrayList<>(nodes.values());
-    if (r < 420 && !network.isEmpty()) {
+    if (pipelineDepth > 0 && random.nextInt(4) == 0) {
+      completeWrite(all.get(random.nextInt(all.size()))); // disks finish writes at their own pace
+    } else if (r < 420 && !network.isEmpty()) {
       deliver(network.remove(random.nextInt(network.size()))); // any order: reordering
     } else if (r < 450 && !network.isEmpty()) {
       network.remove(random.nextInt(network.size())); // drop
@@ -434,7 +488,13 @@ public final class SimCluster {
     for (int round = 0; round < maxRounds; round++) {
       tickAll();
       int delivered = 0;
-      while (!network.isEmpty()) {
+      while (!network.isEmpty() || nodes.values().stream().anyMatch(n -> n.up && !n.inFlight.isEmpty())) {
+        for (Node n : nodes.values()) {
+          completeWrite(n);
+        }
+        if (network.isEmpty()) {
+          continue;
+        }
         RaftMessage m = network.remove(0);
         if (++delivered > 20_000) {
           throw new AssertionError(where() + ": message storm without ticks (livelock), e.g. " + m + "\n" + dump());
