@@ -108,6 +108,28 @@ public final class RaftReplica {
 
   private record PendingRead(byte[] query, ActorRef<Result> replyTo) {}
 
+  /**
+   * How many Readys a replica may have in flight: while one log write runs the next is handed to
+   * the node's log writer, so a busy group has an append in every group-commit round instead of
+   * every other one.
+   */
+  static final int MAX_IN_FLIGHT = 4;
+
+  /** A Ready being written ({@code token} ≥ 0) or done with, and its answers held until then. */
+  private static final class InFlight {
+    final Ready ready;
+    final List<RaftMessage> deferred;
+    final long token;
+    boolean durable;
+
+    InFlight(Ready ready, List<RaftMessage> deferred, long token, boolean durable) {
+      this.ready = ready;
+      this.deferred = deferred;
+      this.token = token;
+      this.durable = durable;
+    }
+  }
+
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Settings settings;
@@ -119,10 +141,10 @@ public final class RaftReplica {
   private final Map<Long, Pending> proposals = new TreeMap<>();
   private final Map<Long, PendingRead> reads = new HashMap<>();
   private final List<ReadState> readyReads = new ArrayList<>();
-  private Ready inFlight;
-  private List<RaftMessage> inFlightMessages;
-  private long inFlightToken = -1;
-  private HardState persistedTermVote;
+  /** Readys taken from the core and not yet handled, oldest first (at most {@link #MAX_IN_FLIGHT}). */
+  private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+  /** Term and vote of the last hard state handed to the log writer (durable once its write is). */
+  private HardState queuedTermVote;
   private long nextToken = 1;
   private long nextReadId = 1;
   private long applied;
@@ -142,7 +164,7 @@ public final class RaftReplica {
     HardState hs = recovered == null ? HardState.EMPTY : recovered.hardState();
     SnapshotMeta meta = recovered == null ? null : recovered.snapshot();
     List<Entry> entries = recovered == null ? List.of() : recovered.entries();
-    this.persistedTermVote = hs;
+    this.queuedTermVote = hs;
     this.applied = stateMachine.appliedIndex();
     if (meta != null && applied < meta.index()) {
       throw new IllegalStateException(settings.group() + ": state machine applied " + applied
@@ -315,25 +337,25 @@ public final class RaftReplica {
 
   // ---------------------------------------------------------------- the Ready loop
 
+  /**
+   * Takes the core's Readys. Each one that must be made durable goes to the node's log writer; up
+   * to {@link #MAX_IN_FLIGHT} may be in flight. Leader traffic goes out at once (a leader may send
+   * appends while its own write runs, thesis §10.2.1: it counts itself toward a commit only once
+   * the write is done); answers (votes, acks) and applying wait until the Ready, and every Ready
+   * before it, is durable, and Readys are handled strictly in the order they were taken.
+   */
   private Behavior<Command> afterStep() {
-    while (inFlight == null && core.hasReady()) {
+    while (inFlight.size() < MAX_IN_FLIGHT && core.hasReady()) {
       Ready r = core.ready();
-      if (!r.mustPersist()) {
+      // A commit index alone need not be durable (it is re-learned from the leader, and a restart
+      // resumes from the state machine's applied index): no disk write, no wait. It is written with
+      // the next term, vote or entry change.
+      boolean write = r.mustPersist()
+          && !(r.entries().isEmpty() && r.snapshot() == null && onlyCommitChanged(r.hardState()));
+      if (!write && inFlight.isEmpty()) {
         handleDurable(r, r.messages());
         continue;
       }
-      SnapshotMeta meta = r.snapshot() == null ? null : r.snapshot().meta();
-      NodeLogWriter.Append append = new NodeLogWriter.Append(
-          new SegmentedLog.GroupWrite(settings.group(), r.hardState(), meta, r.entries()), nextToken++, persistedAdapter);
-      if (r.entries().isEmpty() && r.snapshot() == null && onlyCommitChanged(r.hardState())) {
-        // A commit index alone need not be durable (it is re-learned from the leader, and a
-        // restart resumes from the state machine's applied index): no disk write, no wait. It is
-        // written with the next term, vote or entry change.
-        handleDurable(r, r.messages());
-        continue;
-      }
-      // A leader may send appends while its own disk write runs (thesis §10.2.1): it counts
-      // itself toward a commit only once the write is done. Answers (votes, acks) must wait.
       List<RaftMessage> deferred = new ArrayList<>();
       for (RaftMessage m : r.messages()) {
         if (isLeaderTraffic(m)) {
@@ -342,10 +364,18 @@ public final class RaftReplica {
           deferred.add(m);
         }
       }
-      inFlight = r;
-      inFlightMessages = deferred;
-      inFlightToken = append.token();
-      logWriter.tell(append);
+      if (write) {
+        SnapshotMeta meta = r.snapshot() == null ? null : r.snapshot().meta();
+        long token = nextToken++;
+        if (r.hardState() != null) {
+          queuedTermVote = r.hardState();
+        }
+        logWriter.tell(new NodeLogWriter.Append(
+            new SegmentedLog.GroupWrite(settings.group(), r.hardState(), meta, r.entries()), token, persistedAdapter));
+        inFlight.add(new InFlight(r, deferred, token, false));
+      } else {
+        inFlight.add(new InFlight(r, deferred, -1, true)); // nothing to write, but earlier Readys are
+      }
     }
     checkRoleChange();
     return behaviourForRole();
@@ -356,9 +386,10 @@ public final class RaftReplica {
         || m instanceof RaftMessage.InstallSnapshot || m instanceof RaftMessage.TimeoutNow;
   }
 
+  /** Term and vote as already handed to the log writer (which writes in order). */
   private boolean onlyCommitChanged(HardState hs) {
-    return hs != null && persistedTermVote != null && hs.term() == persistedTermVote.term()
-        && java.util.Objects.equals(hs.votedFor(), persistedTermVote.votedFor());
+    return hs != null && queuedTermVote != null && hs.term() == queuedTermVote.term()
+        && java.util.Objects.equals(hs.votedFor(), queuedTermVote.votedFor());
   }
 
   private Behavior<Command> onPersisted(LogPersisted p) {
@@ -366,18 +397,15 @@ public final class RaftReplica {
       // Nothing may be acknowledged that is not durable: stop this replica (it restarts from disk).
       throw new IllegalStateException("raft log write failed for " + settings.group(), p.persisted().error());
     }
-    if (p.persisted().token() != inFlightToken) {
-      return Behaviors.same(); // a background write (snapshot point) finished
-    }
-    Ready r = inFlight;
-    List<RaftMessage> messages = inFlightMessages;
-    inFlight = null;
-    inFlightMessages = null;
-    if (r != null) {
-      if (r.hardState() != null) {
-        persistedTermVote = r.hardState();
+    for (InFlight f : inFlight) {
+      if (f.token == p.persisted().token()) {
+        f.durable = true; // (no match: a background write, the snapshot point, finished)
+        break;
       }
-      handleDurable(r, messages);
+    }
+    while (!inFlight.isEmpty() && inFlight.peekFirst().durable) {
+      InFlight f = inFlight.pollFirst();
+      handleDurable(f.ready, f.deferred);
     }
     return afterStep();
   }
