@@ -107,10 +107,14 @@ public final class NodeRuntime implements AutoCloseable {
       String address = addresses.get(NodeId.of(peer));
       return address == null ? null : replicaPath(address, Integer.parseInt(group.substring(1)));
     }));
+    // Read every group's recovered state before the first replica starts: a started replica
+    // writes through the log writer thread at once, and reading the log meanwhile raced with it
+    // (seen: ConcurrentModificationException at node start).
+    Map<String, SegmentedLog.GroupState> recovered = log.groups();
     for (int n : hosted) {
       Set<String> voters = new HashSet<>();
       placement.replicasOf(PartitionId.of(n)).nodes().forEach(id -> voters.add(id.value()));
-      start(n, new Configuration(voters, Set.of()), log.groups().get(group(n)));
+      start(n, new Configuration(voters, Set.of()), recovered.get(group(n)));
     }
   }
 
