@@ -7,9 +7,9 @@ import io.distkv.raft.core.Entry;
 import io.distkv.raft.core.RaftOptions;
 import io.distkv.raft.core.Role;
 import io.distkv.raft.log.NodeLogWriter;
+import io.distkv.raft.remote.MapStateMachine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -32,35 +32,6 @@ class RaftReplicaPipelineTest {
     kit.shutdownTestKit();
   }
 
-  /** Records what it applies. */
-  static final class Recording implements StateMachine {
-    final List<String> applied = new ArrayList<>();
-
-    @Override
-    public byte[] apply(long index, byte[] command) {
-      applied.add(new String(command, StandardCharsets.UTF_8));
-      return command;
-    }
-
-    @Override
-    public byte[] query(byte[] query) {
-      return null;
-    }
-
-    @Override
-    public long appliedIndex() {
-      return 0;
-    }
-
-    @Override
-    public byte[] snapshot() {
-      return new byte[0];
-    }
-
-    @Override
-    public void restore(long index, byte[] snapshot) {}
-  }
-
   private static NodeLogWriter.Append persist(TestProbe<NodeLogWriter.Command> writer) {
     return writer.expectMessageClass(NodeLogWriter.Append.class, Duration.ofSeconds(5));
   }
@@ -72,7 +43,7 @@ class RaftReplicaPipelineTest {
   @Test
   void writesArePipelinedAndAnswersWaitForEveryEarlierWrite() {
     TestProbe<NodeLogWriter.Command> writer = kit.createTestProbe();
-    Recording sm = new Recording();
+    MapStateMachine sm = new MapStateMachine();
     RaftReplica.Settings settings = new RaftReplica.Settings("g", "a", Configuration.ofVoters("a"), RaftOptions.defaults(),
         Duration.ofMillis(10), Long.MAX_VALUE, 1);
     ActorRef<RaftReplica.Command> replica = kit.spawn(RaftReplica.create(settings, null, sm, (group, m) -> {}, writer.ref()));
@@ -88,27 +59,28 @@ class RaftReplicaPipelineTest {
     assertThat(leading).as("leads after its election writes").isTrue();
 
     TestProbe<RaftReplica.Result> results = kit.createTestProbe();
-    replica.tell(new RaftReplica.Propose("one".getBytes(StandardCharsets.UTF_8), results.ref()));
+    replica.tell(new RaftReplica.Propose("one=1".getBytes(StandardCharsets.UTF_8), results.ref()));
     NodeLogWriter.Append first = persist(writer);
-    replica.tell(new RaftReplica.Propose("two".getBytes(StandardCharsets.UTF_8), results.ref()));
+    replica.tell(new RaftReplica.Propose("two=2".getBytes(StandardCharsets.UTF_8), results.ref()));
     NodeLogWriter.Append second = persist(writer); // handed over while the first is still being written
-    assertThat(entries(first)).containsExactly("one");
-    assertThat(entries(second)).containsExactly("two");
+    assertThat(entries(first)).containsExactly("one=1");
+    assertThat(entries(second)).containsExactly("two=2");
     assertThat(second.token()).isGreaterThan(first.token());
 
     // The later write reports first: nothing may be answered or applied yet.
     done(second);
     results.expectNoMessage(Duration.ofMillis(200));
-    assertThat(sm.applied).doesNotContain("one", "two");
+    assertThat(sm.map).doesNotContainKeys("one", "two");
 
     // The earlier one completes: both answers, in log order.
     done(first);
     RaftReplica.Result r1 = results.receiveMessage(Duration.ofSeconds(5));
     RaftReplica.Result r2 = results.receiveMessage(Duration.ofSeconds(5));
-    assertThat(new String(r1.value(), StandardCharsets.UTF_8)).isEqualTo("one");
-    assertThat(new String(r2.value(), StandardCharsets.UTF_8)).isEqualTo("two");
+    assertThat(r1.isOk()).isTrue();
     assertThat(r2.index()).isEqualTo(r1.index() + 1);
-    assertThat(sm.applied).containsSubsequence("one", "two");
+    assertThat(new String(r1.value(), StandardCharsets.UTF_8)).isEqualTo("applied@" + r1.index());
+    assertThat(sm.map).containsEntry("one", "1").containsEntry("two", "2");
+    assertThat(sm.applied).isEqualTo(r2.index());
   }
 
   private static List<String> entries(NodeLogWriter.Append a) {

@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** "key=value" commands into a map; queries "key" (or "#count"). Volatile: replays the log on restart. */
-final class MapStateMachine implements StateMachine {
-  final Map<String, String> map = new ConcurrentSkipListMap<>();
-  volatile long applied;
+public final class MapStateMachine implements StateMachine {
+  public final Map<String, String> map = new ConcurrentSkipListMap<>();
+  public volatile long applied;
 
   @Override
   public byte[] apply(long index, byte[] command) {

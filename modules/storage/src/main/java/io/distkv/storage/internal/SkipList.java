@@ -157,8 +157,8 @@ final class SkipList {
     size = size + 1;
   }
 
-  /** The first node ≥ {@code key}, or null. */
-  Node seekGE(byte[] key) {
+  /** The last node < {@code key}, or the head if there is none. */
+  private Node lastBefore(byte[] key) {
     Node x = head;
     for (int level = height - 1; level >= 0; level--) {
       Node n = x.next(level);
@@ -166,23 +166,18 @@ final class SkipList {
         x = n;
         n = x.next(level);
       }
-      if (level == 0) {
-        return n;
-      }
     }
-    return null; // not reached
+    return x;
+  }
+
+  /** The first node ≥ {@code key}, or null. */
+  Node seekGE(byte[] key) {
+    return lastBefore(key).next(0);
   }
 
   /** The last node < {@code key}, or null. */
   Node seekLT(byte[] key) {
-    Node x = head;
-    for (int level = height - 1; level >= 0; level--) {
-      Node n = x.next(level);
-      while (n != null && compare(n.key, key) < 0) {
-        x = n;
-        n = x.next(level);
-      }
-    }
+    Node x = lastBefore(key);
     return x == head ? null : x;
   }
 
