@@ -20,7 +20,12 @@ import java.util.zip.CRC32C;
  * also writes back pages dirtied through a mapping) makes it survive the machine crashing.
  *
  * <p>{@link #append} is called by one thread at a time (the store's write leader); {@link #sync()}
- * may run concurrently from the interval syncer.
+ * may run concurrently from the interval syncer (it uses the channel, never the mapping).
+ *
+ * <p>A mapping is released as soon as the writer moves past it (next chunk, or {@link #close()}),
+ * through {@code sun.misc.Unsafe.invokeCleaner} where available: left to the garbage collector, the
+ * mappings of deleted WAL files would keep their disk blocks allocated until an old-generation
+ * collection. Nothing touches a window after it is released (one writer; sync uses the channel).
  */
 public final class WalWriter implements AutoCloseable {
   /** How much the file (and the mapping) grows at a time. */
@@ -50,8 +55,40 @@ public final class WalWriter implements AutoCloseable {
   }
 
   private void mapAt(long start) throws IOException {
+    MappedByteBuffer previous = window;
     window = channel.map(FileChannel.MapMode.READ_WRITE, start, CHUNK);
     windowStart = start;
+    if (previous != null) {
+      unmap(previous);
+    }
+  }
+
+  private static final java.lang.invoke.MethodHandle INVOKE_CLEANER = findCleaner();
+
+  /** {@code Unsafe.invokeCleaner(ByteBuffer)}, or null if this JVM does not offer it. */
+  private static java.lang.invoke.MethodHandle findCleaner() {
+    try {
+      Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+      java.lang.reflect.Field f = unsafeClass.getDeclaredField("theUnsafe");
+      f.setAccessible(true);
+      Object unsafe = f.get(null);
+      return java.lang.invoke.MethodHandles.lookup()
+          .findVirtual(unsafeClass, "invokeCleaner", java.lang.invoke.MethodType.methodType(void.class, java.nio.ByteBuffer.class))
+          .bindTo(unsafe);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null; // mappings are then released by the garbage collector
+    }
+  }
+
+  private static void unmap(MappedByteBuffer buffer) {
+    if (INVOKE_CLEANER == null) {
+      return;
+    }
+    try {
+      INVOKE_CLEANER.invokeExact((java.nio.ByteBuffer) buffer);
+    } catch (Throwable t) {
+      // not released now: the garbage collector will
+    }
   }
 
   /**
@@ -88,8 +125,12 @@ public final class WalWriter implements AutoCloseable {
   /** Cuts the preallocated tail off and closes; does not sync. */
   @Override
   public void close() throws IOException {
+    MappedByteBuffer last = window;
+    window = null;
     try {
-      window = null;
+      if (last != null) {
+        unmap(last); // written pages stay in the page cache: unmapping a shared mapping loses nothing
+      }
       channel.truncate(size);
     } finally {
       channel.close();
