@@ -124,18 +124,9 @@ final class SkipList {
           }
         }
       } else {
-        // Keep the current splice as the other one; search a new one from the top, recording the
-        // last node < key on every level.
+        // Keep the current splice as the other one; search a new one from the top.
         System.arraycopy(splice, 0, other, 0, MAX_HEIGHT);
-        Node x = head;
-        for (int level = height - 1; level >= 0; level--) {
-          Node n = x.next(level);
-          while (n != null && compare(n.key, key) < 0) {
-            x = n;
-            n = x.next(level);
-          }
-          splice[level] = x;
-        }
+        lastBefore(key, splice);
         for (int level = height; level < MAX_HEIGHT; level++) {
           splice[level] = head;
         }
@@ -157,8 +148,11 @@ final class SkipList {
     size = size + 1;
   }
 
-  /** The last node < {@code key}, or the head if there is none. */
-  private Node lastBefore(byte[] key) {
+  /**
+   * The last node < {@code key}, or the head if there is none; with {@code perLevel} not null,
+   * also records the last node < {@code key} on every level below the current height.
+   */
+  private Node lastBefore(byte[] key, Node[] perLevel) {
     Node x = head;
     for (int level = height - 1; level >= 0; level--) {
       Node n = x.next(level);
@@ -166,18 +160,21 @@ final class SkipList {
         x = n;
         n = x.next(level);
       }
+      if (perLevel != null) {
+        perLevel[level] = x;
+      }
     }
     return x;
   }
 
   /** The first node ≥ {@code key}, or null. */
   Node seekGE(byte[] key) {
-    return lastBefore(key).next(0);
+    return lastBefore(key, null).next(0);
   }
 
   /** The last node < {@code key}, or null. */
   Node seekLT(byte[] key) {
-    Node x = lastBefore(key);
+    Node x = lastBefore(key, null);
     return x == head ? null : x;
   }
 
