@@ -153,6 +153,17 @@ class ClientFaultTest {
           .attemptTimeout(Duration.ofSeconds(1)).build());
       BlockingDistKvClient kv = client.blocking();
       kv.put("split-k", "before");
+      // Followers apply it once the next append or heartbeat tells them the commit index; the
+      // eventual read below may be served by any replica, so wait until every one has it.
+      for (TestNode n : cluster.nodes()) {
+        cluster.await("node " + n.id() + " applied the write", Duration.ofSeconds(10), () -> {
+          try {
+            return "before".equals(RebalanceTest.localRead(n, "split-k"));
+          } catch (Exception | AssertionError e) {
+            return false;
+          }
+        });
+      }
       // Every node cut off from every other: no partition has a majority anywhere.
       cluster.isolate("node1");
       cluster.isolate("node2");
