@@ -25,7 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  */
 public final class Ask {
   /** Runs a task on the calling thread. */
-  public static final Executor DIRECT = Runnable::run;
+  private static final Executor DIRECT = Runnable::run;
 
   private Ask() {}
 

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
 
 /**
  * Appends checksummed records to a log file (the WAL and the manifest share this framing, see
@@ -34,11 +35,33 @@ public final class RecordWriter implements AutoCloseable {
 
   /** The framed form of one record: header + payload, ready for {@link #appendRaw}. */
   public static byte[] frame(byte[] payload) {
-    byte[] out = new byte[HEADER + payload.length];
-    byte[] header = header(payload, 0, payload.length);
-    System.arraycopy(header, 0, out, 0, HEADER);
-    System.arraycopy(payload, 0, out, HEADER, payload.length);
+    return frame(payload, 0, payload.length);
+  }
+
+  private static byte[] frame(byte[] payload, int off, int len) {
+    byte[] out = new byte[HEADER + len];
+    System.arraycopy(payload, off, out, HEADER, len);
+    writeHeader(out, 0, len, new CRC32C());
     return out;
+  }
+
+  /**
+   * Fills in the header of the record whose payload already sits at
+   * {@code buf[start + HEADER, start + HEADER + len)}: length, then the CRC32C of length and payload.
+   */
+  public static void writeHeader(byte[] buf, int start, int len, CRC32C crc) {
+    putInt(buf, start, len);
+    crc.reset();
+    crc.update(buf, start, 4);
+    crc.update(buf, start + HEADER, len);
+    putInt(buf, start + 4, (int) crc.getValue());
+  }
+
+  private static void putInt(byte[] b, int at, int v) {
+    b[at] = (byte) (v >>> 24);
+    b[at + 1] = (byte) (v >>> 16);
+    b[at + 2] = (byte) (v >>> 8);
+    b[at + 3] = (byte) v;
   }
 
   /** Appends bytes that are already framed records (several records, one write). */
@@ -50,33 +73,9 @@ public final class RecordWriter implements AutoCloseable {
     size += framed.length;
   }
 
-  private static byte[] header(byte[] payload, int off, int len) {
-    byte[] header = new byte[HEADER];
-    header[0] = (byte) (len >>> 24);
-    header[1] = (byte) (len >>> 16);
-    header[2] = (byte) (len >>> 8);
-    header[3] = (byte) len;
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(header, 0, 4);
-    crc.update(payload, off, len);
-    int c = (int) crc.getValue();
-    header[4] = (byte) (c >>> 24);
-    header[5] = (byte) (c >>> 16);
-    header[6] = (byte) (c >>> 8);
-    header[7] = (byte) c;
-    return header;
-  }
-
   /** Appends one record (not yet durable: see {@link #sync()}). */
   public void append(byte[] payload, int off, int len) throws IOException {
-    byte[] header = header(payload, off, len);
-    ByteBuffer[] bufs = {ByteBuffer.wrap(header), ByteBuffer.wrap(payload, off, len)};
-    long want = HEADER + (long) len;
-    long written = 0;
-    while (written < want) {
-      written += channel.write(bufs);
-    }
-    size += want;
+    appendRaw(frame(payload, off, len));
   }
 
   public void append(byte[] payload) throws IOException {

@@ -88,12 +88,4 @@ public final class ByteSink {
     putVarint(b.length);
     return put(b);
   }
-
-  /** Overwrites 4 bytes at {@code pos} (big-endian). */
-  public void setInt(int pos, int v) {
-    buf[pos] = (byte) (v >>> 24);
-    buf[pos + 1] = (byte) (v >>> 16);
-    buf[pos + 2] = (byte) (v >>> 8);
-    buf[pos + 3] = (byte) v;
-  }
 }

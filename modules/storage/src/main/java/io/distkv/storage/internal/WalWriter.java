@@ -99,12 +99,7 @@ public final class WalWriter implements AutoCloseable {
   public void append(ByteSink sink) throws IOException {
     byte[] buf = sink.array();
     int total = sink.size();
-    int len = total - RecordWriter.HEADER;
-    sink.setInt(0, len);
-    crc.reset();
-    crc.update(buf, 0, 4);
-    crc.update(buf, RecordWriter.HEADER, len);
-    sink.setInt(4, (int) crc.getValue());
+    RecordWriter.writeHeader(buf, 0, total - RecordWriter.HEADER, crc);
     int off = 0;
     while (off < total) {
       if (!window.hasRemaining()) {

@@ -23,6 +23,8 @@ public final class SsTableReader implements AutoCloseable {
   private static final LZ4FastDecompressor LZ4 = LZ4Factory.fastestInstance().fastDecompressor();
 
   private final Path path;
+  /** Names an index entry in errors (built once, not per lookup). */
+  private final String indexEntryWhat;
   private final long fileNumber;
   private final FileChannel channel;
   private final BlockCache cache;
@@ -32,6 +34,7 @@ public final class SsTableReader implements AutoCloseable {
 
   public SsTableReader(Path path, long fileNumber, BlockCache cache) {
     this.path = path;
+    this.indexEntryWhat = path + " index entry";
     this.fileNumber = fileNumber;
     this.cache = cache;
     try {
@@ -119,7 +122,7 @@ public final class SsTableReader implements AutoCloseable {
 
   /** The data block the index iterator {@code idx} points at. */
   private Block dataBlock(Block.Iter idx, boolean fillCache) {
-    BlockHandle h = BlockHandle.decode(idx.blockData(), idx.valueOffset(), idx.valueLength(), path);
+    BlockHandle h = BlockHandle.decode(idx.blockData(), idx.valueOffset(), idx.valueLength(), indexEntryWhat);
     return cache.get(fileNumber, h.offset(), k -> {
       try {
         return new Block(readBlock(h), new BlockSource(path, h.offset()));
