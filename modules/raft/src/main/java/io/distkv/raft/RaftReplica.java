@@ -14,6 +14,7 @@ import io.distkv.raft.core.Ready;
 import io.distkv.raft.core.Role;
 import io.distkv.raft.core.Snapshot;
 import io.distkv.raft.core.SnapshotMeta;
+import io.distkv.raft.log.LogSink;
 import io.distkv.raft.log.NodeLogWriter;
 import io.distkv.raft.log.SegmentedLog;
 import java.time.Duration;
@@ -136,7 +137,7 @@ public final class RaftReplica {
   private final RaftCore core;
   private final StateMachine stateMachine;
   private final Transport transport;
-  private final ActorRef<NodeLogWriter.Command> logWriter;
+  private final LogSink logWriter;
   private final ActorRef<NodeLogWriter.Persisted> persistedAdapter;
   private final Map<Long, Pending> proposals = new TreeMap<>();
   private final Map<Long, PendingRead> reads = new HashMap<>();
@@ -153,7 +154,7 @@ public final class RaftReplica {
 
   private RaftReplica(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
       SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
-      ActorRef<NodeLogWriter.Command> logWriter) {
+      LogSink logWriter) {
     this.context = context;
     this.timers = timers;
     this.settings = settings;
@@ -178,7 +179,7 @@ public final class RaftReplica {
 
   /** A replica restored from {@code recovered} (null for a new group). */
   public static Behavior<Command> create(Settings settings, SegmentedLog.GroupState recovered, StateMachine stateMachine,
-      Transport transport, ActorRef<NodeLogWriter.Command> logWriter) {
+      Transport transport, LogSink logWriter) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
         new RaftReplica(ctx, timers, settings, recovered, stateMachine, transport, logWriter).behaviourForRole()));
   }
@@ -293,7 +294,7 @@ public final class RaftReplica {
   }
 
   private static Behavior<Command> dormant(ActorContext<Command> context, TimerScheduler<Command> timers, String group,
-      Transport transport, ActorRef<NodeLogWriter.Command> logWriter) {
+      Transport transport, LogSink logWriter) {
     return Behaviors.receive(Command.class)
         .onMessage(Revive.class, v -> new RaftReplica(context, timers, v.settings(), null, v.stateMachine(), transport,
             logWriter).behaviourForRole())
@@ -370,15 +371,29 @@ public final class RaftReplica {
         if (r.hardState() != null) {
           queuedTermVote = r.hardState();
         }
-        logWriter.tell(new NodeLogWriter.Append(
-            new SegmentedLog.GroupWrite(settings.group(), r.hardState(), meta, r.entries()), token, persistedAdapter));
-        inFlight.add(new InFlight(r, deferred, token, false));
+        // The answers (acks, votes) leave from the log writer's thread the moment this write is
+        // durable: every earlier write of this replica went to the same FIFO writer, so they are
+        // durable too, and the replica's mailbox is not on the follower's ack path. (Raft does not
+        // need answers of different Readys to leave in order: the network may reorder them anyway.)
+        Runnable send = deferred.isEmpty() ? null : sendAll(deferred);
+        logWriter.append(new NodeLogWriter.Append(
+            new SegmentedLog.GroupWrite(settings.group(), r.hardState(), meta, r.entries()), token, persistedAdapter, send));
+        inFlight.add(new InFlight(r, List.of(), token, false));
       } else {
         inFlight.add(new InFlight(r, deferred, -1, true)); // nothing to write, but earlier Readys are
       }
     }
     checkRoleChange();
     return behaviourForRole();
+  }
+
+  private Runnable sendAll(List<RaftMessage> messages) {
+    String group = settings.group();
+    return () -> {
+      for (RaftMessage m : messages) {
+        transport.send(group, m);
+      }
+    };
   }
 
   private static boolean isLeaderTraffic(RaftMessage m) {
@@ -457,7 +472,7 @@ public final class RaftReplica {
     if (applied - core.snapshotIndex() >= settings.snapshotThreshold() && stateMachine.appliedIndex() >= applied) {
       core.compact(applied, stateMachine.snapshot());
       SnapshotMeta meta = new SnapshotMeta(applied, core.termAt(applied), core.configuration());
-      logWriter.tell(new NodeLogWriter.Append(new SegmentedLog.GroupWrite(settings.group(), null, meta, List.of()),
+      logWriter.append(new NodeLogWriter.Append(new SegmentedLog.GroupWrite(settings.group(), null, meta, List.of()),
           nextToken++, persistedAdapter));
     }
   }

@@ -37,6 +37,9 @@ class RaftReplicaPipelineTest {
   }
 
   private static void done(NodeLogWriter.Append a) {
+    if (a.afterDurable() != null) {
+      a.afterDurable().run();
+    }
     a.replyTo().tell(new NodeLogWriter.Persisted(a.write().group(), a.token(), null));
   }
 
@@ -46,7 +49,8 @@ class RaftReplicaPipelineTest {
     MapStateMachine sm = new MapStateMachine();
     RaftReplica.Settings settings = new RaftReplica.Settings("g", "a", Configuration.ofVoters("a"), RaftOptions.defaults(),
         Duration.ofMillis(10), Long.MAX_VALUE, 1);
-    ActorRef<RaftReplica.Command> replica = kit.spawn(RaftReplica.create(settings, null, sm, (group, m) -> {}, writer.ref()));
+    ActorRef<RaftReplica.Command> replica = kit.spawn(RaftReplica.create(settings, null, sm, (group, m) -> {},
+        io.distkv.raft.log.LogSink.of(writer.ref())));
 
     // A one-voter group elects itself; its vote and no-op entry are written before it leads.
     TestProbe<RaftReplica.Status> status = kit.createTestProbe();

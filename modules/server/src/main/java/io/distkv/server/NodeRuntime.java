@@ -44,6 +44,8 @@ public final class NodeRuntime implements AutoCloseable {
   private final Path dataDir;
   private final SegmentedLog log;
   private final ActorRef<NodeLogWriter.Command> writer;
+  /** The same writer, reached directly by the node's replicas (no mailbox hop). */
+  private final NodeLogWriter logSink;
   private final io.distkv.raft.Transport transport;
   private final LsmOptions lsmOptions;
   private final RaftOptions raftOptions;
@@ -102,7 +104,8 @@ public final class NodeRuntime implements AutoCloseable {
     this.raftOptions = raftOptions;
     this.tick = tick;
     this.log = SegmentedLog.open(dataDir.resolve("raft"), 64L << 20, true);
-    this.writer = system.systemActorOf(NodeLogWriter.create(log), "raft-log", Props.empty());
+    this.logSink = NodeLogWriter.start(log, "distkv-raft-log-" + self.value());
+    this.writer = system.systemActorOf(logSink.behavior(), "raft-log", Props.empty());
     this.transport = transportDecorator.apply(new ActorTransport(system, (peer, group) -> {
       String address = addresses.get(NodeId.of(peer));
       return address == null ? null : replicaPath(address, Integer.parseInt(group.substring(1)));
@@ -131,7 +134,7 @@ public final class NodeRuntime implements AutoCloseable {
     if (ref != null) {
       ref.tell(new RaftReplica.Revive(settings, sm)); // the same actor, so peers' cached paths stay good
     } else {
-      ref = system.systemActorOf(RaftReplica.create(settings, recovered, sm, transport, writer), "raft-p" + n,
+      ref = system.systemActorOf(RaftReplica.create(settings, recovered, sm, transport, logSink), "raft-p" + n,
           Props.empty());
     }
     stateMachines.put(n, sm);

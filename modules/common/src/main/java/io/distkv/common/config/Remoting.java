@@ -30,6 +30,14 @@ public final class Remoting {
    * up to 100 messages per turn. Measured on 2 cores, 3 nodes + load generator, 64 clients,
    * write-only: 1,237 → 1,983 ops/s (docs/benchmarks.md).
    *
+   * <p>Artery's streams and Pekko IO's TCP connection actors run on the default dispatcher, the
+   * one the actors they deliver to run on, instead of pools of their own: a message then crosses
+   * from the socket to its recipient (and back out) inside one pool, often on a thread that is
+   * already awake, instead of waking a thread of another pool at each of Artery's stages. Measured
+   * here (two ActorSystems in one JVM, actor ping-pong over loopback Artery, p50): 0.27 ms →
+   * 0.11 ms; bare Raft commit latency with one proposer and no fsync: 0.68 → 0.34 ms. Artery's
+   * control stream (handshakes, system messages) stays on the internal dispatcher.
+   *
    * <p>Actor-ref compression is off: its tables map a path to the actor it resolved to when the
    * table was built, so a path that had no actor then (a replica a membership change creates a
    * moment later) stays undeliverable from that peer (seen: a node's new replicas cut off a minute
@@ -45,6 +53,8 @@ public final class Remoting {
         pekko.remote.artery.advanced.buffer-pool-size = 32
         pekko.remote.artery.advanced.inbound-lanes = 1
         pekko.remote.artery.advanced.compression.actor-refs.max = off
+        pekko.remote.artery.advanced.use-dispatcher = "pekko.actor.default-dispatcher"
+        pekko.io.tcp.worker-dispatcher = "pekko.actor.default-dispatcher"
         pekko.actor.default-dispatcher.throughput = 100
         pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = 2
         pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor = 1.0

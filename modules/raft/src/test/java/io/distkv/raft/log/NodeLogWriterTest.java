@@ -82,6 +82,44 @@ class NodeLogWriterTest {
     }
   }
 
+  @Test
+  void afterDurableRunsOnTheWriterBeforePersistedAndNeverAfterAFailedWriteOfItsGroup() throws Exception {
+    try (SegmentedLog log = SegmentedLog.open(dir.resolve("after"), 64 << 20, true)) {
+      NodeLogWriter writer = NodeLogWriter.start(log, "after-durable-test");
+      ActorRef<NodeLogWriter.Command> actor = testKit.spawn(writer.behavior());
+      TestProbe<NodeLogWriter.Persisted> probe = testKit.createTestProbe();
+      List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+      writer.append(new NodeLogWriter.Append(write("g1", 1), 1, probe.getRef(),
+          () -> ran.add("g1:1 on " + Thread.currentThread().getName())));
+      NodeLogWriter.Persisted p1 = probe.receiveMessage(Duration.ofSeconds(10));
+      assertThat(p1.error()).isNull();
+      assertThat(ran).containsExactly("g1:1 on after-durable-test"); // ran before Persisted was told
+
+      // A write that fails (an entry the log cannot encode): no action, the error is reported ...
+      SegmentedLog.GroupWrite bad = new SegmentedLog.GroupWrite("g2", null, null, java.util.Arrays.asList((Entry) null));
+      writer.append(new NodeLogWriter.Append(bad, 1, probe.getRef(), () -> ran.add("g2:1")));
+      assertThat(probe.receiveMessage(Duration.ofSeconds(10)).error()).isNotNull();
+      // ... and a later write of that group is refused, so nothing lands after the gap.
+      writer.append(new NodeLogWriter.Append(write("g2", 2), 2, probe.getRef(), () -> ran.add("g2:2")));
+      NodeLogWriter.Persisted refused = probe.receiveMessage(Duration.ofSeconds(10));
+      assertThat(refused.error()).hasMessageContaining("g2").hasMessageContaining("earlier write of it failed");
+      // Other groups go on.
+      writer.append(new NodeLogWriter.Append(write("g1", 2), 2, probe.getRef(), () -> ran.add("g1:2")));
+      assertThat(probe.receiveMessage(Duration.ofSeconds(10)).error()).isNull();
+      assertThat(ran).containsExactly("g1:1 on after-durable-test", "g1:2");
+      testKit.stop(actor);
+    }
+    try (SegmentedLog log = SegmentedLog.open(dir.resolve("after"), 64 << 20, true)) {
+      assertThat(log.groups().get("g1").entries()).hasSize(2);
+    }
+  }
+
+  private static SegmentedLog.GroupWrite write(String group, long index) {
+    return new SegmentedLog.GroupWrite(group, new HardState(1, null, index - 1), null,
+        List.of(Entry.normal(index, 1, new byte[100])));
+  }
+
   private static void send(ActorRef<NodeLogWriter.Command> writer, TestProbe<NodeLogWriter.Persisted> probe, int g, long index) {
     writer.tell(new NodeLogWriter.Append(
         new SegmentedLog.GroupWrite("g" + g, new HardState(1, null, index - 1), null,

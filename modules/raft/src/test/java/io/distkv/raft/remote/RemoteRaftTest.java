@@ -63,7 +63,8 @@ class RemoteRaftTest {
           .withFallback(Remoting.artery("127.0.0.1", port)).withFallback(ConfigFactory.load());
       kit = ActorTestKit.create("distkv", config);
       log = SegmentedLog.open(tmp.resolve(id), 64 << 20, true);
-      ActorRef<NodeLogWriter.Command> writer = kit.spawn(NodeLogWriter.create(log), "raft-log");
+      NodeLogWriter writer = NodeLogWriter.start(log, "raft-log-" + id);
+      kit.spawn(writer.behavior(), "raft-log");
       sm = new MapStateMachine();
       RaftReplica.Settings settings = new RaftReplica.Settings("g", id, Configuration.ofVoters("n1", "n2", "n3"),
           RaftOptions.defaults(), Duration.ofMillis(50), 1_000_000, id.hashCode());
