@@ -86,7 +86,7 @@ public final class RaftBench {
   static final class Node {
     ActorSystem<Void> system;
     SegmentedLog log;
-    ActorRef<NodeLogWriter.Command> writer;
+    NodeLogWriter writer;
     final Map<String, ActorRef<RaftReplica.Command>> replicas = new HashMap<>();
   }
 
@@ -115,8 +115,8 @@ public final class RaftBench {
       Node n = new Node();
       n.system = ActorSystem.create(Behaviors.empty(), "bench", config);
       n.log = SegmentedLog.open(dir.resolve(id), 64 << 20, !Boolean.getBoolean("bench.nofsync"));
-      ActorRef<NodeLogWriter.Command> writer = n.system.systemActorOf(NodeLogWriter.create(n.log), "raft-log",
-          org.apache.pekko.actor.typed.Props.empty());
+      NodeLogWriter writer = NodeLogWriter.start(n.log, "raft-log-" + id);
+      n.system.systemActorOf(writer.behavior(), "raft-log", org.apache.pekko.actor.typed.Props.empty());
       n.writer = writer;
       for (int g = 0; g < groups; g++) {
         String group = "g" + g;
@@ -167,8 +167,7 @@ public final class RaftBench {
     long rounds = 0;
     long appends = 0;
     for (Node n : nodes) {
-      NodeLogWriter.Stats st = Ask.<NodeLogWriter.Command, NodeLogWriter.Stats>ask(n.writer, NodeLogWriter.GetStats::new,
-          Duration.ofSeconds(5), n.system.scheduler()).get();
+      NodeLogWriter.Stats st = n.writer.stats();
       rounds += st.rounds();
       appends += st.appends();
     }
@@ -246,6 +245,97 @@ public final class RaftBench {
     return t[t.length / 2] / 1e6;
   }
 
+  /**
+   * Median time until the second of three concurrent 100-byte append + fdatasync calls (three
+   * files in {@code dir}, like the three nodes' logs) completes. The three replicas' logs share
+   * this machine's one disk, and a commit needs two durable copies: that, not one lone fsync, is
+   * the disk's part of the commit floor here (concurrent fsyncs on one device largely serialize).
+   */
+  static double secondOfThreeFsyncsMillis(Path dir) throws Exception {
+    int rounds = 200;
+    long[] t = new long[rounds];
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    FileChannel[] ch = new FileChannel[3];
+    try {
+      for (int i = 0; i < 3; i++) {
+        ch[i] = FileChannel.open(dir.resolve("fsync-probe-" + i), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      }
+      for (int r = 0; r < rounds; r++) {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(3);
+        List<java.util.concurrent.Future<Long>> done = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          FileChannel c = ch[i];
+          done.add(pool.submit(() -> {
+            start.await();
+            long s = System.nanoTime();
+            c.write(ByteBuffer.wrap(new byte[100]));
+            c.force(false);
+            return System.nanoTime() - s;
+          }));
+        }
+        long[] each = new long[3];
+        for (int i = 0; i < 3; i++) {
+          each[i] = done.get(i).get();
+        }
+        java.util.Arrays.sort(each);
+        t[r] = each[1];
+      }
+    } finally {
+      pool.shutdownNow();
+      for (int i = 0; i < 3; i++) {
+        if (ch[i] != null) {
+          ch[i].close();
+        }
+        Files.deleteIfExists(dir.resolve("fsync-probe-" + i));
+      }
+    }
+    java.util.Arrays.sort(t);
+    return t[rounds / 2] / 1e6;
+  }
+
+  /** A ping and its pong between two of the bench's ActorSystems (Jackson CBOR, like the replicas' control messages). */
+  public record Ping(long sentNanos, ActorRef<Pong> replyTo) implements io.distkv.raft.RaftSerializable {}
+
+  public record Pong(long sentNanos) implements io.distkv.raft.RaftSerializable {}
+
+  /**
+   * Median round trip of an actor message between two of the cluster's ActorSystems over
+   * loopback Artery (sender actor → remote actor → back), after a warm-up: the transport's own
+   * floor, which every Raft round trip pays instead of a bare TCP round trip.
+   */
+  static double arteryRttMillis(List<Node> nodes) throws Exception {
+    int warmup = 20_000; // the JIT compiles the serializers and Artery's stages
+    int measured = 5_000;
+    ActorRef<Ping> ponger = nodes.get(1).system.systemActorOf(Behaviors.receive(Ping.class)
+        .onMessage(Ping.class, p -> {
+          p.replyTo().tell(new Pong(p.sentNanos()));
+          return Behaviors.same();
+        }).build(), "rtt-probe", org.apache.pekko.actor.typed.Props.empty());
+    ActorRef<Ping> remote = org.apache.pekko.actor.typed.ActorRefResolver.get(nodes.get(0).system)
+        .resolveActorRef(ponger.path().toStringWithAddress(nodes.get(1).system.address()));
+    long[] t = new long[measured];
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    nodes.get(0).system.systemActorOf(Behaviors.<Pong>setup(ctx -> {
+      int[] n = {0};
+      remote.tell(new Ping(System.nanoTime(), ctx.getSelf()));
+      return Behaviors.receive(Pong.class).onMessage(Pong.class, p -> {
+        int i = n[0]++;
+        if (i >= warmup) {
+          t[i - warmup] = System.nanoTime() - p.sentNanos();
+        }
+        if (n[0] == warmup + measured) {
+          done.complete(null);
+          return Behaviors.stopped();
+        }
+        remote.tell(new Ping(System.nanoTime(), ctx.getSelf()));
+        return Behaviors.same();
+      }).build();
+    }), "rtt-probe-sender", org.apache.pekko.actor.typed.Props.empty());
+    done.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    java.util.Arrays.sort(t);
+    return t[measured / 2] / 1e6;
+  }
+
   /** Median TCP round trip of 100 bytes on loopback. */
   static double loopbackRttMillis() throws Exception {
     try (ServerSocket server = new ServerSocket(0)) {
@@ -296,16 +386,28 @@ public final class RaftBench {
     Path root = Path.of(opt.getOrDefault("dir", System.getProperty("java.io.tmpdir") + "/distkv-raft-bench"));
     BenchDirectory.deleteTree(root);
     Files.createDirectories(root);
+    double fsync = fsyncMillis(root);
+    double tcpRtt = loopbackRttMillis();
+    double secondOfThree = secondOfThreeFsyncsMillis(root);
     System.out.printf(Locale.ROOT, "fsync (100 B append + fdatasync) median: %.3f ms; loopback TCP round trip median: %.3f ms%n",
-        fsyncMillis(root), loopbackRttMillis());
+        fsync, tcpRtt);
+    System.out.printf(Locale.ROOT, "second of three concurrent fsyncs (three logs on this one disk) median: %.3f ms%n",
+        secondOfThree);
     System.out.println("3 replicas, 3 ActorSystems on loopback Artery, fsync on every log write, " + valueSize + "-byte commands");
     System.out.printf("%-7s %-10s %12s %9s %9s %9s %7s %14s %14s%n", "groups", "proposers", "commits/s", "p50 ms", "p99 ms",
         "max ms", "errors", "fsyncs/s/node", "appends/fsync");
+    boolean printRtt = true;
     for (String g : opt.getOrDefault("groups", "1,16").split(",")) {
       int groups = Integer.parseInt(g.trim());
       Path dir = root.resolve("g" + groups);
       List<Node> nodes = startCluster(groups, dir);
       try {
+        if (printRtt) {
+          double artery = arteryRttMillis(nodes);
+          System.out.printf(Locale.ROOT, "# Artery actor round trip median: %.3f ms; 1-proposer floors: fsync + TCP RTT %.3f ms, "
+              + "second-of-three fsync + Artery RTT %.3f ms%n", artery, fsync + tcpRtt, secondOfThree + artery);
+          printRtt = false;
+        }
         for (String p : opt.getOrDefault("proposers", "1,16,64,256").split(",")) {
           Figures f = run(nodes, groups, Integer.parseInt(p.trim()), seconds, valueSize);
           System.out.printf(Locale.ROOT, "%-7d %-10d %12.0f %9.2f %9.2f %9.2f %7d %14.0f %14.1f%n",
