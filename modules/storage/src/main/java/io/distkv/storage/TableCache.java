@@ -8,7 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Open readers of a store's live tables, opened on first use and closed when the table is
- * deleted (never while a pinned version may still read it).
+ * deleted (never while a pinned version may still read it: every read pins the version it reads,
+ * and a table leaves only once no live version lists it). An evicted table's mapping is released
+ * at once; at {@link #close()} mappings are left to the garbage collector, since a read that
+ * passed the store's open check may still be running.
  */
 final class TableCache implements AutoCloseable {
   private final Path dir;
@@ -27,7 +30,7 @@ final class TableCache implements AutoCloseable {
   void evict(long number) {
     SsTableReader r = readers.remove(number);
     if (r != null) {
-      r.close();
+      r.closeAndUnmap();
     }
   }
 

@@ -63,32 +63,8 @@ public final class WalWriter implements AutoCloseable {
     }
   }
 
-  private static final java.lang.invoke.MethodHandle INVOKE_CLEANER = findCleaner();
-
-  /** {@code Unsafe.invokeCleaner(ByteBuffer)}, or null if this JVM does not offer it. */
-  private static java.lang.invoke.MethodHandle findCleaner() {
-    try {
-      Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-      java.lang.reflect.Field f = unsafeClass.getDeclaredField("theUnsafe");
-      f.setAccessible(true);
-      Object unsafe = f.get(null);
-      return java.lang.invoke.MethodHandles.lookup()
-          .findVirtual(unsafeClass, "invokeCleaner", java.lang.invoke.MethodType.methodType(void.class, java.nio.ByteBuffer.class))
-          .bindTo(unsafe);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return null; // mappings are then released by the garbage collector
-    }
-  }
-
   private static void unmap(MappedByteBuffer buffer) {
-    if (INVOKE_CLEANER == null) {
-      return;
-    }
-    try {
-      INVOKE_CLEANER.invokeExact((java.nio.ByteBuffer) buffer);
-    } catch (Throwable t) {
-      // not released now: the garbage collector will
-    }
+    Mappings.unmap(buffer);
   }
 
   /**

@@ -88,6 +88,60 @@ class SsTableTest {
     }
   }
 
+  /** A table of 2,000 entries in 256-byte blocks; fills {@code entries} with what it holds. */
+  private static Path writeTable(Path file, TreeMap<byte[], byte[]> entries) throws Exception {
+    try (SsTableWriter w = new SsTableWriter(file, 256, 10, false)) {
+      for (int i = 0; i < 2000; i++) {
+        byte[] ikey = InternalKey.encode(String.format("key%05d", i).getBytes(StandardCharsets.UTF_8), 5000 - i,
+            InternalKey.TYPE_VALUE);
+        byte[] value = ("value-" + i).getBytes(StandardCharsets.UTF_8);
+        w.add(ikey, value);
+        entries.put(ikey, value);
+      }
+      w.finish();
+    }
+    return file;
+  }
+
+  @Test
+  void userReadsComeFromAMappingCompactionReadsDoNotMapTheFile() throws Exception {
+    TreeMap<byte[], byte[]> entries = new TreeMap<>(InternalKey.COMPARATOR);
+    Path file = writeTable(tmp.resolve("mapped.sst"), entries);
+    try (SsTableReader r = new SsTableReader(file, 1, new BlockCache(1 << 20))) {
+      // A compaction's pass (blocks read around the cache) reads every entry without a mapping.
+      InternalIterator compaction = r.iterator(false);
+      List<byte[]> seen = new ArrayList<>();
+      for (compaction.seekToFirst(); compaction.valid(); compaction.next()) {
+        seen.add(compaction.value());
+      }
+      assertThat(seen).containsExactlyElementsOf(entries.values());
+      assertThat(r.isMapped()).isFalse();
+      // A user's point read maps the file and reads the same bytes out of the mapping.
+      byte[] user = "key01234".getBytes(StandardCharsets.UTF_8);
+      Map.Entry<byte[], byte[]> e = r.get(InternalKey.seekKey(user, InternalKey.MAX_SEQUENCE), user);
+      assertThat(e.getValue()).isEqualTo("value-1234".getBytes(StandardCharsets.UTF_8));
+      assertThat(r.isMapped()).isTrue();
+    }
+  }
+
+  @Test
+  void aReleasedTableFailsLaterReadsWithAnErrorNotACrash() throws Exception {
+    TreeMap<byte[], byte[]> entries = new TreeMap<>(InternalKey.COMPARATOR);
+    Path file = writeTable(tmp.resolve("released.sst"), entries);
+    SsTableReader r = new SsTableReader(file, 1, new BlockCache(1 << 20));
+    byte[] first = "key00000".getBytes(StandardCharsets.UTF_8);
+    assertThat(r.get(InternalKey.seekKey(first, InternalKey.MAX_SEQUENCE), first)).isNotNull();
+    assertThat(r.isMapped()).isTrue();
+    r.closeAndUnmap();
+    assertThat(r.isMapped()).isFalse();
+    // Only a table no version lists is released, so no store read gets here; if one did, it must
+    // not touch the released mapping (that would crash the JVM) but fail on the closed file.
+    byte[] last = "key01999".getBytes(StandardCharsets.UTF_8); // in a block not read before, so not cached
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> r.get(InternalKey.seekKey(last, InternalKey.MAX_SEQUENCE), last))
+        .isInstanceOf(io.distkv.common.error.StorageIoException.class)
+        .hasMessageContaining(file.toString());
+  }
+
   @Test
   void tableIteratorsAndGetsAgreeAtEveryBlockEdge() throws Exception {
     for (boolean lz4 : new boolean[] {false, true}) {
