@@ -99,7 +99,7 @@ public final class NodeLogWriter implements LogSink {
   public Behavior<Command> behavior() {
     return Behaviors.receive(Command.class)
         .onMessage(Append.class, a -> {
-          queue.add(a);
+          append(a);
           return Behaviors.same();
         })
         .onMessage(RemoveGroup.class, r -> {

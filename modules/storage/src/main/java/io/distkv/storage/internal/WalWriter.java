@@ -59,12 +59,8 @@ public final class WalWriter implements AutoCloseable {
     window = channel.map(FileChannel.MapMode.READ_WRITE, start, CHUNK);
     windowStart = start;
     if (previous != null) {
-      unmap(previous);
+      Mappings.unmap(previous);
     }
-  }
-
-  private static void unmap(MappedByteBuffer buffer) {
-    Mappings.unmap(buffer);
   }
 
   /**
@@ -100,7 +96,7 @@ public final class WalWriter implements AutoCloseable {
     window = null;
     try {
       if (last != null) {
-        unmap(last); // written pages stay in the page cache: unmapping a shared mapping loses nothing
+        Mappings.unmap(last); // written pages stay in the page cache: unmapping a shared mapping loses nothing
       }
       channel.truncate(size);
     } finally {

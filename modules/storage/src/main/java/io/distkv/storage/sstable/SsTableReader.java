@@ -137,11 +137,15 @@ public final class SsTableReader implements AutoCloseable {
       throw new CorruptionException(path + ": bad block handle " + h);
     }
     int n = (int) h.size();
+    if (h.offset() + n + TableFormat.BLOCK_TRAILER > size) {
+      throw new CorruptionException(path + ": " + (n + TableFormat.BLOCK_TRAILER) + " bytes at offset " + h.offset()
+          + " run past the end of the " + size + "-byte file");
+    }
     java.nio.MappedByteBuffer m = mapped ? mapping() : null;
     byte[] raw;
     byte type;
     int stored;
-    if (m != null && h.offset() + n + TableFormat.BLOCK_TRAILER <= size) {
+    if (m != null) {
       // Block and trailer (type, CRC32C) apart: an uncompressed block is copied once.
       raw = readAt(h.offset(), n, m);
       int t = (int) h.offset() + n;
