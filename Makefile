@@ -6,7 +6,7 @@ TEST_FLAGS ?= $(MVN_FLAGS) -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugins
 
 PHASES := 1 2 3 4 5 6
 
-.PHONY: all build test clean run stop bench bench-storage bench-raft $(addprefix test_phase,$(PHASES))
+.PHONY: all build test clean run stop verify bench bench-storage bench-raft $(addprefix test_phase,$(PHASES))
 
 all: build
 
@@ -34,6 +34,12 @@ run:
 ## stop: stop the local cluster
 stop:
 	scripts/stop-cluster.sh
+
+## verify: 60 s of 16 clients against 3 node processes it starts itself, under every nemesis (kill -9, short and
+## long SIGSTOP), checked for linearizability, version order and lost writes; exit 1 on a violation.
+## ARGS="--seed 7 --time 600s" overrides (scripts/verify --help)
+verify:
+	scripts/verify --time 60s --nemesis kill,pause --clients 16 --keys 8 $(ARGS)
 
 ## bench: load generator against the running cluster (make run); ARGS="--driver distkv,etcd --clients 1,64,256"
 bench:

@@ -1,0 +1,267 @@
+package io.distkv.verify;
+
+import io.distkv.client.ClientSettings;
+import io.distkv.client.DistKvClient;
+import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
+import io.distkv.common.protocol.PartitionState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * dist-kv node processes on loopback, as {@code make run} starts them (the node main with a HOCON
+ * file each), on free ports in a work directory: {@code nodeN.conf}, {@code nodeN.log}, {@code
+ * nodeN.pid} and {@code data-nodeN/}. Kills (SIGKILL), freezes (SIGSTOP), thaws (SIGCONT) and
+ * restarts them. {@link #close()} thaws and stops every node; a JVM shutdown hook does the same if
+ * the run is interrupted.
+ */
+public final class NodeCluster implements AutoCloseable {
+  /** How to start one node: the command up to (not including) {@code -c FILE}. */
+  private final List<String> launch;
+  private final Path dir;
+  private final int size;
+  private final List<Integer> ports = new ArrayList<>();
+  private final Process[] processes;
+  private final boolean[] paused;
+  private final Thread shutdownHook = new Thread(this::close, "verify-node-cleanup");
+  private volatile boolean closed;
+
+  /**
+   * @param launch the command that starts a node, without its {@code -c FILE} arguments
+   * @param dir work directory (created)
+   * @param size node count
+   * @param extraConfig HOCON appended to every node's file (under or beside {@code distkv})
+   */
+  public NodeCluster(List<String> launch, Path dir, int size, String extraConfig) {
+    if (size < 1) {
+      throw new IllegalArgumentException("a cluster needs at least one node, not " + size);
+    }
+    this.launch = List.copyOf(launch);
+    this.dir = dir;
+    this.size = size;
+    this.processes = new Process[size];
+    this.paused = new boolean[size];
+    try {
+      Files.createDirectories(dir);
+      Set<Integer> used = new HashSet<>();
+      for (int i = 0; i < size; i++) {
+        ports.add(freePort(used));
+      }
+      List<String> members = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        members.add("\"" + id(i) + "@127.0.0.1:" + ports.get(i) + "\"");
+      }
+      for (int i = 0; i < size; i++) {
+        Files.writeString(conf(i), """
+            # Written by the verifier (modules/verify NodeCluster): node %d of %d on loopback.
+            distkv {
+              node { id = "%s", host = "127.0.0.1", port = %d, data-dir = "%s" }
+              cluster.members = [%s]
+            }
+            %s
+            """.formatted(i + 1, size, id(i), ports.get(i), dir.resolve("data-" + id(i)).toAbsolutePath(),
+            String.join(", ", members), extraConfig));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the node directory " + dir, e);
+    }
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** The command that runs the packaged node jar, as scripts/start-cluster.sh does. */
+  public static List<String> jarLaunch(Path serverJar, String heap) {
+    return List.of(javaBinary(), "-Xmx" + heap, "-Dslf4j.internal.verbosity=ERROR", "-jar", serverJar.toString());
+  }
+
+  /** The command that runs the node main from a class path (tests: the reactor's classes). */
+  public static List<String> classPathLaunch(String classPath, String heap) {
+    return List.of(javaBinary(), "-Xmx" + heap, "-Dslf4j.internal.verbosity=ERROR", "-cp", classPath,
+        "io.distkv.server.DistKvNode");
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static int freePort(Set<Integer> used) throws IOException {
+    while (true) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        if (used.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      }
+    }
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public static String id(int node) {
+    return "node" + (node + 1);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  private Path conf(int node) {
+    return dir.resolve(id(node) + ".conf");
+  }
+
+  public List<String> contactPoints() {
+    return ports.stream().map(p -> "127.0.0.1:" + p).toList();
+  }
+
+  /** Starts every node. */
+  public void startAll() {
+    for (int i = 0; i < size; i++) {
+      start(i);
+    }
+  }
+
+  /** Starts (or restarts, on its data directory) node {@code node}; its log is appended to. */
+  public synchronized void start(int node) {
+    if (processes[node] != null && processes[node].isAlive()) {
+      throw new IllegalStateException(id(node) + " is already running (pid " + processes[node].pid() + ")");
+    }
+    List<String> cmd = new ArrayList<>(launch);
+    cmd.add("-c");
+    cmd.add(conf(node).toString());
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id(node) + ".log").toFile())).start();
+      processes[node] = p;
+      paused[node] = false;
+      Files.writeString(dir.resolve(id(node) + ".pid"), p.pid() + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + id(node) + " with " + cmd, e);
+    }
+  }
+
+  /** {@code kill -9}: the node dies at once, without flushing anything. */
+  public synchronized void kill(int node) {
+    Process p = processes[node];
+    if (p == null) {
+      return;
+    }
+    p.destroyForcibly(); // SIGKILL
+    try {
+      p.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    paused[node] = false;
+  }
+
+  /** {@code kill -STOP}: the node freezes (every thread, timers included). */
+  public synchronized void pause(int node) {
+    signal(node, "STOP");
+    paused[node] = true;
+  }
+
+  /** {@code kill -CONT}. */
+  public synchronized void resume(int node) {
+    signal(node, "CONT");
+    paused[node] = false;
+  }
+
+  public synchronized boolean isRunning(int node) {
+    return processes[node] != null && processes[node].isAlive();
+  }
+
+  private void signal(int node, String signal) {
+    Process p = processes[node];
+    if (p == null || !p.isAlive()) {
+      return;
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + p.pid() + " (" + id(node) + ") failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run kill -" + signal, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Client settings that reach this cluster. */
+  public ClientSettings clientSettings(Duration requestTimeout, Duration attemptTimeout) {
+    return ClientSettings.builder().contactPoints(contactPoints()).requestTimeout(requestTimeout)
+        .attemptTimeout(attemptTimeout).build();
+  }
+
+  /**
+   * Waits until a client connects and every partition reports an active leader; throws naming
+   * what was last seen when {@code within} passes.
+   */
+  public void awaitReady(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    String last = "no node answered";
+    while (System.nanoTime() < deadline) {
+      try (DistKvClient client = DistKvClient.connect(clientSettings(Duration.ofSeconds(3), Duration.ofSeconds(1)))) {
+        while (System.nanoTime() < deadline) {
+          ClusterInfo info = client.clusterInfo().toCompletableFuture().get(5, TimeUnit.SECONDS);
+          long active = info.partitions().stream().filter(p -> p.state() == PartitionState.ACTIVE).count();
+          if (active == info.partitionCount()) {
+            return;
+          }
+          last = active + " of " + info.partitionCount() + " partitions have a leader";
+          Thread.sleep(200);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the cluster", e);
+      } catch (Exception e) {
+        last = e.getMessage();
+      }
+    }
+    throw new IllegalStateException("the cluster in " + dir + " was not ready within " + within.toSeconds() + " s: "
+        + last + " (see " + dir + "/node*.log)");
+  }
+
+  /** Thaws and stops every node (SIGTERM, then SIGKILL after 15 s). Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (int i = 0; i < size; i++) {
+      if (paused[i]) {
+        signal(i, "CONT");
+      }
+      if (processes[i] != null) {
+        processes[i].destroy();
+      }
+    }
+    for (Process p : processes) {
+      if (p == null) {
+        continue;
+      }
+      try {
+        if (!p.waitFor(15, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // already shutting down: this is the hook
+    }
+  }
+}
