@@ -36,10 +36,10 @@ stop:
 	scripts/stop-cluster.sh
 
 ## verify: 60 s of 16 clients against 3 node processes it starts itself, under every nemesis (kill -9, short and
-## long SIGSTOP), checked for linearizability, version order and lost writes; exit 1 on a violation.
-## ARGS="--seed 7 --time 600s" overrides (scripts/verify --help)
+## long SIGSTOP, network partitions), checked for linearizability, version order and lost writes; exit 1 on a
+## violation. ARGS="--seed 7 --time 600s" overrides (scripts/verify --help)
 verify:
-	scripts/verify --time 60s --nemesis kill,pause --clients 16 --keys 8 $(ARGS)
+	scripts/verify --time 60s --nemesis kill,pause,partition --clients 16 --keys 8 $(ARGS)
 
 ## bench: load generator against the running cluster (make run); ARGS="--driver distkv,etcd --clients 1,64,256"
 bench:

@@ -24,6 +24,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -151,13 +152,24 @@ public final class RaftReplica {
   private long applied;
   private Role lastRole = Role.FOLLOWER;
   private long leaderlessTicks;
+  /**
+   * The core's clock follows this monotonic clock: {@link #catchUp} gives the core one tick per
+   * {@code tickNanos} elapsed since {@code clockStart}, however late the timer's messages come.
+   */
+  private final LongSupplier clock;
+  private final long tickNanos;
+  private final long clockStart;
+  private long ticksDone;
 
   private RaftReplica(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
       SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
-      LogSink logWriter) {
+      LogSink logWriter, LongSupplier clock) {
     this.context = context;
     this.timers = timers;
     this.settings = settings;
+    this.clock = clock;
+    this.tickNanos = settings.tickInterval().toNanos();
+    this.clockStart = clock.getAsLong();
     this.stateMachine = stateMachine;
     this.transport = transport;
     this.logWriter = logWriter;
@@ -180,8 +192,14 @@ public final class RaftReplica {
   /** A replica restored from {@code recovered} (null for a new group). */
   public static Behavior<Command> create(Settings settings, SegmentedLog.GroupState recovered, StateMachine stateMachine,
       Transport transport, LogSink logWriter) {
+    return create(settings, recovered, stateMachine, transport, logWriter, System::nanoTime);
+  }
+
+  /** As above, reading elapsed time from {@code clock} (nanoseconds, monotonic; tests pass their own). */
+  public static Behavior<Command> create(Settings settings, SegmentedLog.GroupState recovered, StateMachine stateMachine,
+      Transport transport, LogSink logWriter, LongSupplier clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new RaftReplica(ctx, timers, settings, recovered, stateMachine, transport, logWriter).behaviourForRole()));
+        new RaftReplica(ctx, timers, settings, recovered, stateMachine, transport, logWriter, clock).behaviourForRole()));
   }
 
   // ---------------------------------------------------------------- behaviours per role
@@ -223,6 +241,13 @@ public final class RaftReplica {
           return afterStep();
         })
         .onMessage(Read.class, r -> {
+          // A leader frozen past its lease (GC, SIGSTOP) may find this read in its mailbox ahead of
+          // the timer's late ticks: bring the core's clock up to date before it judges the lease.
+          catchUp();
+          if (core.role() != Role.LEADER) {
+            rejectNotLeader(r.replyTo());
+            return afterStep();
+          }
           long id = nextReadId++;
           reads.put(id, new PendingRead(r.query(), r.replyTo()));
           try {
@@ -262,8 +287,7 @@ public final class RaftReplica {
           return afterStep();
         })
         .onMessage(Tick.class, t -> {
-          core.tick();
-          leaderlessTicks = core.leader() == null ? leaderlessTicks + 1 : 0;
+          catchUp();
           return afterStep();
         })
         .onMessage(LogPersisted.class, this::onPersisted)
@@ -290,14 +314,14 @@ public final class RaftReplica {
     reads.clear();
     readyReads.clear();
     r.replyTo().tell(new Retired(settings.group()));
-    return dormant(context, timers, settings.group(), transport, logWriter);
+    return dormant(context, timers, settings.group(), transport, logWriter, clock);
   }
 
   private static Behavior<Command> dormant(ActorContext<Command> context, TimerScheduler<Command> timers, String group,
-      Transport transport, LogSink logWriter) {
+      Transport transport, LogSink logWriter, LongSupplier clock) {
     return Behaviors.receive(Command.class)
         .onMessage(Revive.class, v -> new RaftReplica(context, timers, v.settings(), null, v.stateMachine(), transport,
-            logWriter).behaviourForRole())
+            logWriter, clock).behaviourForRole())
         .onMessage(Propose.class, m -> dormantReply(m.replyTo(), group))
         .onMessage(Read.class, m -> dormantReply(m.replyTo(), group))
         .onMessage(LocalRead.class, m -> dormantReply(m.replyTo(), group))
@@ -326,6 +350,22 @@ public final class RaftReplica {
           "replica " + settings.id() + " of " + settings.group() + " is " + core.role(), core.leader()));
     }
     return Behaviors.same();
+  }
+
+  /**
+   * Ticks the core once per tick interval elapsed on {@link #clock} since the last catch-up (the
+   * timer only wakes the replica; a process frozen for seconds gets every tick it missed at once,
+   * at most enough to expire every timeout). Leases and elections are thus judged in real time
+   * even when the timer's messages come late.
+   */
+  private void catchUp() {
+    long due = (clock.getAsLong() - clockStart) / tickNanos;
+    long behind = Math.min(due - ticksDone, 2L * settings.options().electionTicks() + 2);
+    for (long i = 0; i < behind; i++) {
+      core.tick();
+      leaderlessTicks = core.leader() == null ? leaderlessTicks + 1 : 0;
+    }
+    ticksDone = Math.max(ticksDone, due);
   }
 
   /**

@@ -60,6 +60,8 @@ public final class NodeProcess {
   private volatile Incarnation current;
   private int incarnations;
   private DistKvMBeans.RemoteConnector jmx;
+  /** The verifier's partition switch, when {@code distkv.test.fault-injection} is on; else null. */
+  private io.distkv.server.jmx.FaultInjection faults;
 
   /** One ActorSystem's worth of the node. */
   private record Incarnation(int number, ActorSystem<Void> system, NodeRuntime runtime, DistKvMBeans mbeans) {}
@@ -77,6 +79,14 @@ public final class NodeProcess {
    */
   public static NodeProcess start(NodeConfig config, Config raw) {
     NodeProcess p = new NodeProcess(config, raw);
+    if (config.faultInjection()) {
+      try {
+        p.faults = io.distkv.server.jmx.FaultInjection.register(config.nodeId().value());
+        log.warn("node {}: TEST-ONLY fault injection is on (message paths can be cut over JMX)", config.nodeId());
+      } catch (Exception e) {
+        throw new IllegalStateException("node " + config.nodeId() + ": registering the fault-injection MBean failed", e);
+      }
+    }
     p.startIncarnation();
     if (config.jmxPort() > 0) {
       try {
@@ -139,7 +149,8 @@ public final class NodeProcess {
     Config pekko = ConfigFactory.parseString("""
             pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-            """)
+            pekko.remote.artery.advanced.test-mode = %s
+            """.formatted(faults != null ? "on" : "off"))
         .withFallback(Remoting.artery(config.host(), config.port(), raw.withFallback(ClusterMembership.settings(
             config.nodeId(), config.seedNodes(), config.downUnreachableAfter(), false))))
         .withFallback(ConfigFactory.load());
@@ -173,6 +184,9 @@ public final class NodeProcess {
       mbeans = new DistKvMBeans(system, runtime, lifecycle, metrics);
     } catch (Exception e) {
       log.error("node {}: registering MBeans failed", config.nodeId(), e);
+    }
+    if (faults != null) {
+      faults.attach(system);
     }
     Incarnation inc = new Incarnation(number, system, runtime, mbeans);
     current = inc;

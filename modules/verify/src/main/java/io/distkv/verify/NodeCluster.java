@@ -2,6 +2,7 @@ package io.distkv.verify;
 
 import io.distkv.client.ClientSettings;
 import io.distkv.client.DistKvClient;
+import io.distkv.common.config.NodeConfig;
 import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
 import io.distkv.common.protocol.PartitionState;
 import java.io.IOException;
@@ -29,6 +30,7 @@ public final class NodeCluster implements AutoCloseable {
   private final Path dir;
   private final int size;
   private final List<Integer> ports = new ArrayList<>();
+  private final List<Integer> jmxPorts = new ArrayList<>();
   private final Process[] processes;
   private final boolean[] paused;
   private final Thread shutdownHook = new Thread(this::close, "verify-node-cleanup");
@@ -54,6 +56,7 @@ public final class NodeCluster implements AutoCloseable {
       Set<Integer> used = new HashSet<>();
       for (int i = 0; i < size; i++) {
         ports.add(freePort(used));
+        jmxPorts.add(freePort(used));
       }
       List<String> members = new ArrayList<>();
       for (int i = 0; i < size; i++) {
@@ -61,13 +64,15 @@ public final class NodeCluster implements AutoCloseable {
       }
       for (int i = 0; i < size; i++) {
         Files.writeString(conf(i), """
-            # Written by the verifier (modules/verify NodeCluster): node %d of %d on loopback.
+            # Written by the verifier (modules/verify NodeCluster): node %d of %d on loopback. Test-only
+            # fault injection lets the verifier cut message paths over JMX (docs/verification.md).
             distkv {
-              node { id = "%s", host = "127.0.0.1", port = %d, data-dir = "%s" }
+              node { id = "%s", host = "127.0.0.1", port = %d, jmx-port = %d, data-dir = "%s" }
               cluster.members = [%s]
+              test.fault-injection = on
             }
             %s
-            """.formatted(i + 1, size, id(i), ports.get(i), dir.resolve("data-" + id(i)).toAbsolutePath(),
+            """.formatted(i + 1, size, id(i), ports.get(i), jmxPorts.get(i), dir.resolve("data-" + id(i)).toAbsolutePath(),
             String.join(", ", members), extraConfig));
       }
     } catch (IOException e) {
@@ -134,6 +139,7 @@ public final class NodeCluster implements AutoCloseable {
       throw new IllegalStateException(id(node) + " is already running (pid " + processes[node].pid() + ")");
     }
     List<String> cmd = new ArrayList<>(launch);
+    cmd.add(1, "-D" + NodeConfig.ALLOW_FAULT_INJECTION + "=true");
     cmd.add("-c");
     cmd.add(conf(node).toString());
     try {
@@ -193,6 +199,63 @@ public final class NodeCluster implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The Artery address of node {@code node}, {@code host:port}. */
+  public String address(int node) {
+    return "127.0.0.1:" + ports.get(node);
+  }
+
+  /**
+   * Cuts the message paths between nodes {@code a} and {@code b}, both ways, on both sides (each
+   * node's Artery drops what it would send to or receive from the other).
+   */
+  public void cut(int a, int b) {
+    faultInjection(a, "blackhole", address(b));
+    faultInjection(b, "blackhole", address(a));
+  }
+
+  /** Heals every cut path of every running node. */
+  public void healNetwork() {
+    for (int i = 0; i < size; i++) {
+      if (isRunning(i)) {
+        faultInjection(i, "healAll", null);
+      }
+    }
+  }
+
+  /**
+   * Calls the node's fault-injection MBean over remote JMX, retrying for up to 60 s (a node just
+   * restarted serves JMX a few seconds after its process starts).
+   */
+  private void faultInjection(int node, String operation, String peer) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        javax.management.remote.JMXServiceURL url = new javax.management.remote.JMXServiceURL(
+            "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPorts.get(node) + "/jmxrmi");
+        try (javax.management.remote.JMXConnector c = javax.management.remote.JMXConnectorFactory.connect(url)) {
+          javax.management.ObjectName name = new javax.management.ObjectName("io.distkv:type=FaultInjection,name=" + id(node));
+          if (peer == null) {
+            c.getMBeanServerConnection().invoke(name, operation, new Object[0], new String[0]);
+          } else {
+            c.getMBeanServerConnection().invoke(name, operation, new Object[] {peer}, new String[] {String.class.getName()});
+          }
+          return;
+        }
+      } catch (Exception e) {
+        last = e;
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    throw new IllegalStateException(operation + (peer == null ? "" : " " + peer) + " on " + id(node) + " over JMX failed: "
+        + last, last);
   }
 
   /** Client settings that reach this cluster. */

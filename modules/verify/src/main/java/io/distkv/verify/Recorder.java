@@ -244,9 +244,10 @@ public final class Recorder {
 
   /**
    * The final reads after healing: a linearizable get of every register key and of every element
-   * the set workload tried to add, each retried until it answers or {@code within} passes.
+   * the set workload tried to add, from 16 threads sharing one client, each read retried until it
+   * answers or {@code within} passes.
    */
-  public void finalReads(List<String> elementKeys, Duration within) {
+  public void finalReads(List<String> elementKeys, Duration within) throws InterruptedException {
     ClientSettings s = ClientSettings.builder().contactPoints(settings.contactPoints())
         .requestTimeout(settings.requestTimeout()).attemptTimeout(settings.attemptTimeout()).build();
     long deadline = clock.getAsLong() + within.toNanos();
@@ -254,12 +255,26 @@ public final class Recorder {
     if (client == null) {
       return;
     }
+    List<String[]> reads = new ArrayList<>();
+    for (int i = 0; i < keys; i++) {
+      reads.add(new String[] {Op.Type.GET.name(), registerKey(i)});
+    }
+    elementKeys.forEach(e -> reads.add(new String[] {Op.Type.SET_READ.name(), e}));
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> threads = new ArrayList<>();
     try (client) {
-      for (int i = 0; i < keys; i++) {
-        finalRead(client, Op.Type.GET, registerKey(i), deadline);
+      for (int t = 0; t < 16; t++) {
+        Thread thread = new Thread(() -> {
+          int i;
+          while ((i = next.getAndIncrement()) < reads.size()) {
+            finalRead(client, Op.Type.valueOf(reads.get(i)[0]), reads.get(i)[1], deadline);
+          }
+        }, "verify-final-read-" + t);
+        thread.start();
+        threads.add(thread);
       }
-      for (String element : elementKeys) {
-        finalRead(client, Op.Type.SET_READ, element, deadline);
+      for (Thread thread : threads) {
+        thread.join();
       }
     }
   }

@@ -66,10 +66,11 @@ public final class TimelineChart {
         case KILL -> new Color(0xd6, 0x27, 0x28, 40);
         case PAUSE_SHORT -> new Color(0x1f, 0x77, 0xb4, 40);
         case PAUSE_LONG -> new Color(0x94, 0x67, 0xbd, 50);
+        case PARTITION_HALVES, PARTITION_LEADER, PARTITION_BRIDGE -> new Color(0x8c, 0x8c, 0x8c, 50);
       });
       m.setOutlinePaint(Color.GRAY);
       m.setOutlineStroke(new BasicStroke(0.5f));
-      m.setLabel(w.fault().kind().label() + " " + NodeCluster.id(w.fault().node()));
+      m.setLabel(w.fault().kind().label() + ": " + w.detail());
       m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
       m.setLabelAnchor(RectangleAnchor.TOP_LEFT);
       m.setLabelTextAnchor(TextAnchor.TOP_LEFT);

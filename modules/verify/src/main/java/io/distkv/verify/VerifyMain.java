@@ -23,8 +23,9 @@ public final class VerifyMain implements Callable<Integer> {
   @Option(names = "--time", defaultValue = "60s", description = "How long the workload runs (default ${DEFAULT-VALUE}).")
   String time;
 
-  @Option(names = "--nemesis", defaultValue = "kill,pause",
-      description = "Faults: kill, pause (short and long), pause-short, pause-long, none (default ${DEFAULT-VALUE}).")
+  @Option(names = "--nemesis", defaultValue = "kill,pause,partition",
+      description = {"Faults: kill, pause (= pause-short,pause-long), partition (= partition-halves,partition-leader,",
+          "partition-bridge), or any of those kinds, or none (default ${DEFAULT-VALUE})."})
   String nemesis;
 
   @Option(names = "--seed", description = "Seed of the fault schedule and the clients' choices (default: from the clock, printed).")

@@ -83,7 +83,8 @@ public final class VerifyRun {
           o.time().toSeconds(), schedule.size(), o.seed());
       t0[0] = System.nanoTime();
       AtomicReference<List<Nemesis.Window>> windows = new AtomicReference<>(List.of());
-      Thread nemesis = new Thread(() -> windows.set(Nemesis.run(cluster, schedule, clock)), "verify-nemesis");
+      Thread nemesis = new Thread(() -> windows.set(Nemesis.run(cluster, schedule, clock, () -> busiestLeader(clients.get(0)))),
+          "verify-nemesis");
       nemesis.start();
       Thread reporter = new Thread(() -> {
         try {
@@ -120,7 +121,7 @@ public final class VerifyRun {
       List<String> elements = new ArrayList<>(recorder.ops().stream().filter(op -> op.type() == Op.Type.SET_ADD)
           .map(Op::key).toList());
       progress.printf("final reads of %d keys and %d set elements%n", o.keys(), elements.size());
-      recorder.finalReads(elements, Duration.ofSeconds(60));
+      recorder.finalReads(elements, Duration.ofSeconds(60).plusMillis(5L * elements.size()));
       History history = new History(recorder.ops());
       history.write(o.out().resolve("history.jsonl"));
       writeFaults(windows.get(), o.out().resolve("faults.json"));
@@ -130,6 +131,23 @@ public final class VerifyRun {
       writeText(o.out().resolve("summary.txt"), summary);
       TimelineChart.write(history, windows.get(), o.out().resolve("timeline.png"), o.command());
       return new Result(history, windows.get(), checks, summary);
+    }
+  }
+
+  /** The index of the node that leads the most partitions now, or -1 if the cluster does not answer. */
+  static int busiestLeader(io.distkv.client.DistKvClient client) {
+    try {
+      var info = client.clusterInfo().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+      java.util.Map<String, Long> leaders = new java.util.HashMap<>();
+      info.partitions().forEach(p -> {
+        if (p.leader() != null) {
+          leaders.merge(p.leader(), 1L, Long::sum);
+        }
+      });
+      return leaders.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
+          .map(e -> Integer.parseInt(e.getKey().substring("node".length())) - 1).orElse(-1);
+    } catch (Exception e) {
+      return -1;
     }
   }
 

@@ -41,6 +41,18 @@ public final class ConfigReader {
     }
   }
 
+  public boolean bool(String path) {
+    if (!present(path)) {
+      return false;
+    }
+    try {
+      return config.getBoolean(path);
+    } catch (ConfigException.WrongType e) {
+      problem(path, "expected on or off (a boolean)");
+      return false;
+    }
+  }
+
   public String string(String path, boolean required) {
     if (!present(path)) {
       return null;

@@ -32,7 +32,11 @@ public record NodeConfig(
     boolean leaseReads,
     Duration leaderBalanceInterval,
     java.util.List<String> seedNodes,
-    Duration downUnreachableAfter) {
+    Duration downUnreachableAfter,
+    boolean faultInjection) {
+
+  /** The JVM system property that must be {@code true} for {@code distkv.test.fault-injection} to be accepted. */
+  public static final String ALLOW_FAULT_INJECTION = "distkv.test.allow-fault-injection";
 
   /** A cluster member as configured: {@code id@host:port} (its Artery address). */
   public record Member(NodeId id, String host, int port) {
@@ -125,6 +129,14 @@ public record NodeConfig(
       members.forEach(m -> seeds.add(m.host() + ":" + m.port()));
     }
     Duration downAfter = r.positiveDuration("distkv.cluster.down-unreachable-after");
+    boolean faultInjection = r.bool("distkv.test.fault-injection");
+    if (faultInjection && !Boolean.getBoolean(ALLOW_FAULT_INJECTION)) {
+      r.problem("distkv.test.fault-injection", "test-only; the node must also be started with -D" + ALLOW_FAULT_INJECTION
+          + "=true");
+    }
+    if (faultInjection && jmxPort == 0) {
+      r.problem("distkv.test.fault-injection", "needs distkv.node.jmx-port (the verifier drives it over JMX)");
+    }
     r.throwIfInvalid();
     return new NodeConfig(
         nodeId,
@@ -143,6 +155,7 @@ public record NodeConfig(
         leaseReads,
         leaderBalance,
         java.util.List.copyOf(seeds),
-        downAfter);
+        downAfter,
+        faultInjection);
   }
 }

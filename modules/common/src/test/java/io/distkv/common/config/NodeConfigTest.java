@@ -39,6 +39,30 @@ class NodeConfigTest {
   }
 
   @Test
+  void faultInjectionIsOffAndAConfigFileAloneCannotTurnItOn() {
+    assertThat(NodeConfig.from(ConfigFactory.parseString(VALID)).faultInjection()).isFalse();
+    String on = VALID + "distkv.test.fault-injection = on\ndistkv.node.jmx-port = 9300\n";
+    String previous = System.getProperty(NodeConfig.ALLOW_FAULT_INJECTION);
+    try {
+      System.clearProperty(NodeConfig.ALLOW_FAULT_INJECTION);
+      assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(on)))
+          .hasMessageContaining("distkv.test.fault-injection").hasMessageContaining("-D" + NodeConfig.ALLOW_FAULT_INJECTION);
+      System.setProperty(NodeConfig.ALLOW_FAULT_INJECTION, "true");
+      assertThat(NodeConfig.from(ConfigFactory.parseString(on)).faultInjection()).isTrue();
+      assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.test.fault-injection = on")))
+          .hasMessageContaining("needs distkv.node.jmx-port");
+      assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.test.fault-injection = maybe")))
+          .hasMessageContaining("expected on or off");
+    } finally {
+      if (previous == null) {
+        System.clearProperty(NodeConfig.ALLOW_FAULT_INJECTION);
+      } else {
+        System.setProperty(NodeConfig.ALLOW_FAULT_INJECTION, previous);
+      }
+    }
+  }
+
+  @Test
   void membersAreParsedAndMustIncludeThisNodeAtItsAddress() {
     NodeConfig c = NodeConfig.from(ConfigFactory.parseString(VALID
         + "distkv.cluster.members = [\"node1@127.0.0.1:7101\", \"node2@127.0.0.1:7102\"]"));

@@ -52,6 +52,9 @@ class RemoteRaftTest {
     MapStateMachine sm;
     ActorRef<RaftReplica.Command> replica;
     FaultyTransport transport;
+    RaftOptions options = RaftOptions.defaults();
+    /** The replica's clock: real time, or stopped at this value while >= 0 (a frozen process). */
+    final java.util.concurrent.atomic.AtomicLong frozenAt = new java.util.concurrent.atomic.AtomicLong(-1);
 
     Node(String id, int port) {
       this.id = id;
@@ -67,9 +70,13 @@ class RemoteRaftTest {
       kit.spawn(writer.behavior(), "raft-log");
       sm = new MapStateMachine();
       RaftReplica.Settings settings = new RaftReplica.Settings("g", id, Configuration.ofVoters("n1", "n2", "n3"),
-          RaftOptions.defaults(), Duration.ofMillis(50), 1_000_000, id.hashCode());
+          options, Duration.ofMillis(50), 1_000_000, id.hashCode());
       transport = new FaultyTransport(ActorTransport.byAddress(kit.system(), addresses));
-      replica = kit.spawn(RaftReplica.create(settings, log.groups().get("g"), sm, transport, writer), "raft-g");
+      java.util.function.LongSupplier clock = () -> {
+        long f = frozenAt.get();
+        return f >= 0 ? f : System.nanoTime();
+      };
+      replica = kit.spawn(RaftReplica.create(settings, log.groups().get("g"), sm, transport, writer, clock), "raft-g");
     }
 
     void stop() throws IOException {
@@ -129,8 +136,13 @@ class RemoteRaftTest {
 
   /** Starts n1..n3 on free loopback ports; returns their ids. */
   Set<String> startThreeNodes() throws IOException {
+    return startThreeNodes(RaftOptions.defaults());
+  }
+
+  Set<String> startThreeNodes(RaftOptions options) throws IOException {
     for (String id : List.of("n1", "n2", "n3")) {
       Node n = new Node(id, freePort());
+      n.options = options;
       nodes.put(id, n);
       addresses.put(id, "pekko://distkv@127.0.0.1:" + n.port);
     }
@@ -177,6 +189,47 @@ class RemoteRaftTest {
     TestProbe<RaftReplica.Result> p = n.kit.createTestProbe();
     n.replica.tell(message.apply(p.getRef()));
     return p.receiveMessage(Duration.ofSeconds(10));
+  }
+
+  /**
+   * Found by the verifier (docs/verification.md): a leader frozen by SIGSTOP for longer than its
+   * lease woke up, took a linearizable read from its mailbox before the timer's late ticks, judged
+   * its lease by the ticks it had counted before the freeze, and answered with a value the new
+   * leader had already overwritten. Fault schedule: lease reads on (8 of 10 ticks); the leader's
+   * clock stops and its Raft paths are cut both ways (a frozen process); the other two elect a
+   * leader and overwrite k; the frozen leader's clock jumps forward by the time that passed, its
+   * paths heal, and a read reaches it at once. It must not answer with the overwritten value.
+   */
+  @Test
+  void aLeaderFrozenPastItsLeaseNeverServesAStaleRead() throws Exception {
+    Set<String> all = startThreeNodes(RaftOptions.defaults().withLeaseReads(8));
+    write(all, "k", "before");
+    Node frozen = awaitLeader(all);
+    RaftReplica.Result warm = ask(frozen, reply -> new RaftReplica.Read("k".getBytes(StandardCharsets.UTF_8), reply));
+    assertThat(warm.isOk()).as("lease read before the freeze: %s", warm.message()).isTrue();
+
+    Set<String> others = new java.util.TreeSet<>(all);
+    others.remove(frozen.id);
+    frozen.frozenAt.set(System.nanoTime());
+    frozen.transport.isolate(frozen.id, others);
+    for (String other : others) {
+      nodes.get(other).transport.isolate(other, Set.of(frozen.id));
+    }
+    Node newLeader = awaitLeader(others);
+    write(others, "k", "after");
+
+    for (String other : others) {
+      nodes.get(other).transport.heal();
+    }
+    frozen.transport.heal();
+    frozen.frozenAt.set(-1); // wakes up: its clock shows the whole freeze at once
+    RaftReplica.Result r = ask(frozen, reply -> new RaftReplica.Read("k".getBytes(StandardCharsets.UTF_8), reply));
+    if (r.isOk()) {
+      assertThat(new String(r.value(), StandardCharsets.UTF_8)).as("read answered by %s after %s led", frozen.id, newLeader.id)
+          .isEqualTo("after");
+    } else {
+      assertThat(r.code()).isIn(ErrorCode.NOT_LEADER, ErrorCode.NO_QUORUM, ErrorCode.TIMEOUT);
+    }
   }
 
   @Test
