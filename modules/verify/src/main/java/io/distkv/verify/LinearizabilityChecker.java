@@ -153,10 +153,30 @@ public final class LinearizabilityChecker {
         observed.add(m[1]);
       }
     }
+    // Unknown writes of values nobody saw ("spares") all leave the register in a state no operation
+    // refers to, so they share one state id, and only the earliest-invoked spare not yet used is
+    // ever tried: any valid order that uses spares can use them in invocation order instead (each
+    // is invoked before the point it is moved to, and unknown operations have no return to keep
+    // in order). Without this every subset of pending spares is a configuration of its own.
+    int spareState = ids.size() + 1;
+    List<Integer> spareOrder = new ArrayList<>();
+    boolean[] spare = new boolean[n];
+    for (int node = next[0]; node > 0; node = next[node]) {
+      int i = (node - 1) / 2;
+      int[] m = model.get(i);
+      if (node % 2 == 1 && !finite[i] && m[0] == WRITE && !observed.contains(m[1])) {
+        spare[i] = true;
+        spareOrder.add(i);
+        model.set(i, new int[] {WRITE, spareState, 0});
+      } else if (node % 2 == 1 && !finite[i] && m[0] == CAS_UNKNOWN && !observed.contains(m[2])) {
+        model.set(i, new int[] {CAS_UNKNOWN, m[1], spareState});
+      }
+    }
+    int sparesUsed = 0;
     // need[v]: operations not yet linearized that can only take effect while the register holds v
     // (reads of v, applied CAS expecting v). Values are unique, so once v (not absent) is
     // overwritten it never comes back, and a step that overwrites v while need[v] > 0 is a dead end.
-    int[] need = new int[ids.size() + 1];
+    int[] need = new int[ids.size() + 2];
     for (int i = 0; i < n; i++) {
       int[] m = model.get(i);
       if (finite[i] && (m[0] == READ || m[0] == CAS_APPLIED)) {
@@ -177,7 +197,8 @@ public final class LinearizabilityChecker {
       if (node > 0 && node % 2 == 1) {
         int i = (node - 1) / 2;
         int[] m = model.get(i);
-        if (!finite[i] && !worthTrying(m, state, observed, model, next)) {
+        if (!finite[i] && ((spare[i] && spareOrder.get(sparesUsed) != i)
+            || !worthTrying(m, state, observed, model, next))) {
           node = next[node];
           continue;
         }
@@ -194,6 +215,9 @@ public final class LinearizabilityChecker {
         if (s2 >= 0 && seen.add(new Config(hash ^ zobrist[i], s2))) {
           if (needy) {
             need[m[1]]--;
+          }
+          if (spare[i]) {
+            sparesUsed++;
           }
           stackOp[depth] = i;
           stackState[depth] = state;
@@ -232,6 +256,9 @@ public final class LinearizabilityChecker {
         int[] m = model.get(i);
         if (finite[i] && (m[0] == READ || m[0] == CAS_APPLIED)) {
           need[m[1]]++;
+        }
+        if (spare[i]) {
+          sparesUsed--;
         }
         unlift(call, next, prev);
         if (finite[i]) {

@@ -72,8 +72,9 @@ public final class Report {
     }
     b.append(String.format(Locale.ROOT, "%-13s %8d %8d %8d%n", "total", total[0], total[1], total[2]));
     b.append('\n').append("faults: ").append(windows.size()).append('\n');
-    for (Nemesis.Window w : windows) {
-      b.append(String.format(Locale.ROOT, "  %-17s %7.1f s .. %7.1f s  %s%n", w.fault().kind().label(),
+    for (int i = 0; i < windows.size(); i++) {
+      Nemesis.Window w = windows.get(i);
+      b.append(String.format(Locale.ROOT, "  #%-3d %-17s %7.1f s .. %7.1f s  %s%n", i + 1, w.fault().kind().label(),
           w.startNanos() / 1e9, w.endNanos() / 1e9, w.detail()));
     }
     b.append('\n').append(String.format(Locale.ROOT, "%-17s %-8s %10s %8s%n", "checker", "verdict", "violations", "checked"));

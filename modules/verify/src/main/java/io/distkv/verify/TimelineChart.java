@@ -60,7 +60,8 @@ public final class TimelineChart {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-    for (Nemesis.Window w : windows) {
+    for (int i = 0; i < windows.size(); i++) {
+      Nemesis.Window w = windows.get(i);
       IntervalMarker m = new IntervalMarker(w.startNanos() / 1e9, w.endNanos() / 1e9);
       m.setPaint(switch (w.fault().kind()) {
         case KILL -> new Color(0xd6, 0x27, 0x28, 40);
@@ -70,8 +71,10 @@ public final class TimelineChart {
       });
       m.setOutlinePaint(Color.GRAY);
       m.setOutlineStroke(new BasicStroke(0.5f));
-      m.setLabel(w.fault().kind().label() + ": " + w.detail());
+      // Numbered as in the summary's fault list; staggered so that neighbours do not overlap.
+      m.setLabel("#" + (i + 1) + " " + w.fault().kind().label());
       m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+      m.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(2 + 12 * (i % 3), 2, 2, 2));
       m.setLabelAnchor(RectangleAnchor.TOP_LEFT);
       m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
       plot.addDomainMarker(m, Layer.BACKGROUND);
