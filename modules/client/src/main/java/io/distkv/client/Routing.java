@@ -51,24 +51,39 @@ final class Routing {
     this.resolver = ActorRefResolver.get(system);
   }
 
-  /** Fetches the cluster map from the first contact point that answers. */
+  /**
+   * Fetches the cluster map from whichever contact point answers first: every contact point is
+   * asked at once, so a dead one costs nothing while another answers. Rounds repeat (each waiting
+   * at most the attempt timeout) until the request timeout.
+   */
   void bootstrap() {
     long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
-    while (System.nanoTime() < deadline) {
+    while (true) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        break;
+      }
+      Duration wait = Duration.ofNanos(Math.max(1, Math.min(settings.attemptTimeout().toNanos(), remaining)));
+      CompletableFuture<ClusterInfo> first = new CompletableFuture<>();
+      AtomicInteger silent = new AtomicInteger(settings.contactPoints().size());
       for (String contact : settings.contactPoints()) {
         ActorRef<RouterCommand> router = resolver.resolveActorRef(ClientProtocol.routerPath(contact));
-        Duration wait = Duration.ofNanos(Math.max(1, Math.min(settings.attemptTimeout().toNanos(), deadline - System.nanoTime())));
-        try {
-          ClusterInfo ci = DistKvClient.<ClusterInfo>ask(system, router, ClientProtocol.GetClusterInfo::new, wait)
-              .toCompletableFuture().get();
-          update(ci);
-          return;
-        } catch (Exception e) {
-          // try the next contact point
-        }
-        if (System.nanoTime() >= deadline) {
-          break;
-        }
+        DistKvClient.<ClusterInfo>ask(system, router, ClientProtocol.GetClusterInfo::new, wait).whenComplete((ci, e) -> {
+          if (e == null) {
+            first.complete(ci);
+          } else if (silent.decrementAndGet() == 0) {
+            first.completeExceptionally(e);
+          }
+        });
+      }
+      try {
+        update(first.get(wait.toNanos() + TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.NANOSECONDS));
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Exception e) {
+        // no contact point answered in this round; the next one asks them all again
       }
     }
     throw new UnavailableException(ErrorCode.UNAVAILABLE, "no dist-kv node answered at " + settings.contactPoints()

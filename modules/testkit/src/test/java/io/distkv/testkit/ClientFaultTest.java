@@ -34,6 +34,27 @@ class ClientFaultTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Fault schedule: node1, the first contact point, is killed, and every partition has a leader on
+   * node2 or node3 again. A client whose whole deadline is 1 s (request and attempt timeout) must
+   * still connect and write: the bootstrap asks every contact point at once, so the dead one does
+   * not spend the deadline (asked one after the other, node1 alone took the whole second).
+   */
+  @Test
+  void aClientConnectsAndWritesWithinOneSecondWhileItsFirstContactPointIsDown() {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(8).start()) {
+      assertThat(cluster.contactPoints().get(0)).isEqualTo(cluster.node(1).hostPort());
+      cluster.node(1).kill();
+      cluster.awaitAllLeaders(Duration.ofSeconds(30));
+      try (DistKvClient client = DistKvClient.connect(cluster.clientSettings().requestTimeout(Duration.ofSeconds(1))
+          .attemptTimeout(Duration.ofSeconds(1)).build())) {
+        long version = client.blocking().put(b("k"), b("v"));
+        assertThat(version).isPositive();
+        assertThat(client.blocking().get("k")).contains("v");
+      }
+    }
+  }
+
   @Test
   void writesInFlightWhenTheBusiestLeaderStopsAreAllAppliedExactlyOnce() throws Exception {
     try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(16).start()) {

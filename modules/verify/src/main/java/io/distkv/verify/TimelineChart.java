@@ -34,7 +34,7 @@ public final class TimelineChart {
     XYSeries unknown = new XYSeries("unknown (no answer)", false, true);
     for (Op op : history.ops()) {
       double x = op.invokeNanos() / 1e9;
-      double y = Math.max(0.01, (op.completeNanos() - op.invokeNanos()) / 1e6);
+      double y = Math.max(0.1, (op.completeNanos() - op.invokeNanos()) / 1e6);
       switch (op.outcome()) {
         case OK -> ok.add(x, y);
         case FAIL -> fail.add(x, y);
@@ -54,7 +54,7 @@ public final class TimelineChart {
     }
     NumberAxis time = new NumberAxis("time since start (s)");
     LogAxis latency = new LogAxis("latency (ms, log scale)");
-    latency.setSmallestValue(0.01);
+    latency.setSmallestValue(0.1);
     latency.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.##"));
     XYPlot plot = new XYPlot(data, time, latency, renderer);
     plot.setBackgroundPaint(Color.WHITE);
@@ -72,7 +72,7 @@ public final class TimelineChart {
       m.setOutlinePaint(Color.GRAY);
       m.setOutlineStroke(new BasicStroke(0.5f));
       // Numbered as in the summary's fault list; staggered so that neighbours do not overlap.
-      m.setLabel("#" + (i + 1) + " " + w.fault().kind().label());
+      m.setLabel(windows.size() > 15 ? "#" + (i + 1) : "#" + (i + 1) + " " + w.fault().kind().label());
       m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
       m.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(2 + 12 * (i % 3), 2, 2, 2));
       m.setLabelAnchor(RectangleAnchor.TOP_LEFT);

@@ -355,6 +355,13 @@ public final class Router {
     }
   }
 
+  /**
+   * How long cluster info waits for one replica's status: a replica answers from memory in well
+   * under a millisecond, so a silent one (a node killed but not yet marked unreachable) is
+   * reported as not answering instead of holding up the whole view (and a client's bootstrap).
+   */
+  static final Duration STATUS_TIMEOUT = Duration.ofMillis(250);
+
   private Behavior<RouterCommand> onClusterInfo(GetClusterInfo g) {
     int total = 0;
     for (int p = 0; p < placement().partitionCount(); p++) {
@@ -371,7 +378,8 @@ public final class Router {
           continue;
         }
         ActorRef<RaftReplica.Command> ref = resolver.resolveActorRef(NodeRuntime.replicaPath(address, p));
-        context.ask(RaftReplica.Status.class, ref, attemptTimeout, RaftReplica.GetStatus::new,
+        context.ask(RaftReplica.Status.class, ref, STATUS_TIMEOUT.compareTo(attemptTimeout) < 0 ? STATUS_TIMEOUT : attemptTimeout,
+            RaftReplica.GetStatus::new,
             (status, failure) -> new StatusAnswer(id, partition, node.value(), status));
       }
     }
