@@ -69,6 +69,15 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "etcd endpoints (default: the 3 members of scripts/etcd-cluster.sh).")
   List<String> etcdEndpoints;
 
+  @Option(names = "--distkv-pids", defaultValue = "run/node*.pid",
+      description = "Pid files of the dist-kv nodes whose CPU time and context switches are reported per operation "
+          + "(default ${DEFAULT-VALUE}, as make run writes them).")
+  String distkvPids;
+
+  @Option(names = "--etcd-pids", defaultValue = "run/etcd-e*.pid",
+      description = "Pid files of the etcd members (default ${DEFAULT-VALUE}, as scripts/etcd-cluster.sh writes them).")
+  String etcdPids;
+
   @Option(names = "--json", description = "Also write every result as JSON to this file.")
   Path json;
 
@@ -96,7 +105,7 @@ public final class LoadGenerator implements Callable<Integer> {
             out.printf("== %s, %s, %d clients, %,d keys, %d-byte values, %s keys, %s reads ==%n", name, w.label(), n,
                 keys, valueSize, distribution, c.name().toLowerCase(Locale.ROOT));
             LoadRun.Result r = new LoadRun(driver, w, n, chooser, valueSize, d.toNanos(),
-                parseDuration(warmup).toNanos(), ops, out).run();
+                parseDuration(warmup).toNanos(), ops, out, servers(name)).run();
             results.add(r);
             out.printf("   %,.0f ops/s, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, max %.2f ms, errors %d%s%n", r.opsPerSec(),
                 r.overall().p50(), r.overall().p99(), r.overall().p999(), r.overall().max(), r.errorCount(),
@@ -110,6 +119,14 @@ public final class LoadGenerator implements Callable<Integer> {
       writeJson(results);
     }
     return results.stream().anyMatch(r -> r.errorCount() > 0) ? 1 : 0;
+  }
+
+  /** The server processes of driver {@code name}, from its pid files (none found = not reported). */
+  private ServerProcesses servers(String name) {
+    String glob = name.equalsIgnoreCase("etcd") ? etcdPids : distkvPids;
+    Path p = Path.of(glob);
+    Path dir = p.getParent() == null ? Path.of(".") : p.getParent();
+    return ServerProcesses.fromPidFiles(dir, p.getFileName().toString());
   }
 
   private Driver open(String name, Consistency c) {
@@ -142,7 +159,8 @@ public final class LoadGenerator implements Callable<Integer> {
     }
     StringBuilder header = new StringBuilder(String.format("%-20s", "workload @clients"));
     for (String n : names) {
-      header.append(String.format(" | %-8s %9s %8s %8s %8s %8s %6s", n, "ops/s", "p50 ms", "p99 ms", "p999 ms", "max ms", "errors"));
+      header.append(String.format(" | %-8s %9s %8s %8s %8s %8s %6s %9s %7s", n, "ops/s", "p50 ms", "p99 ms", "p999 ms", "max ms",
+          "errors", "cpu ms/op", "cs/op"));
     }
     boolean ratio = names.contains("distkv") && names.contains("etcd");
     if (ratio) {
@@ -156,11 +174,11 @@ public final class LoadGenerator implements Callable<Integer> {
       for (String n : names) {
         LoadRun.Result r = row.getValue().get(n);
         if (r == null) {
-          line.append(String.format(" | %-8s %9s %8s %8s %8s %8s %6s", "", "-", "-", "-", "-", "-", "-"));
+          line.append(String.format(" | %-8s %9s %8s %8s %8s %8s %6s %9s %7s", "", "-", "-", "-", "-", "-", "-", "-", "-"));
         } else {
           LoadRun.Stats s = r.overall();
-          line.append(String.format(" | %-8s %,9.0f %8.2f %8.2f %8.2f %8.2f %6d", "", r.opsPerSec(), s.p50(), s.p99(), s.p999(),
-              s.max(), r.errorCount()));
+          line.append(String.format(" | %-8s %,9.0f %8.2f %8.2f %8.2f %8.2f %6d %9s %7s", "", r.opsPerSec(), s.p50(), s.p99(),
+              s.p999(), s.max(), r.errorCount(), perOp(r.serverCpuMsPerOp(), "%.3f"), perOp(r.serverContextSwitchesPerOp(), "%.1f")));
         }
       }
       if (ratio && row.getValue().containsKey("distkv") && row.getValue().containsKey("etcd")) {
@@ -168,6 +186,10 @@ public final class LoadGenerator implements Callable<Integer> {
       }
       out.println(line);
     }
+  }
+
+  private static String perOp(double v, String format) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, format, v);
   }
 
   private void writeJson(List<LoadRun.Result> results) throws java.io.IOException {

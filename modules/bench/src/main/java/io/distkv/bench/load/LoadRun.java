@@ -23,7 +23,7 @@ import org.HdrHistogram.Recorder;
 final class LoadRun {
   /** What one run measured. */
   record Result(String driver, Workload workload, int clients, long ops, double seconds, double opsPerSec,
-      Stats read, Stats write, Map<String, Long> errors) {
+      Stats read, Stats write, Map<String, Long> errors, double serverCpuMsPerOp, double serverContextSwitchesPerOp) {
     long errorCount() {
       return errors.values().stream().mapToLong(Long::longValue).sum();
     }
@@ -65,6 +65,8 @@ final class LoadRun {
   private volatile long measureFrom;
   private final long maxOps;
   private final PrintStream progress;
+  private final ServerProcesses servers;
+  private ServerProcesses.Sample serversAtStart;
   private final Recorder reads = new Recorder(3);
   private final Recorder writes = new Recorder(3);
   private final Histogram readTotal = new Histogram(3);
@@ -75,7 +77,8 @@ final class LoadRun {
   private CountDownLatch done;
 
   LoadRun(Driver driver, Workload workload, int clients, KeyChooser keys, int valueSize,
-      long durationNanos, long warmupNanos, long maxOps, PrintStream progress) {
+      long durationNanos, long warmupNanos, long maxOps, PrintStream progress, ServerProcesses servers) {
+    this.servers = servers;
     this.warmupNanos = warmupNanos;
     this.driver = driver;
     this.workload = workload;
@@ -152,6 +155,9 @@ final class LoadRun {
     long second = 1;
     boolean warm = warmupNanos == 0;
     long start = measureFrom;
+    if (warm) {
+      serversAtStart = servers.sample();
+    }
     while (!done.await(Math.max(1, begin + TimeUnit.SECONDS.toNanos(second) - System.nanoTime()), TimeUnit.NANOSECONDS)) {
       long now = System.nanoTime();
       if (!warm && now >= measureFrom) {
@@ -160,6 +166,7 @@ final class LoadRun {
         reads.reset();
         writes.reset();
         errors.clear();
+        serversAtStart = servers.sample();
         progress.printf("  %s warm-up done (%d s), measuring%n", driver.name(), TimeUnit.NANOSECONDS.toSeconds(warmupNanos));
       }
       if (durationNanos > 0 && now - start >= durationNanos) {
@@ -176,8 +183,15 @@ final class LoadRun {
     long ops = readTotal.getTotalCount() + writeTotal.getTotalCount() + errors.values().stream().mapToLong(LongAdder::sum).sum();
     Map<String, Long> errorCounts = new TreeMap<>();
     errors.forEach((k, v) -> errorCounts.put(k, v.sum()));
+    double cpuPerOp = Double.NaN;
+    double switchesPerOp = Double.NaN;
+    if (!servers.isEmpty() && serversAtStart != null && ops > 0) {
+      ServerProcesses.Sample used = servers.sample().minus(serversAtStart);
+      cpuPerOp = used.cpuNanos() / 1e6 / ops;
+      switchesPerOp = (double) used.contextSwitches() / ops;
+    }
     return new Result(driver.name(), workload, clients, ops, seconds, ops / seconds, Stats.of(readTotal),
-        Stats.of(writeTotal), errorCounts);
+        Stats.of(writeTotal), errorCounts, cpuPerOp, switchesPerOp);
   }
 
   private void printProgress(long second) {
