@@ -258,6 +258,19 @@ public final class NodeCluster implements AutoCloseable {
         + last, last);
   }
 
+  /** An attribute of an MBean of node {@code node}, over its remote JMX (e.g. Pekko's {@code pekko:type=Cluster}). */
+  public Object jmxAttribute(int node, String objectName, String attribute) {
+    try {
+      javax.management.remote.JMXServiceURL url = new javax.management.remote.JMXServiceURL(
+          "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPorts.get(node) + "/jmxrmi");
+      try (javax.management.remote.JMXConnector c = javax.management.remote.JMXConnectorFactory.connect(url)) {
+        return c.getMBeanServerConnection().getAttribute(new javax.management.ObjectName(objectName), attribute);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("JMX " + objectName + " " + attribute + " of " + id(node) + ": " + e, e);
+    }
+  }
+
   /** Client settings that reach this cluster. */
   public ClientSettings clientSettings(Duration requestTimeout, Duration attemptTimeout) {
     return ClientSettings.builder().contactPoints(contactPoints()).requestTimeout(requestTimeout)

@@ -85,6 +85,25 @@ public final class ClusterMembership {
     return "none";
   }
 
+  /**
+   * Addresses ("pekko://distkv@host:port") of the members {@code system}'s failure detector marks
+   * unreachable now; empty when {@code system} is not a cluster ActorSystem. Cheap: it reads the
+   * cluster's cached state.
+   */
+  public static java.util.Set<String> unreachable(ActorSystem<?> system) {
+    try {
+      var members = Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).state().getUnreachable();
+      if (members.isEmpty()) {
+        return java.util.Set.of();
+      }
+      java.util.Set<String> out = new java.util.HashSet<>();
+      members.forEach(m -> out.add(m.address().toString()));
+      return out;
+    } catch (RuntimeException e) {
+      return java.util.Set.of(); // not a cluster ActorSystem
+    }
+  }
+
   /** This node's own member status ("up", "joining", … or "removed"). */
   public static String selfStatus(ActorSystem<?> system) {
     Cluster cluster = Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system));

@@ -433,6 +433,19 @@ public final class Router {
   }
 
   private void send(Request r) {
+    if (r.kind() != Kind.LOCAL_READ) {
+      String cutOff = majorityUnreachable(r.partition());
+      if (cutOff != null) {
+        // The failure detector says no majority of the partition's replicas can be reached from
+        // here: answer at once instead of trying silent nodes until the deadline. Nothing was
+        // proposed, so a refused write is definitely not applied.
+        boolean write = r.kind() == Kind.PROPOSE || r.kind() == Kind.TRANSFER;
+        r.finish().done(write ? ErrorCode.READ_ONLY : ErrorCode.NO_QUORUM, null, "partition " + r.partition()
+            + " is read-only from " + self + ": the failure detector marks its replicas on " + cutOff + " unreachable"
+            + (write ? "" : "; EVENTUAL reads still answer"), null, null);
+        return;
+      }
+    }
     String address = addresses.get(NodeId.of(r.target()));
     if (address == null) {
       // A node this router cannot address is as good as unreachable.
@@ -448,6 +461,26 @@ public final class Router {
     ActorRef<RaftReplica.Command> ref = resolver.resolveActorRef(NodeRuntime.replicaPath(address, r.partition()));
     context.ask(RaftReplica.Result.class, ref, attemptTimeout, replyTo -> toReplica(r, replyTo),
         (result, failure) -> new Answer(r, result, failure));
+  }
+
+  /**
+   * The nodes holding replicas of {@code p} that Pekko Cluster's failure detector marks unreachable,
+   * when they leave fewer than a majority of the replicas reachable; else null.
+   */
+  private String majorityUnreachable(int p) {
+    java.util.Set<String> unreachable = io.distkv.server.cluster.ClusterMembership.unreachable(context.getSystem());
+    if (unreachable.isEmpty()) {
+      return null;
+    }
+    List<NodeId> nodes = replicas(p);
+    List<String> cut = new java.util.ArrayList<>();
+    for (NodeId n : nodes) {
+      String address = addresses.get(n);
+      if (!n.equals(self) && address != null && unreachable.contains(address)) {
+        cut.add(n.value());
+      }
+    }
+    return nodes.size() - cut.size() < nodes.size() / 2 + 1 ? String.join(", ", cut) : null;
   }
 
   private static RaftReplica.Command toReplica(Request r, ActorRef<RaftReplica.Result> replyTo) {
