@@ -213,6 +213,10 @@ final class Routing {
         String hint = reply instanceof Reply r ? r.leaderHint() : null;
         if (hint != null && routers.containsKey(hint) && !hint.equals(node) && !suspect(hint)) {
           leaders.put(p, hint);
+        } else if (code == ErrorCode.READ_ONLY || code == ErrorCode.NO_QUORUM) {
+          // That node answered and knows the partition has no reachable majority: ask it again
+          // next time rather than a replica that may be the silent one.
+          leaders.put(p, node);
         } else {
           leaders.remove(p, node);
         }

@@ -21,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Three node processes; every partition's leadership moved to node1; then node2 and node3 are
  * frozen (SIGSTOP) and stay frozen (down-unreachable-after is 60 s, so nobody is downed). Once
  * node1's failure detector marks both unreachable, a write through node1 is refused READ_ONLY and
- * a linearizable read NO_QUORUM well inside the 10 s deadline (the router answers from what the
- * failure detector knows instead of trying silent replicas until the deadline), and an eventual
- * read still answers (the client's 1 s attempt timeout moves it past a frozen replica).
+ * a linearizable read NO_QUORUM within 1 s although the deadline is 10 s (the router answers from
+ * what the failure detector knows instead of trying silent replicas until the deadline, and the
+ * client asks the node that refused again instead of a silent replica), and an eventual read
+ * still answers (the client's 1 s attempt timeout moves it past a frozen replica).
  */
 @Tag("phase4")
 class MinorityFailsFastTest {
@@ -72,9 +73,10 @@ class MinorityFailsFastTest {
         Throwable read = catchThrowable(() -> client.blocking().get(b("k")));
         long readMillis = (System.nanoTime() - t0) / 1_000_000;
         assertThat(read).isInstanceOf(NoQuorumException.class);
-        // Answered from what the failure detector knows, not by waiting out the 10 s deadline.
-        assertThat(writeMillis).as("READ_ONLY after %d ms", writeMillis).isLessThan(5_000);
-        assertThat(readMillis).as("NO_QUORUM after %d ms", readMillis).isLessThan(5_000);
+        // Answered from what the failure detector knows, not by waiting out the 10 s deadline
+        // (measured: tens of milliseconds).
+        assertThat(writeMillis).as("READ_ONLY after %d ms", writeMillis).isLessThan(1_000);
+        assertThat(readMillis).as("NO_QUORUM after %d ms", readMillis).isLessThan(1_000);
         System.out.printf("READ_ONLY after %d ms, NO_QUORUM after %d ms (deadline 10 s)%n", writeMillis, readMillis);
         assertThat(client.blocking().get(b("k"), Consistency.EVENTUAL).map(v -> new String(v.value(), StandardCharsets.UTF_8)))
             .isEqualTo(Optional.of("v"));
