@@ -86,21 +86,18 @@ public final class ClusterMembership {
   }
 
   /**
-   * Addresses ("pekko://distkv@host:port") of the members {@code system}'s failure detector marks
-   * unreachable now; empty when {@code system} is not a cluster ActorSystem. Cheap: it reads the
-   * cluster's cached state.
+   * Whether this node's own failure detector has stopped hearing the node at {@code address}
+   * ("pekko://distkv@host:port"): monitored and not available. Only this node's own observations
+   * count, not the cluster's gossiped reachability, which also lists nodes that some *other* member
+   * cannot reach (in a bridge partition the bridge node would see both sides as unreachable). False
+   * when {@code system} is not a cluster ActorSystem or the address is not monitored.
    */
-  public static java.util.Set<String> unreachable(ActorSystem<?> system) {
+  public static boolean unreachableFromHere(ActorSystem<?> system, org.apache.pekko.actor.Address address) {
     try {
-      var members = Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).state().getUnreachable();
-      if (members.isEmpty()) {
-        return java.util.Set.of();
-      }
-      java.util.Set<String> out = new java.util.HashSet<>();
-      members.forEach(m -> out.add(m.address().toString()));
-      return out;
+      var detector = Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).failureDetector();
+      return detector.isMonitoring(address) && !detector.isAvailable(address);
     } catch (RuntimeException e) {
-      return java.util.Set.of(); // not a cluster ActorSystem
+      return false; // not a cluster ActorSystem
     }
   }
 

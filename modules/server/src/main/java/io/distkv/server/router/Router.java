@@ -464,24 +464,30 @@ public final class Router {
   }
 
   /**
-   * The nodes holding replicas of {@code p} that Pekko Cluster's failure detector marks unreachable,
+   * The nodes holding replicas of {@code p} that this node's failure detector no longer hears,
    * when they leave fewer than a majority of the replicas reachable; else null.
    */
   private String majorityUnreachable(int p) {
-    java.util.Set<String> unreachable = io.distkv.server.cluster.ClusterMembership.unreachable(context.getSystem());
-    if (unreachable.isEmpty()) {
-      return null;
-    }
     List<NodeId> nodes = replicas(p);
-    List<String> cut = new java.util.ArrayList<>();
+    List<String> cut = null;
     for (NodeId n : nodes) {
+      if (n.equals(self)) {
+        continue;
+      }
       String address = addresses.get(n);
-      if (!n.equals(self) && address != null && unreachable.contains(address)) {
+      if (address != null && io.distkv.server.cluster.ClusterMembership.unreachableFromHere(context.getSystem(),
+          parsedAddresses.computeIfAbsent(address, org.apache.pekko.actor.AddressFromURIString::parse))) {
+        if (cut == null) {
+          cut = new java.util.ArrayList<>();
+        }
         cut.add(n.value());
       }
     }
-    return nodes.size() - cut.size() < nodes.size() / 2 + 1 ? String.join(", ", cut) : null;
+    return cut != null && nodes.size() - cut.size() < nodes.size() / 2 + 1 ? String.join(", ", cut) : null;
   }
+
+  /** Member addresses parsed once ("pekko://distkv@host:port" to Pekko's Address). */
+  private final Map<String, org.apache.pekko.actor.Address> parsedAddresses = new HashMap<>();
 
   private static RaftReplica.Command toReplica(Request r, ActorRef<RaftReplica.Result> replyTo) {
     return switch (r.kind()) {
