@@ -140,20 +140,20 @@ public final class Recorder {
         if (dice < 30) {
           read(client, process, Op.Type.GET, key, Consistency.LINEARIZABLE);
         } else if (dice < 52) {
-          write(process, Op.Type.PUT, key, value, null, null, client.put(k, bytes(value)));
+          write(process, Op.Type.PUT, key, value, null, null, () -> client.put(k, bytes(value)));
         } else if (dice < 72) {
           Op read = read(client, process, Op.Type.GET, key, Consistency.LINEARIZABLE);
           if (read.ok()) {
             write(process, Op.Type.CAS, key, value, read.version(), read.value(),
-                client.compareAndSet(k, read.version(), bytes(value)));
+                () -> client.compareAndSet(k, read.version(), bytes(value)));
           }
         } else if (dice < 77) {
-          write(process, Op.Type.DELETE, key, null, null, null, client.delete(k));
+          write(process, Op.Type.DELETE, key, null, null, null, () -> client.delete(k));
         } else if (dice < 87) {
           read(client, process, Op.Type.EVENTUAL_GET, key, Consistency.EVENTUAL);
         } else {
           String element = "set/" + value;
-          write(process, Op.Type.SET_ADD, element, value, null, null, client.put(bytes(element), bytes(value)));
+          write(process, Op.Type.SET_ADD, element, value, null, null, () -> client.put(bytes(element), bytes(value)));
         }
       }
     }
@@ -192,12 +192,17 @@ public final class Recorder {
     return op;
   }
 
+  /**
+   * Runs one write and records it. The invoke time is taken before {@code call} sends anything: a
+   * time taken after the request left (the stage already created) could fall after the write was
+   * applied, if the thread is descheduled in between, and make a correct history look wrong.
+   */
   private void write(int process, Op.Type type, String key, String value, Long expectedVersion, String expectedValue,
-      CompletionStage<?> call) {
+      java.util.function.Supplier<CompletionStage<?>> call) {
     long invoke = clock.getAsLong();
     Op op;
     try {
-      Object result = call.toCompletableFuture().get(wait.toNanos(), TimeUnit.NANOSECONDS);
+      Object result = call.get().toCompletableFuture().get(wait.toNanos(), TimeUnit.NANOSECONDS);
       long done = clock.getAsLong();
       if (result instanceof WriteResult w && !w.applied()) {
         op = new Op(process, type, key, value, expectedVersion, expectedValue, Op.Outcome.FAIL, "CONFLICT", w.version(),
