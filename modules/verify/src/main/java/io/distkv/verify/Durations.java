@@ -1,27 +1,18 @@
 package io.distkv.verify;
 
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
-import java.util.Locale;
 
-/** Durations on the command line: {@code 500ms}, {@code 60s}, {@code 10m}. */
+/** Durations on the command line, in HOCON's duration format as everywhere in dist-kv ({@code 500ms}, {@code 60s}, {@code 10m}). */
 final class Durations {
   private Durations() {}
 
   static Duration parse(String option, String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
     try {
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      if (t.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      }
-      if (t.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      }
-    } catch (NumberFormatException e) {
-      // below
+      return ConfigFactory.parseString("d = \"" + text.replace("\"", "") + "\"").getDuration("d");
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(option + " " + text + ": expected a duration such as 500ms, 60s or 10m");
     }
-    throw new IllegalArgumentException(option + " " + text + ": expected a duration such as 500ms, 60s or 10m");
   }
 }

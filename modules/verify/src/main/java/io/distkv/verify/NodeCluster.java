@@ -233,9 +233,7 @@ public final class NodeCluster implements AutoCloseable {
     Exception last = null;
     while (System.nanoTime() < deadline) {
       try {
-        javax.management.remote.JMXServiceURL url = new javax.management.remote.JMXServiceURL(
-            "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPorts.get(node) + "/jmxrmi");
-        try (javax.management.remote.JMXConnector c = javax.management.remote.JMXConnectorFactory.connect(url)) {
+        try (javax.management.remote.JMXConnector c = jmx(node)) {
           javax.management.ObjectName name = new javax.management.ObjectName("io.distkv:type=FaultInjection,name=" + id(node));
           if (peer == null) {
             c.getMBeanServerConnection().invoke(name, operation, new Object[0], new String[0]);
@@ -261,14 +259,18 @@ public final class NodeCluster implements AutoCloseable {
   /** An attribute of an MBean of node {@code node}, over its remote JMX (e.g. Pekko's {@code pekko:type=Cluster}). */
   public Object jmxAttribute(int node, String objectName, String attribute) {
     try {
-      javax.management.remote.JMXServiceURL url = new javax.management.remote.JMXServiceURL(
-          "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPorts.get(node) + "/jmxrmi");
-      try (javax.management.remote.JMXConnector c = javax.management.remote.JMXConnectorFactory.connect(url)) {
+      try (javax.management.remote.JMXConnector c = jmx(node)) {
         return c.getMBeanServerConnection().getAttribute(new javax.management.ObjectName(objectName), attribute);
       }
     } catch (Exception e) {
       throw new IllegalStateException("JMX " + objectName + " " + attribute + " of " + id(node) + ": " + e, e);
     }
+  }
+
+  /** A connection to node {@code node}'s remote JMX; the caller closes it. */
+  private javax.management.remote.JMXConnector jmx(int node) throws java.io.IOException {
+    return javax.management.remote.JMXConnectorFactory.connect(new javax.management.remote.JMXServiceURL(
+        "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPorts.get(node) + "/jmxrmi"));
   }
 
   /** Client settings that reach this cluster. */
