@@ -23,7 +23,7 @@ import java.util.UUID;
  * @param requestTimeout a request's whole deadline, retries included
  * @param attemptTimeout how long one attempt waits for a node before the client tries another
  * @param maxRetries retries after the first attempt (NOT_LEADER, TIMEOUT, BUSY, UNAVAILABLE, no answer)
- * @param retryBackoff first retry's delay; doubles per retry, capped at 1 s
+ * @param retryBackoff first retry's delay; doubles per retry, capped at 500 ms
  * @param clientId the write session id (exactly-once writes); unique per client instance
  * @param limits key and value size limits checked before anything is sent
  */
@@ -132,8 +132,8 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
     private int port;
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration attemptTimeout = Duration.ofSeconds(2);
-    private int maxRetries = 3;
-    private Duration retryBackoff = Duration.ofMillis(100);
+    private int maxRetries = 20;
+    private Duration retryBackoff = Duration.ofMillis(20);
     private String clientId = newClientId();
     private KeyLimits limits = KeyLimits.DEFAULT;
 

@@ -14,7 +14,8 @@ import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
 import io.distkv.common.protocol.ClientProtocol.PartitionInfo;
 import io.distkv.common.protocol.ClientProtocol.Reply;
 import io.distkv.common.protocol.ClientProtocol.RouterCommand;
-import io.distkv.common.protocol.ClientProtocol.ScanReply;
+import io.distkv.common.protocol.ClientProtocol.Replies;
+import io.distkv.common.protocol.ClientProtocol.ScanEntry;
 import io.distkv.common.protocol.Consistency;
 import io.distkv.common.protocol.KvCommand;
 import io.distkv.common.protocol.KvResult;
@@ -51,12 +52,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 public final class DistKvClient implements AutoCloseable {
   private final ClientSettings settings;
-  private final ActorSystem<Void> system;
+  private final ActorSystem<Replies> system;
   private final Routing routing;
   private final WriteSession session;
   private volatile boolean closed;
 
-  private DistKvClient(ClientSettings settings, ActorSystem<Void> system, Routing routing) {
+  private DistKvClient(ClientSettings settings, ActorSystem<Replies> system, Routing routing) {
     this.settings = settings;
     this.system = system;
     this.routing = routing;
@@ -69,17 +70,40 @@ public final class DistKvClient implements AutoCloseable {
    * the request timeout.
    */
   public static DistKvClient connect(ClientSettings settings) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "distkv-client", ConfigFactory.parseString(
+    // The system's guardian is the client's one inbox: every key request names it as its reply
+    // path, so answers arrive at a stable, compressible address and are matched by id.
+    java.util.concurrent.atomic.AtomicReference<Routing> routingRef = new java.util.concurrent.atomic.AtomicReference<>();
+    ActorSystem<Replies> system = ActorSystem.create(Behaviors.receive(Replies.class)
+        .onMessage(Replies.class, r -> {
+          routingRef.get().onReplies(r);
+          return Behaviors.same();
+        }).build(), "distkv-client", ConfigFactory.parseString(
         "pekko.loglevel = ERROR\npekko.stdout-loglevel = OFF\npekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
         .withFallback(Remoting.artery(settings.host(), settings.port(), ConfigFactory.empty())).withFallback(ConfigFactory.load()));
-    Routing routing = new Routing(system, settings);
+    Routing routing = new Routing(system, system, settings);
+    routingRef.set(routing);
     try {
       routing.bootstrap();
     } catch (RuntimeException e) {
+      routing.close();
       terminate(system);
       throw e;
     }
     return new DistKvClient(settings, system, routing);
+  }
+
+  /** Attempts sent (by node), retries, unanswered attempts, and the nodes currently skipped as silent. */
+  public ClientStats stats() {
+    return routing.stats();
+  }
+
+  /**
+   * Traces one request in {@code oneIn} (1 = every request, 0 = none): the leader's node stamps
+   * its stages ({@link io.distkv.common.protocol.Trace}) and {@code sink} gets the stamps of each
+   * traced request that succeeded, on the client's inbox thread (it must not block).
+   */
+  public void trace(int oneIn, java.util.function.Consumer<long[]> sink) {
+    routing.trace(oneIn, sink);
   }
 
   /** Connects with {@code conf/client.conf}-style settings found by {@link ClientSettings#fromFile}. */
@@ -117,7 +141,8 @@ public final class DistKvClient implements AutoCloseable {
       byte[] k = settings.limits().checkKey(key);
       Consistency c = consistency == null ? Consistency.LINEARIZABLE : consistency;
       int p = partitionOf(k);
-      return routing.call(p, c == Consistency.LINEARIZABLE, reply -> new ClientProtocol.Get(k, c, reply))
+      return routing.call(p, c == Consistency.LINEARIZABLE, (id, t, traced, reply) -> new ClientProtocol.Get(id, t, traced, k,
+          c, reply))
           .thenApply(r -> {
             KvResult res = result(r);
             return res.code() == ErrorCode.NOT_FOUND ? Optional.<Versioned>empty()
@@ -186,7 +211,7 @@ public final class DistKvClient implements AutoCloseable {
     long seq = session.begin();
     KvCommand command = new KvCommand(session.clientId(), seq, session.firstUnacked(seq), ops);
     int p = partitionOf(ops.get(0).key());
-    return routing.call(p, true, reply -> new ClientProtocol.Write(command, reply))
+    return routing.call(p, true, (id, t, traced, reply) -> new ClientProtocol.Write(id, t, traced, command, reply))
         .whenComplete((r, e) -> session.acknowledged(seq))
         .thenApply(DistKvClient::result);
   }
@@ -216,16 +241,50 @@ public final class DistKvClient implements AutoCloseable {
         throw new InvalidArgumentException("scan limit must be 1.." + ClientProtocol.MAX_SCAN_LIMIT + ", was " + limit);
       }
       Consistency c = consistency == null ? Consistency.LINEARIZABLE : consistency;
-      return routing.callAny(reply -> new ClientProtocol.Scan(start, end, limit, c, reply), ScanReply.class)
-          .thenApply(r -> {
-            if (!r.isOk()) {
-              throw DistKvException.of(r.code(), r.message(), null);
-            }
-            List<KeyValue> entries = new ArrayList<>(r.entries().size());
-            r.entries().forEach(e -> entries.add(new KeyValue(e.key(), e.value(), e.version())));
-            return new ScanPage(entries, r.nextStart(), end, limit, c);
-          });
+      if (start != null && end != null && io.distkv.common.Keys.compare(start, end) >= 0) {
+        return CompletableFuture.completedFuture(new ScanPage(List.of(), null, end, limit, c));
+      }
+      // Every partition's first keys of the range, from its leader (or any replica, EVENTUAL),
+      // merged here in key order.
+      int n = routing.partitionCount();
+      List<CompletableFuture<Reply>> parts = new ArrayList<>(n);
+      for (int p = 0; p < n; p++) {
+        int partition = p;
+        parts.add(routing.call(p, c == Consistency.LINEARIZABLE, (id, t, traced, reply) ->
+            new ClientProtocol.ScanPartition(id, t, traced, partition, start, end, limit, c, reply)));
+      }
+      return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> merge(parts, end, limit, c));
     });
+  }
+
+  private static ScanPage merge(List<CompletableFuture<Reply>> parts, byte[] end, int limit, Consistency c) {
+    List<ScanEntry> all = new ArrayList<>();
+    boolean partitionHasMore = false;
+    for (int p = 0; p < parts.size(); p++) {
+      Reply r = parts.get(p).join();
+      if (!r.isOk()) {
+        throw DistKvException.of(r.code(), "partition " + p + ": " + r.message(), r.leaderHint());
+      }
+      all.addAll(r.scan().entries());
+      partitionHasMore |= r.scan().more();
+    }
+    all.sort((a, b) -> io.distkv.common.Keys.compare(a.key(), b.key()));
+    List<KeyValue> page = new ArrayList<>();
+    long bytes = 0;
+    for (ScanEntry e : all) {
+      if (page.size() == limit || (!page.isEmpty() && bytes >= ClientProtocol.SCAN_PAGE_BYTES)) {
+        break;
+      }
+      page.add(new KeyValue(e.key(), e.value(), e.version()));
+      bytes += e.key().length + e.value().length;
+    }
+    boolean more = page.size() < all.size() || partitionHasMore;
+    byte[] nextStart = null;
+    if (more && !page.isEmpty()) {
+      byte[] last = page.get(page.size() - 1).key();
+      nextStart = java.util.Arrays.copyOf(last, last.length + 1); // the smallest key after the last one returned
+    }
+    return new ScanPage(page, nextStart, end, limit, c);
   }
 
   /** The page after {@code page} (same end, limit and consistency); fails if {@code !page.hasMore()}. */
@@ -240,7 +299,7 @@ public final class DistKvClient implements AutoCloseable {
 
   /** Nodes, partitions, their leaders and states, as a node sees them now (also refreshes the client's map). */
   public CompletionStage<ClusterInfo> clusterInfo() {
-    return guarded(() -> routing.callAny(ClientProtocol.GetClusterInfo::new, ClusterInfo.class)
+    return guarded(() -> routing.<ClusterInfo>callAny(ClientProtocol.GetClusterInfo::new)
         .thenApply(info -> {
           routing.update(info);
           return info;
@@ -264,7 +323,8 @@ public final class DistKvClient implements AutoCloseable {
       if (partition < 0 || partition >= routing.partitionCount()) {
         throw new InvalidArgumentException("no partition " + partition + " (the cluster has " + routing.partitionCount() + ")");
       }
-      return routing.call(partition, true, reply -> new ClientProtocol.TransferLeader(partition, node, reply))
+      return routing.call(partition, true, (id, t, traced, reply) -> new ClientProtocol.TransferLeader(id, t, traced,
+          partition, node, reply))
           .thenApply(r -> {
             if (!r.isOk()) {
               throw DistKvException.of(r.code(), r.message(), r.leaderHint());
@@ -311,7 +371,7 @@ public final class DistKvClient implements AutoCloseable {
     return guarded(() -> routing.once(reply -> new ClientProtocol.ChangeMembers(op, node, reply), MEMBERSHIP_TIMEOUT)
         .thenCompose(r -> {
           if (!r.isOk()) {
-            throw DistKvException.of(r.code(), r.message(), r.leaderHint());
+            throw DistKvException.of(r.code(), r.message(), null);
           }
           return clusterInfo().thenApply(info -> r.message()); // the cluster map changed
         }));
@@ -352,11 +412,12 @@ public final class DistKvClient implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
+      routing.close();
       terminate(system);
     }
   }
 
-  private static void terminate(ActorSystem<Void> system) {
+  private static void terminate(ActorSystem<?> system) {
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -366,7 +427,7 @@ public final class DistKvClient implements AutoCloseable {
   }
 
   /** Asks with a timeout; a missing answer completes exceptionally (TimeoutException). */
-  static <R> CompletionStage<R> ask(ActorSystem<Void> system, ActorRef<RouterCommand> to,
+  static <R> CompletionStage<R> ask(ActorSystem<?> system, ActorRef<RouterCommand> to,
       Function<ActorRef<R>, RouterCommand> msg, Duration timeout) {
     return Ask.ask(to, msg, timeout, system.scheduler());
   }

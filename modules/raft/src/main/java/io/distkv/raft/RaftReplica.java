@@ -2,6 +2,7 @@ package io.distkv.raft;
 
 import io.distkv.common.error.DistKvException;
 import io.distkv.common.error.ErrorCode;
+import io.distkv.common.protocol.Trace;
 import io.distkv.raft.core.ConfChange;
 import io.distkv.raft.core.Configuration;
 import io.distkv.raft.core.Entry;
@@ -44,6 +45,45 @@ public final class RaftReplica {
 
   /** A Raft message from a peer. */
   public record Inbound(String group, RaftMessage message) implements Command {}
+
+  /**
+   * Where the outcome of a request goes. Called on the replica's thread; must not block. A
+   * completion that replies over the network adds its reply to the {@link Outbox}, which the
+   * replica flushes once per message it handles, so replies to one destination travel together.
+   */
+  public interface Completion {
+    void complete(Result result, Outbox outbox);
+
+    /** Stage stamps of a traced request ({@link io.distkv.common.protocol.Trace}), or null. */
+    default long[] trace() {
+      return null;
+    }
+
+    /** The reply goes to {@code replyTo} as it is (one message per reply). */
+    static Completion to(ActorRef<Result> replyTo) {
+      return (result, outbox) -> replyTo.tell(result);
+    }
+  }
+
+  /** What a {@link Submit} asks for. */
+  public enum Kind {
+    /** Replicate the payload (a command); answered once applied. */
+    PROPOSE,
+    /** Run the payload (a query) linearizably: after ReadIndex or under the lease. */
+    READ,
+    /** Run the payload (a query) against this replica's state now, whatever its role. */
+    LOCAL_READ,
+    /** Hand leadership to the node named by the payload (UTF-8). */
+    TRANSFER
+  }
+
+  /**
+   * Local only: a request from this node's front end (its router), answered through
+   * {@code done}. The replica answers TIMEOUT without acting when {@code deadlineNanos}
+   * ({@link System#nanoTime}, 0 = none) has passed before it gets to the request: the client has
+   * given up on it, so a late proposal would only be work nobody waits for.
+   */
+  public record Submit(Kind kind, byte[] payload, long deadlineNanos, Completion done) implements Command {}
 
   /** Replicate {@code command}; the reply comes when it is applied (or fails). */
   public record Propose(byte[] command, ActorRef<Result> replyTo) implements Command, RaftSerializable {}
@@ -100,15 +140,18 @@ public final class RaftReplica {
 
   private record Tick() implements Command {}
 
+  /** Takes the core's Ready once every request already in the mailbox has been stepped in (see {@link #batch}). */
+  private record Flush() implements Command {}
+
   private record LogPersisted(NodeLogWriter.Persisted persisted) implements Command {}
 
   /** Static wiring of a replica. */
   public record Settings(String group, String id, Configuration bootstrap, RaftOptions options, Duration tickInterval,
       long snapshotThreshold, long seed) {}
 
-  private record Pending(long term, ActorRef<Result> replyTo) {}
+  private record Pending(long term, Completion done) {}
 
-  private record PendingRead(byte[] query, ActorRef<Result> replyTo) {}
+  private record PendingRead(byte[] query, Completion done) {}
 
   /**
    * How many Readys a replica may have in flight: while one log write runs the next is handed to
@@ -117,18 +160,23 @@ public final class RaftReplica {
    */
   static final int MAX_IN_FLIGHT = 4;
 
-  /** A Ready being written ({@code token} ≥ 0) or done with, and its answers held until then. */
+  /**
+   * A Ready being written ({@code token} ≥ 0) or done with, and its answers held until then.
+   * {@code applied}: its committed entries and reads were already served when it was taken.
+   */
   private static final class InFlight {
     final Ready ready;
     final List<RaftMessage> deferred;
     final long token;
     boolean durable;
+    final boolean applied;
 
-    InFlight(Ready ready, List<RaftMessage> deferred, long token, boolean durable) {
+    InFlight(Ready ready, List<RaftMessage> deferred, long token, boolean durable, boolean applied) {
       this.ready = ready;
       this.deferred = deferred;
       this.token = token;
       this.durable = durable;
+      this.applied = applied;
     }
   }
 
@@ -148,6 +196,10 @@ public final class RaftReplica {
   /** Term and vote of the last hard state handed to the log writer (durable once its write is). */
   private HardState queuedTermVote;
   private long nextToken = 1;
+  /** Replies produced while handling the current message; flushed before the replica returns. */
+  private final Outbox outbox = new Outbox();
+  /** A {@link Flush} is in the mailbox. */
+  private boolean flushQueued;
   private long nextReadId = 1;
   private long applied;
   private Role lastRole = Role.FOLLOWER;
@@ -160,6 +212,8 @@ public final class RaftReplica {
   private final long tickNanos;
   private final long clockStart;
   private long ticksDone;
+  /** When (in {@link #ticksDone}) a Raft message from each peer last arrived. */
+  private final Map<String, Long> lastHeard = new HashMap<>();
 
   private RaftReplica(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
       SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
@@ -222,67 +276,123 @@ public final class RaftReplica {
   }
 
   private Behavior<Command> follower() {
-    return common().onMessage(Propose.class, p -> rejectNotLeader(p.replyTo()))
-        .onMessage(Read.class, r -> rejectNotLeader(r.replyTo()))
-        .onMessage(ChangeMembership.class, c -> rejectNotLeader(c.replyTo()))
-        .onMessage(TransferLeadership.class, t -> rejectNotLeader(t.replyTo()))
+    return common()
+        .onMessage(Submit.class, s -> {
+          if (s.kind() == Kind.LOCAL_READ) {
+            return localRead(s.payload(), s.done());
+          }
+          return rejectNotLeader(s.done());
+        })
+        .onMessage(Propose.class, p -> rejectNotLeader(Completion.to(p.replyTo())))
+        .onMessage(Read.class, r -> rejectNotLeader(Completion.to(r.replyTo())))
+        .onMessage(ChangeMembership.class, c -> rejectNotLeader(Completion.to(c.replyTo())))
+        .onMessage(TransferLeadership.class, t -> rejectNotLeader(Completion.to(t.replyTo())))
         .build();
   }
 
   private Behavior<Command> leader() {
     return common()
-        .onMessage(Propose.class, p -> {
-          try {
-            long index = core.propose(p.command());
-            proposals.put(index, new Pending(core.term(), p.replyTo()));
-          } catch (DistKvException e) {
-            p.replyTo().tell(Result.error(e, core.leader()));
+        .onMessage(Submit.class, s -> {
+          if (s.deadlineNanos() != 0 && s.deadlineNanos() - clock.getAsLong() <= 0) {
+            s.done().complete(new Result(ErrorCode.TIMEOUT, -1, null, "the request's deadline passed before "
+                + settings.group() + " on " + settings.id() + " got to it", null), outbox);
+            return flushed(Behaviors.same());
           }
-          return afterStep();
+          return switch (s.kind()) {
+            case PROPOSE -> propose(s.payload(), s.done());
+            case READ -> read(s.payload(), s.done());
+            case LOCAL_READ -> localRead(s.payload(), s.done());
+            case TRANSFER -> transfer(new String(s.payload(), java.nio.charset.StandardCharsets.UTF_8), s.done());
+          };
         })
-        .onMessage(Read.class, r -> {
-          // A leader frozen past its lease (GC, SIGSTOP) may find this read in its mailbox ahead of
-          // the timer's late ticks: bring the core's clock up to date before it judges the lease.
-          catchUp();
-          if (core.role() != Role.LEADER) {
-            rejectNotLeader(r.replyTo());
-            return afterStep();
-          }
-          long id = nextReadId++;
-          reads.put(id, new PendingRead(r.query(), r.replyTo()));
-          try {
-            core.readIndex(id);
-          } catch (DistKvException e) {
-            reads.remove(id);
-            r.replyTo().tell(Result.error(e, core.leader()));
-          }
-          return afterStep();
-        })
+        .onMessage(Propose.class, p -> propose(p.command(), Completion.to(p.replyTo())))
+        .onMessage(Read.class, r -> read(r.query(), Completion.to(r.replyTo())))
         .onMessage(ChangeMembership.class, c -> {
           try {
             long index = core.proposeConfChange(c.change());
-            proposals.put(index, new Pending(core.term(), c.replyTo()));
+            proposals.put(index, new Pending(core.term(), Completion.to(c.replyTo())));
           } catch (DistKvException e) {
             c.replyTo().tell(Result.error(e, core.leader()));
           }
           return afterStep();
         })
-        .onMessage(TransferLeadership.class, t -> {
-          try {
-            core.transferLeadership(t.to());
-            t.replyTo().tell(Result.ok(core.lastIndex(), null));
-          } catch (DistKvException e) {
-            t.replyTo().tell(Result.error(e, core.leader()));
-          }
-          return afterStep();
-        })
+        .onMessage(TransferLeadership.class, t -> transfer(t.to(), Completion.to(t.replyTo())))
         .build();
+  }
+
+  /**
+   * Appends the command to the log; the Ready that replicates it is taken by {@link #batch}, so
+   * every proposal (and read) already in the mailbox goes into the same Ready: one log write and
+   * one AppendEntries per follower for all of them.
+   */
+  private Behavior<Command> propose(byte[] command, Completion done) {
+    try {
+      Trace.stamp(done.trace(), Trace.PROPOSE);
+      long index = core.propose(command);
+      proposals.put(index, new Pending(core.term(), done));
+    } catch (DistKvException e) {
+      done.complete(Result.error(e, core.leader()), outbox);
+      return flushed(Behaviors.same());
+    }
+    return batch();
+  }
+
+  private Behavior<Command> read(byte[] query, Completion done) {
+    // A leader frozen past its lease (GC, SIGSTOP) may find this read in its mailbox ahead of
+    // the timer's late ticks: bring the core's clock up to date before it judges the lease.
+    catchUp();
+    if (core.role() != Role.LEADER) {
+      rejectNotLeader(done);
+      return afterStep();
+    }
+    long id = nextReadId++;
+    Trace.stamp(done.trace(), Trace.PROPOSE);
+    reads.put(id, new PendingRead(query, done));
+    try {
+      core.readIndex(id);
+    } catch (DistKvException e) {
+      reads.remove(id);
+      done.complete(Result.error(e, core.leader()), outbox);
+      return afterStep();
+    }
+    return batch();
+  }
+
+  private Behavior<Command> localRead(byte[] query, Completion done) {
+    done.complete(Result.ok(applied, stateMachine.query(query)), outbox);
+    return flushed(Behaviors.same());
+  }
+
+  private Behavior<Command> transfer(String to, Completion done) {
+    try {
+      core.transferLeadership(to);
+      done.complete(Result.ok(core.lastIndex(), null), outbox);
+    } catch (DistKvException e) {
+      done.complete(Result.error(e, core.leader()), outbox);
+    }
+    return afterStep();
+  }
+
+  /** Queues one {@link Flush} behind what the mailbox holds (at most one at a time). */
+  private Behavior<Command> batch() {
+    if (!flushQueued) {
+      flushQueued = true;
+      context.getSelf().tell(new Flush());
+    }
+    return flushed(Behaviors.same());
+  }
+
+  /** Sends the replies gathered while handling this message, then becomes {@code next}. */
+  private Behavior<Command> flushed(Behavior<Command> next) {
+    outbox.flush();
+    return next;
   }
 
   private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> common() {
     return Behaviors.receive(Command.class)
         .onMessage(Retire.class, this::retire)
         .onMessage(Inbound.class, m -> {
+          lastHeard.put(m.message().from(), ticksDone);
           core.step(m.message());
           return afterStep();
         })
@@ -290,11 +400,12 @@ public final class RaftReplica {
           catchUp();
           return afterStep();
         })
-        .onMessage(LogPersisted.class, this::onPersisted)
-        .onMessage(LocalRead.class, r -> {
-          r.replyTo().tell(Result.ok(applied, stateMachine.query(r.query())));
-          return Behaviors.same();
+        .onMessage(Flush.class, f -> {
+          flushQueued = false;
+          return afterStep();
         })
+        .onMessage(LogPersisted.class, this::onPersisted)
+        .onMessage(LocalRead.class, r -> localRead(r.query(), Completion.to(r.replyTo())))
         .onMessage(GetStatus.class, g -> {
           g.replyTo().tell(new Status(settings.group(), settings.id(), core.role(), core.term(), core.leader(),
               core.commitIndex(), applied, core.lastIndex(), core.configuration(), core.configurationCommitted()));
@@ -305,14 +416,17 @@ public final class RaftReplica {
   private Behavior<Command> retire(Retire r) {
     timers.cancelAll();
     for (Pending p : proposals.values()) {
-      p.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left " + settings.group(), null));
+      p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left " + settings.group(),
+          null), outbox);
     }
     proposals.clear();
     for (PendingRead pr : reads.values()) {
-      pr.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left " + settings.group(), null));
+      pr.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left "
+          + settings.group(), null), outbox);
     }
     reads.clear();
     readyReads.clear();
+    outbox.flush();
     r.replyTo().tell(new Retired(settings.group()));
     return dormant(context, timers, settings.group(), transport, logWriter, clock);
   }
@@ -322,11 +436,12 @@ public final class RaftReplica {
     return Behaviors.receive(Command.class)
         .onMessage(Revive.class, v -> new RaftReplica(context, timers, v.settings(), null, v.stateMachine(), transport,
             logWriter, clock).behaviourForRole())
-        .onMessage(Propose.class, m -> dormantReply(m.replyTo(), group))
-        .onMessage(Read.class, m -> dormantReply(m.replyTo(), group))
-        .onMessage(LocalRead.class, m -> dormantReply(m.replyTo(), group))
-        .onMessage(ChangeMembership.class, m -> dormantReply(m.replyTo(), group))
-        .onMessage(TransferLeadership.class, m -> dormantReply(m.replyTo(), group))
+        .onMessage(Submit.class, m -> dormantReply(m.done(), group))
+        .onMessage(Propose.class, m -> dormantReply(Completion.to(m.replyTo()), group))
+        .onMessage(Read.class, m -> dormantReply(Completion.to(m.replyTo()), group))
+        .onMessage(LocalRead.class, m -> dormantReply(Completion.to(m.replyTo()), group))
+        .onMessage(ChangeMembership.class, m -> dormantReply(Completion.to(m.replyTo()), group))
+        .onMessage(TransferLeadership.class, m -> dormantReply(Completion.to(m.replyTo()), group))
         .onMessage(Retire.class, m -> {
           m.replyTo().tell(new Retired(group));
           return Behaviors.same();
@@ -335,21 +450,23 @@ public final class RaftReplica {
         .build();
   }
 
-  private static Behavior<Command> dormantReply(ActorRef<Result> replyTo, String group) {
-    replyTo.tell(new Result(ErrorCode.NOT_LEADER, -1, null, "no replica of " + group + " on this node", null));
+  private static Behavior<Command> dormantReply(Completion done, String group) {
+    Outbox out = new Outbox();
+    done.complete(new Result(ErrorCode.NOT_LEADER, -1, null, "no replica of " + group + " on this node", null), out);
+    out.flush();
     return Behaviors.same();
   }
 
-  private Behavior<Command> rejectNotLeader(ActorRef<Result> replyTo) {
+  private Behavior<Command> rejectNotLeader(Completion done) {
     if (noQuorum()) {
-      replyTo.tell(new Result(ErrorCode.NO_QUORUM, -1, null,
+      done.complete(new Result(ErrorCode.NO_QUORUM, -1, null,
           "replica " + settings.id() + " of " + settings.group() + " has had no leader for "
-              + leaderlessTicks * settings.tickInterval().toMillis() + " ms: no quorum reachable from here", null));
+              + leaderlessTicks * settings.tickInterval().toMillis() + " ms: no quorum reachable from here", null), outbox);
     } else {
-      replyTo.tell(new Result(ErrorCode.NOT_LEADER, -1, null,
-          "replica " + settings.id() + " of " + settings.group() + " is " + core.role(), core.leader()));
+      done.complete(new Result(ErrorCode.NOT_LEADER, -1, null,
+          "replica " + settings.id() + " of " + settings.group() + " is " + core.role(), core.leader()), outbox);
     }
-    return Behaviors.same();
+    return flushed(Behaviors.same());
   }
 
   /**
@@ -369,11 +486,26 @@ public final class RaftReplica {
   }
 
   /**
-   * No leader for more than two election timeouts: with pre-vote and check-quorum that means
-   * this replica cannot reach a majority (an ordinary election finishes well within that).
+   * No quorum is reachable from here: no leader for more than two election timeouts, and
+   * messages from fewer than a majority of the voters (this replica counting as one) within the
+   * last election timeout. A slow election on the majority side (pre-votes refused while the
+   * others still remember the old leader) hears its peers, so it answers NOT_LEADER, which
+   * clients retry, rather than the definite NO_QUORUM / READ_ONLY.
    */
   private boolean noQuorum() {
-    return leaderlessTicks > 2L * settings.options().electionTicks();
+    long election = settings.options().electionTicks();
+    if (leaderlessTicks <= 2L * election) {
+      return false;
+    }
+    java.util.Set<String> voters = core.configuration().voters();
+    int heard = voters.contains(settings.id()) ? 1 : 0;
+    for (String v : voters) {
+      Long at = lastHeard.get(v);
+      if (!v.equals(settings.id()) && at != null && ticksDone - at <= election) {
+        heard++;
+      }
+    }
+    return heard < voters.size() / 2 + 1;
   }
 
   // ---------------------------------------------------------------- the Ready loop
@@ -382,8 +514,13 @@ public final class RaftReplica {
    * Takes the core's Readys. Each one that must be made durable goes to the node's log writer; up
    * to {@link #MAX_IN_FLIGHT} may be in flight. Leader traffic goes out at once (a leader may send
    * appends while its own write runs, thesis §10.2.1: it counts itself toward a commit only once
-   * the write is done); answers (votes, acks) and applying wait until the Ready, and every Ready
-   * before it, is durable, and Readys are handled strictly in the order they were taken.
+   * the write is done). Answers (votes, acks) wait until the Ready, and every Ready before it, is
+   * durable, and Readys are advanced strictly in the order they were taken.
+   *
+   * <p>Committed entries are applied as soon as they are taken, without waiting for the log
+   * writes in flight, when nothing taken earlier still waits to be applied and every one of them
+   * is in this replica's durable log ({@link #appliesNow}); docs/raft.md "Applying while the log
+   * is written" argues why that is safe.
    */
   private Behavior<Command> afterStep() {
     while (inFlight.size() < MAX_IN_FLIGHT && core.hasReady()) {
@@ -394,8 +531,12 @@ public final class RaftReplica {
       boolean write = r.mustPersist()
           && !(r.entries().isEmpty() && r.snapshot() == null && onlyCommitChanged(r.hardState()));
       if (!write && inFlight.isEmpty()) {
-        handleDurable(r, r.messages());
+        handleDurable(r, r.messages(), false);
         continue;
+      }
+      boolean appliedNow = appliesNow(r);
+      if (appliedNow) {
+        apply(r);
       }
       List<RaftMessage> deferred = new ArrayList<>();
       for (RaftMessage m : r.messages()) {
@@ -418,13 +559,34 @@ public final class RaftReplica {
         Runnable send = deferred.isEmpty() ? null : sendAll(deferred);
         logWriter.append(new NodeLogWriter.Append(
             new SegmentedLog.GroupWrite(settings.group(), r.hardState(), meta, r.entries()), token, persistedAdapter, send));
-        inFlight.add(new InFlight(r, List.of(), token, false));
+        inFlight.add(new InFlight(r, List.of(), token, false, appliedNow));
       } else {
-        inFlight.add(new InFlight(r, deferred, -1, true)); // nothing to write, but earlier Readys are
+        inFlight.add(new InFlight(r, deferred, -1, true, appliedNow)); // nothing to write, but earlier Readys are
       }
     }
     checkRoleChange();
+    outbox.flush();
     return behaviourForRole();
+  }
+
+  /**
+   * Whether {@code r}'s committed entries and reads may be served now, ahead of the log writes in
+   * flight: no snapshot to install, nothing taken earlier still waiting to be applied (the state
+   * machine applies in log order), and every committed entry at or below the highest index this
+   * replica's own log has made durable ({@link RaftCore#stableIndex}, which a truncation lowers).
+   * On a leader that always holds: it counts itself toward a commit only once its write is durable.
+   */
+  private boolean appliesNow(Ready r) {
+    if (r.snapshot() != null) {
+      return false;
+    }
+    for (InFlight f : inFlight) {
+      if (!f.applied) {
+        return false;
+      }
+    }
+    List<Entry> committed = r.committed();
+    return committed.isEmpty() || committed.get(committed.size() - 1).index() <= core.stableIndex();
   }
 
   private Runnable sendAll(List<RaftMessage> messages) {
@@ -460,39 +622,66 @@ public final class RaftReplica {
     }
     while (!inFlight.isEmpty() && inFlight.peekFirst().durable) {
       InFlight f = inFlight.pollFirst();
-      handleDurable(f.ready, f.deferred);
+      handleDurable(f.ready, f.deferred, f.applied);
     }
     return afterStep();
   }
 
-  private void handleDurable(Ready r, List<RaftMessage> messages) {
+  /** {@code r} and every Ready before it are durable: send its answers, apply (unless done), advance. */
+  private void handleDurable(Ready r, List<RaftMessage> messages, boolean alreadyApplied) {
     for (RaftMessage m : messages) {
       transport.send(settings.group(), m);
     }
+    stampDurable(r);
+    if (!alreadyApplied) {
+      apply(r);
+    }
+    core.advance(r);
+    maybeSnapshot();
+  }
+
+  /** Traced proposals among {@code r}'s entries: this (leader's) log now holds them durably. */
+  private void stampDurable(Ready r) {
+    if (r.entries().isEmpty() || proposals.isEmpty()) {
+      return;
+    }
+    for (Entry e : r.entries()) {
+      Pending p = proposals.get(e.index());
+      if (p != null) {
+        Trace.stamp(p.done().trace(), Trace.LOG_DURABLE);
+      }
+    }
+  }
+
+  /** Installs {@code r}'s snapshot, applies its committed entries, answers their proposals, serves reads. */
+  private void apply(Ready r) {
     if (r.snapshot() != null) {
       stateMachine.restore(r.snapshot().meta().index(), r.snapshot().data());
       applied = r.snapshot().meta().index();
       failProposalsUpTo(applied);
     }
     for (Entry e : r.committed()) {
+      Pending p = proposals.remove(e.index());
+      if (p != null) {
+        Trace.stamp(p.done().trace(), Trace.COMMIT_KNOWN);
+      }
       byte[] result = null;
       if (e.type() == Entry.Type.NORMAL) {
         result = stateMachine.apply(e.index(), e.data());
       }
       applied = e.index();
-      Pending p = proposals.remove(e.index());
       if (p != null) {
+        Trace.stamp(p.done().trace(), Trace.APPLIED);
         if (p.term() == e.term()) {
-          p.replyTo().tell(Result.ok(e.index(), result));
+          p.done().complete(Result.ok(e.index(), result), outbox);
         } else {
-          p.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "proposal was overwritten by a new leader", core.leader()));
+          p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "proposal was overwritten by a new leader",
+              core.leader()), outbox);
         }
       }
     }
     readyReads.addAll(r.readStates());
     serveReads();
-    core.advance(r);
-    maybeSnapshot();
   }
 
   private void serveReads() {
@@ -502,14 +691,20 @@ public final class RaftReplica {
         it.remove();
         PendingRead pr = reads.remove(rs.requestId());
         if (pr != null) {
-          pr.replyTo().tell(Result.ok(rs.index(), stateMachine.query(pr.query())));
+          Trace.stamp(pr.done().trace(), Trace.COMMIT_KNOWN);
+          byte[] value = stateMachine.query(pr.query());
+          Trace.stamp(pr.done().trace(), Trace.APPLIED);
+          pr.done().complete(Result.ok(rs.index(), value), outbox);
         }
       }
     }
   }
 
   private void maybeSnapshot() {
-    if (applied - core.snapshotIndex() >= settings.snapshotThreshold() && stateMachine.appliedIndex() >= applied) {
+    // Only while no entry applied ahead of the log writes is still unadvanced: the snapshot holds
+    // the state machine as it is now, so its index must be everything applied.
+    if (applied == core.appliedIndex() && applied - core.snapshotIndex() >= settings.snapshotThreshold()
+        && stateMachine.appliedIndex() >= applied) {
       core.compact(applied, stateMachine.snapshot());
       SnapshotMeta meta = new SnapshotMeta(applied, core.termAt(applied), core.configuration());
       logWriter.append(new NodeLogWriter.Append(new SegmentedLog.GroupWrite(settings.group(), null, meta, List.of()),
@@ -523,11 +718,13 @@ public final class RaftReplica {
       // Leadership lost: every pending proposal and read fails with the best leader hint.
       String hint = core.leader();
       for (Pending p : proposals.values()) {
-        p.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the proposal committed", hint));
+        p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the proposal committed", hint),
+            outbox);
       }
       proposals.clear();
       for (PendingRead pr : reads.values()) {
-        pr.replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the read was confirmed", hint));
+        pr.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the read was confirmed", hint),
+            outbox);
       }
       reads.clear();
       readyReads.clear();
@@ -538,7 +735,8 @@ public final class RaftReplica {
   private void failProposalsUpTo(long index) {
     proposals.keySet().removeIf(i -> {
       if (i <= index) {
-        proposals.get(i).replyTo().tell(new Result(ErrorCode.NOT_LEADER, -1, null, "superseded by a snapshot", core.leader()));
+        proposals.get(i).done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "superseded by a snapshot",
+            core.leader()), outbox);
         return true;
       }
       return false;

@@ -44,7 +44,7 @@ public record NodeServices(NodeDirectory directory, NodeRuntime runtime, ActorRe
         w.transportDecorator());
     ctx.spawn(ReplicaHost.create(w.self(), runtime, directory, true), "host");
     ActorRef<RouterCommand> router = ctx.spawn(Router.create(w.self(), directory::placement, directory.addresses(),
-        runtime.stateMachines(), w.requestTimeout(), w.metrics(), w.limits(), w.reachable(),
+        runtime.stateMachines(), runtime.replicas(), w.requestTimeout(), w.metrics(), w.limits(), w.reachable(),
         new Rebalancer(ctx.getSystem(), w.self(), directory)), "router");
     if (!w.leaderBalanceInterval().isZero()) {
       ctx.spawn(LeaderBalancer.create(w.self(), directory::placement, runtime.replicas(), w.leaderBalanceInterval()),

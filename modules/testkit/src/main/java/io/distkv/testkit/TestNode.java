@@ -166,6 +166,51 @@ public final class TestNode {
     return router;
   }
 
+  private static final java.util.concurrent.atomic.AtomicLong REQUEST_IDS = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Builds a key request from its id and reply path (the rest is the test's). */
+  @FunctionalInterface
+  public interface KeyRequestFactory {
+    ClientProtocol.KeyRequest make(long id, ActorRef<ClientProtocol.Replies> replyTo);
+  }
+
+  /**
+   * Sends one key request to this node's router and returns its answer (waiting up to
+   * {@code timeout}); no retry and no hint followed: what this node itself answers.
+   */
+  public ClientProtocol.Reply ask(KeyRequestFactory request, java.time.Duration timeout) {
+    long id = REQUEST_IDS.incrementAndGet();
+    ClientProtocol.Reply r;
+    try {
+      r = io.distkv.common.concurrent.Ask.<RouterCommand, ClientProtocol.Replies>ask(router,
+          replyTo -> request.make(id, replyTo), timeout, system.scheduler()).get().replies().get(0);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("no answer from " + id() + "'s router within " + timeout.toMillis() + " ms", e.getCause());
+    }
+    if (r.id() != id) {
+      throw new AssertionError("reply for request " + r.id() + ", expected " + id);
+    }
+    return r;
+  }
+
+  /**
+   * As {@link #ask}, following NOT_LEADER hints to the leader's node (at most 3 hops), as
+   * DistKvClient does: routers neither forward nor retry.
+   */
+  public ClientProtocol.Reply call(KeyRequestFactory request, java.time.Duration timeout) {
+    TestNode via = this;
+    for (int hop = 0; ; hop++) {
+      ClientProtocol.Reply r = via.ask(request, timeout);
+      if (r.code() != io.distkv.common.error.ErrorCode.NOT_LEADER || r.leaderHint() == null || hop == 3) {
+        return r;
+      }
+      via = cluster.node(r.leaderHint());
+    }
+  }
+
   /** The running node's partitions, Raft replicas and stores. */
   public NodeRuntime runtime() {
     return runtime;

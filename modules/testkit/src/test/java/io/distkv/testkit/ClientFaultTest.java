@@ -55,6 +55,49 @@ class ClientFaultTest {
     }
   }
 
+  /**
+   * Fault schedule: the node leading a partition the client writes to is stopped. The first
+   * attempt sent there goes unanswered; from then on the client sends that node nothing (not
+   * even for partitions its cache still says it leads, nor when a stale hint names it), until
+   * the node is back and answers a probe. Deadline 10 s, attempt timeout 1 s.
+   */
+  @Test
+  void aClientSendsNothingToASilentNodeUntilItAnswersAgain() {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(8).start()) {
+      DistKvClient client = cluster.newClient(cluster.clientSettings().requestTimeout(Duration.ofSeconds(10))
+          .attemptTimeout(Duration.ofSeconds(1)).build());
+      BlockingDistKvClient kv = client.blocking();
+      ClusterInfo info = kv.clusterInfo();
+      String victim = info.partitions().get(0).leader();
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; keys.size() < 40; i++) {
+        keys.add("silent-" + i);
+        kv.put("silent-" + i, "before");
+      }
+      assertThat(client.stats().silentNodes()).isEmpty();
+      cluster.node(victim).stop();
+      for (String k : keys) {
+        kv.put(k, "during"); // every partition: the ones the victim led need a new leader first
+      }
+      assertThat(client.stats().silentNodes()).containsExactly(victim);
+      long sentToVictim = client.stats().attemptsByNode().get(victim);
+      for (String k : keys) {
+        kv.put(k, "still-during");
+        assertThat(kv.get(k)).contains("still-during");
+      }
+      assertThat(client.stats().attemptsByNode().get(victim)).as("attempts sent to the silent %s", victim)
+          .isEqualTo(sentToVictim);
+      cluster.node(victim).start();
+      cluster.await(victim + " answers the client's probe", Duration.ofSeconds(30),
+          () -> !client.stats().silentNodes().contains(victim));
+      cluster.awaitAllLeaders(Duration.ofSeconds(30));
+      for (String k : keys) {
+        kv.put(k, "after");
+        assertThat(kv.get(k)).contains("after");
+      }
+    }
+  }
+
   @Test
   void writesInFlightWhenTheBusiestLeaderStopsAreAllAppliedExactlyOnce() throws Exception {
     try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(16).start()) {
@@ -111,8 +154,8 @@ class ClientFaultTest {
     try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).start()) {
       KvCommand put = new KvCommand("resending-client", 1, 1, List.of(KvCommand.Op.putIfAbsent(b("once"), b("v"))));
       TestProbe<ClientProtocol.Reply> probe = TestProbe.create(cluster.node(1).system());
-      cluster.node(1).router().tell(new ClientProtocol.Write(put, probe.getRef()));
-      ClientProtocol.Reply first = probe.receiveMessage(Duration.ofSeconds(10));
+      ClientProtocol.Reply first = cluster.node(1).call((id, reply) -> new ClientProtocol.Write(id, 10_000, false, put, reply),
+          Duration.ofSeconds(10));
       assertThat(first.code()).isEqualTo(ErrorCode.OK);
       assertThat(first.result().code()).isEqualTo(ErrorCode.OK);
       // The reply was "lost"; meanwhile leadership moves; the client resends the same write elsewhere.
@@ -126,9 +169,8 @@ class ClientFaultTest {
         assertThat(admin.blocking().clusterInfo().partitions().get(p).leader()).isEqualTo(newLeader);
         return null;
       });
-      TestProbe<ClientProtocol.Reply> probe3 = TestProbe.create(cluster.node(3).system());
-      cluster.node(3).router().tell(new ClientProtocol.Write(put, probe3.getRef()));
-      ClientProtocol.Reply resent = probe3.receiveMessage(Duration.ofSeconds(10));
+      ClientProtocol.Reply resent = cluster.node(3).call((id, reply) -> new ClientProtocol.Write(id, 10_000, false, put,
+          reply), Duration.ofSeconds(10));
       // Same answer (applied, same version), not ALREADY_EXISTS: the partition remembered the session.
       assertThat(resent.result()).isEqualTo(first.result());
       assertThat(resent.servedBy()).isEqualTo(newLeader);
@@ -152,14 +194,14 @@ class ClientFaultTest {
           .maxRetries(20).build());
       majority.blocking().put("lease-k", "new");
       // A linearizable read through the cut-off node must not answer "old".
-      TestProbe<ClientProtocol.Reply> probe = TestProbe.create(cutOff.system());
       for (int i = 0; i < 5; i++) {
-        cutOff.router().tell(new ClientProtocol.Get(b("lease-k"), Consistency.LINEARIZABLE, probe.getRef()));
-        ClientProtocol.Reply r = probe.receiveMessage(Duration.ofSeconds(10));
+        ClientProtocol.Reply r = cutOff.ask((id, reply) -> new ClientProtocol.Get(id, 5_000, false, b("lease-k"),
+            Consistency.LINEARIZABLE, reply), Duration.ofSeconds(10));
         if (r.isOk()) {
           assertThat(r.result().value()).as("linearizable read on the cut-off old leader").isEqualTo(b("new"));
         } else {
-          assertThat(r.code()).isIn(ErrorCode.NO_QUORUM, ErrorCode.TIMEOUT);
+          // (it stepped down: NOT_LEADER until it has been leaderless for two election timeouts)
+          assertThat(r.code()).isIn(ErrorCode.NOT_LEADER, ErrorCode.NO_QUORUM);
         }
       }
       cluster.heal();

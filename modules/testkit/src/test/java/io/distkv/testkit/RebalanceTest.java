@@ -169,9 +169,8 @@ class RebalanceTest {
   }
 
   static String localRead(TestNode node, String key) throws Exception {
-    ClientProtocol.Reply r = AskPattern.<ClientProtocol.RouterCommand, ClientProtocol.Reply>ask(node.router(),
-        reply -> new ClientProtocol.Get(key.getBytes(StandardCharsets.UTF_8), Consistency.EVENTUAL, reply),
-        Duration.ofSeconds(5), node.system().scheduler()).toCompletableFuture().get();
+    ClientProtocol.Reply r = node.ask((id, reply) -> new ClientProtocol.Get(id, 5_000, false,
+        key.getBytes(StandardCharsets.UTF_8), Consistency.EVENTUAL, reply), Duration.ofSeconds(5));
     assertThat(r.isOk()).as("eventual read of %s on %s: %s", key, node.id(), r.message()).isTrue();
     assertThat(r.servedBy()).isEqualTo(node.id());
     return r.result().value() == null ? null : new String(r.result().value(), StandardCharsets.UTF_8);

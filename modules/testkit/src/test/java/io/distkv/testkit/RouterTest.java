@@ -25,14 +25,13 @@ class RouterTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** A write (a KvCommand) or linearizable get (a key) via {@code via}, following NOT_LEADER hints. */
   static ClientProtocol.Reply call(TestNode via, Object message) {
-    TestProbe<ClientProtocol.Reply> probe = TestProbe.create(via.system());
     if (message instanceof KvCommand c) {
-      via.router().tell(new ClientProtocol.Write(c, probe.getRef()));
-    } else {
-      via.router().tell(new ClientProtocol.Get((byte[]) message, Consistency.LINEARIZABLE, probe.getRef()));
+      return via.call((id, reply) -> new ClientProtocol.Write(id, 10_000, false, c, reply), Duration.ofSeconds(10));
     }
-    return probe.receiveMessage(Duration.ofSeconds(10));
+    return via.call((id, reply) -> new ClientProtocol.Get(id, 10_000, false, (byte[]) message, Consistency.LINEARIZABLE,
+        reply), Duration.ofSeconds(10));
   }
 
   static KvResult put(TestNode via, String k, String v) {
@@ -45,6 +44,28 @@ class RouterTest {
     ClientProtocol.Reply r = call(via, b(k));
     assertThat(r.code()).as("get %s via %s: %s", k, via.id(), r.message()).isEqualTo(ErrorCode.OK);
     return r.result();
+  }
+
+  /**
+   * A put via {@code via}, resent (same client session and sequence, so it applies once) until it
+   * is acknowledged within 20 s: what DistKvClient does while a new leader is elected.
+   */
+  static void putRetrying(TestNode via, String k, String v) {
+    KvCommand c = KvCommand.single("retrying-" + k, 1, KvCommand.Op.put(b(k), b(v)));
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (true) {
+      ClientProtocol.Reply r;
+      try {
+        r = via.call((id, reply) -> new ClientProtocol.Write(id, 2_000, false, c, reply), Duration.ofSeconds(3));
+      } catch (AssertionError silent) {
+        r = null; // no answer (the request went to the stopped node's replica's group): resend
+      }
+      if (r != null && r.isOk()) {
+        return;
+      }
+      assertThat(System.nanoTime() < deadline).as("put %s via %s: %s", k, via.id(), r == null ? "no answer" : r.message())
+          .isTrue();
+    }
   }
 
   @Test
@@ -85,8 +106,8 @@ class RouterTest {
       // Eventual reads answer from a local replica (eventually up to date).
       TestProbe<ClientProtocol.Reply> probe = TestProbe.create(cluster.node(3).system());
       probe.awaitAssert(Duration.ofSeconds(10), () -> {
-        cluster.node(3).router().tell(new ClientProtocol.Get(b("key-5"), Consistency.EVENTUAL, probe.getRef()));
-        ClientProtocol.Reply r = probe.receiveMessage();
+        ClientProtocol.Reply r = cluster.node(3).ask((id, reply) -> new ClientProtocol.Get(id, 10_000, false, b("key-5"),
+            Consistency.EVENTUAL, reply), Duration.ofSeconds(3));
         assertThat(r.result().value()).isEqualTo(b("value-5"));
         return null;
       });
@@ -102,7 +123,7 @@ class RouterTest {
       }
       cluster.node(1).stop(); // hosts replicas (and leaders) of most partitions
       for (int i = 0; i < 32; i++) {
-        put(cluster.node(2), "k" + i, "after-" + i); // the router retries until a new leader answers
+        putRetrying(cluster.node(2), "k" + i, "after-" + i);
       }
       for (int i = 0; i < 32; i++) {
         assertThat(get(cluster.node(3), "k" + i).value()).isEqualTo(b("after-" + i));
@@ -121,21 +142,20 @@ class RouterTest {
       // and router requests alike.
       TestNode minority = cluster.node(3);
       cluster.isolate("node3");
-      var cutOffRouter = minority.router();
       TestProbe<ClientProtocol.Reply> probe = TestProbe.create(minority.system());
       // Writes fail fast with READ_ONLY (once the local replicas know they are leaderless).
       probe.awaitAssert(Duration.ofSeconds(15), Duration.ofMillis(200), () -> {
-        cutOffRouter.tell(new ClientProtocol.Write(KvCommand.single("", 0, KvCommand.Op.put(b("k3"), b("minority"))), probe.getRef()));
-        ClientProtocol.Reply r = probe.receiveMessage(Duration.ofSeconds(6));
+        ClientProtocol.Reply r = minority.ask((id, reply) -> new ClientProtocol.Write(id, 5_000, false,
+            KvCommand.single("", 0, KvCommand.Op.put(b("k3"), b("minority"))), reply), Duration.ofSeconds(6));
         assertThat(r.code()).isEqualTo(ErrorCode.READ_ONLY);
         assertThat(r.message()).contains("read-only");
         return null;
       });
-      cutOffRouter.tell(new ClientProtocol.Get(b("k3"), Consistency.LINEARIZABLE, probe.getRef()));
-      assertThat(probe.receiveMessage(Duration.ofSeconds(10)).code()).isEqualTo(ErrorCode.NO_QUORUM);
+      assertThat(minority.ask((id, reply) -> new ClientProtocol.Get(id, 5_000, false, b("k3"), Consistency.LINEARIZABLE,
+          reply), Duration.ofSeconds(10)).code()).isEqualTo(ErrorCode.NO_QUORUM);
       // Eventual reads still answer from local data.
-      cutOffRouter.tell(new ClientProtocol.Get(b("k3"), Consistency.EVENTUAL, probe.getRef()));
-      ClientProtocol.Reply eventual = probe.receiveMessage();
+      ClientProtocol.Reply eventual = minority.ask((id, reply) -> new ClientProtocol.Get(id, 5_000, false, b("k3"),
+          Consistency.EVENTUAL, reply), Duration.ofSeconds(3));
       assertThat(eventual.code()).isEqualTo(ErrorCode.OK);
       assertThat(eventual.result().value()).isEqualTo(b("before-3"));
       // The majority side keeps working.

@@ -33,6 +33,11 @@ final class DistKvDriver implements Driver {
   }
 
   @Override
+  public void trace(int oneIn, java.util.function.Consumer<long[]> sink) {
+    client.trace(oneIn, sink);
+  }
+
+  @Override
   public String errorCode(Throwable failure) {
     Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     if (t instanceof java.util.concurrent.TimeoutException) {

@@ -13,6 +13,12 @@ interface Driver extends AutoCloseable {
 
   CompletableFuture<?> write(byte[] key, byte[] value);
 
+  /**
+   * Traces one request in {@code oneIn} (0 = none) and hands each traced request's stage stamps
+   * ({@link io.distkv.common.protocol.Trace}) to {@code sink}; a store without tracing ignores it.
+   */
+  default void trace(int oneIn, java.util.function.Consumer<long[]> sink) {}
+
   /** A short name for a failure (an error code or exception class). */
   String errorCode(Throwable failure);
 

@@ -78,6 +78,11 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Pid files of the etcd members (default ${DEFAULT-VALUE}, as scripts/etcd-cluster.sh writes them).")
   String etcdPids;
 
+  @Option(names = "--trace", arity = "0..1", defaultValue = "0", fallbackValue = "1000",
+      description = "Trace one dist-kv request in N (--trace alone: 1 in 1,000; --trace 1: every request) and print "
+          + "where traced requests spent their time, stage by stage (p50/p99), after each run.")
+  int traceOneIn;
+
   @Option(names = "--json", description = "Also write every result as JSON to this file.")
   Path json;
 
@@ -104,12 +109,18 @@ public final class LoadGenerator implements Callable<Integer> {
           for (int n : clients) {
             out.printf("== %s, %s, %d clients, %,d keys, %d-byte values, %s keys, %s reads ==%n", name, w.label(), n,
                 keys, valueSize, distribution, c.name().toLowerCase(Locale.ROOT));
-            LoadRun.Result r = new LoadRun(driver, w, n, chooser, valueSize, d.toNanos(),
-                parseDuration(warmup).toNanos(), ops, out, servers(name)).run();
+            long warm = parseDuration(warmup).toNanos();
+            TraceBreakdown traces = new TraceBreakdown(System.nanoTime() + warm);
+            driver.trace(traceOneIn, traces::add);
+            LoadRun.Result r = new LoadRun(driver, w, n, chooser, valueSize, d.toNanos(), warm, ops, out, servers(name)).run();
+            driver.trace(0, null);
             results.add(r);
             out.printf("   %,.0f ops/s, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, max %.2f ms, errors %d%s%n", r.opsPerSec(),
                 r.overall().p50(), r.overall().p99(), r.overall().p999(), r.overall().max(), r.errorCount(),
                 r.errors().isEmpty() ? "" : " " + r.errors());
+            if (!traces.isEmpty()) {
+              traces.print(out, name + " " + w.label() + " @" + n);
+            }
           }
         }
       }

@@ -7,7 +7,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The requests a client (or the CLI, or another node) sends to a node's router at
- * {@value #ROUTER_PATH}, and the replies. Serialized as Jackson CBOR ({@link ClientSerializable}).
+ * {@value #ROUTER_PATH}, and the replies (docs/server.md "The request pipeline"). Serialized as Jackson CBOR ({@link ClientSerializable}).
  * Layout notes in docs/formats.md "Client protocol".
  */
 public final class ClientProtocol {
@@ -30,25 +30,58 @@ public final class ClientProtocol {
   /** Anything a router accepts (its inbox type); the router adds its own internal messages. */
   public interface RouterCommand {}
 
-  /** A write whose ops all fall in one partition (one op, or an atomic batch). */
-  public record Write(KvCommand command, ActorRef<Reply> replyTo) implements RouterCommand, ClientSerializable {}
+  /**
+   * A request about keys of one partition, sent to the router of the node that leads it (the
+   * client's leader cache). The router validates it and hands it to its own replica of the
+   * partition; the replica answers straight to {@code replyTo}, the client connection's one
+   * stable inbox, with a {@link Reply} carrying the same {@code id} (replies to one inbox that
+   * leave together travel as one {@link Replies}). Nothing on the node retries: a node that does
+   * not lead the partition answers NOT_LEADER with a hint, and the client, which owns the
+   * deadline, tries again. {@code timeoutMillis} is what is left of the client's deadline when
+   * it sends; the node drops the request unanswered (TIMEOUT) once that has passed.
+   * {@code traced}: the node stamps the request's stages ({@link Trace}) and returns them.
+   */
+  public sealed interface KeyRequest extends RouterCommand, ClientSerializable {
+    long id();
 
-  public record Get(byte[] key, Consistency consistency, ActorRef<Reply> replyTo)
-      implements RouterCommand, ClientSerializable {}
+    int timeoutMillis();
+
+    boolean traced();
+
+    ActorRef<Replies> replyTo();
+  }
+
+  /** A write whose ops all fall in one partition (one op, or an atomic batch). */
+  public record Write(long id, int timeoutMillis, boolean traced, KvCommand command, ActorRef<Replies> replyTo)
+      implements KeyRequest {}
+
+  public record Get(long id, int timeoutMillis, boolean traced, byte[] key, Consistency consistency,
+      ActorRef<Replies> replyTo) implements KeyRequest {}
 
   /**
-   * Live keys in [start, end) in unsigned byte order across all partitions, at most {@code limit}.
-   * {@code start} null = from the first key, {@code end} null = to the last.
+   * Live keys in [start, end) of one partition (null = unbounded), at most {@code limit}; the
+   * client asks every partition and merges the parts in key order.
    */
-  public record Scan(byte[] start, byte[] end, int limit, Consistency consistency, ActorRef<ScanReply> replyTo)
-      implements RouterCommand, ClientSerializable {}
+  public record ScanPartition(long id, int timeoutMillis, boolean traced, int partition, byte[] start, byte[] end,
+      int limit, Consistency consistency, ActorRef<Replies> replyTo) implements KeyRequest {}
+
+  /** Asks partition {@code partition}'s leader to hand leadership to {@code toNode}. */
+  public record TransferLeader(long id, int timeoutMillis, boolean traced, int partition, String toNode,
+      ActorRef<Replies> replyTo) implements KeyRequest {}
+
+  /**
+   * Is this node there? The router answers at once with an OK {@link Reply} of the same id
+   * (servedBy = the node). A client probes a node that went silent with it, and sends it
+   * requests again once it answers.
+   */
+  public record Ping(long id, ActorRef<Replies> replyTo) implements RouterCommand, ClientSerializable {}
+
+  /** Answers to one client inbox that left a node together. */
+  public record Replies(List<Reply> replies) implements ClientSerializable {}
 
   /** Nodes, partitions, leaders and partition states, as the answering node sees them now. */
   public record GetClusterInfo(ActorRef<ClusterInfo> replyTo) implements RouterCommand, ClientSerializable {}
 
-  /** Asks partition {@code partition}'s leader to hand leadership to {@code toNode}. */
-  public record TransferLeader(int partition, String toNode, ActorRef<Reply> replyTo)
-      implements RouterCommand, ClientSerializable {}
 
   /** What {@link ChangeMembers} does. */
   public enum MembershipOp {
@@ -66,32 +99,42 @@ public final class ClientProtocol {
    * catch up → promote → remove the old replica). {@code node} is ignored for REBALANCE. The reply
    * comes when every move is done (OK, message = summary) or one failed (the error, with what was done).
    */
-  public record ChangeMembers(MembershipOp op, String node, ActorRef<Reply> replyTo)
+  public record ChangeMembers(MembershipOp op, String node, ActorRef<AdminReply> replyTo)
       implements RouterCommand, ClientSerializable {}
 
   /**
-   * Outcome: OK with the partition's answer (which has its own code: NOT_FOUND, CONFLICT,
-   * ALREADY_EXISTS) or a routing error (TIMEOUT, READ_ONLY, NO_QUORUM, INVALID_ARGUMENT, ...).
+   * The answer to the {@link KeyRequest} with {@code id}: OK with the partition's answer
+   * ({@code result}, which has its own code: NOT_FOUND, CONFLICT, ALREADY_EXISTS; or
+   * {@code scan} for a {@link ScanPartition}) or an error (NOT_LEADER with {@code leaderHint},
+   * READ_ONLY, NO_QUORUM, TIMEOUT, INVALID_ARGUMENT, ...).
    *
    * @param servedBy the node whose replica answered (the leader, for writes and linearizable reads)
+   * @param trace the node's stage stamps when the request was traced ({@link Trace}), else null
    */
-  public record Reply(ErrorCode code, KvResult result, String message, String leaderHint, String servedBy)
-      implements ClientSerializable {
+  public record Reply(long id, ErrorCode code, KvResult result, ScanPart scan, String message, String leaderHint,
+      String servedBy, long[] trace) implements ClientSerializable {
     @JsonIgnore
     public boolean isOk() {
       return code == ErrorCode.OK;
+    }
+
+    /** An error answer to request {@code id}. */
+    public static Reply error(long id, ErrorCode code, String message, String leaderHint, String servedBy) {
+      return new Reply(id, code, null, null, message, leaderHint, servedBy, null);
     }
   }
 
   /** One live key of a scan with its version (Raft index of its last write). */
   public record ScanEntry(byte[] key, long version, byte[] value) implements ClientSerializable {}
 
+  /** One partition's part of a scan: its first live keys of the range, and whether it stopped early. */
+  public record ScanPart(List<ScanEntry> entries, boolean more) implements ClientSerializable {}
+
   /**
-   * A scan page in key order. {@code nextStart} is where the next page starts (null = the range is
-   * exhausted); {@link ScanToken} turns it into a token.
+   * Answers {@link ChangeMembers}: OK with a summary in {@code message}, or the error and what was
+   * done.
    */
-  public record ScanReply(ErrorCode code, List<ScanEntry> entries, byte[] nextStart, String message)
-      implements ClientSerializable {
+  public record AdminReply(ErrorCode code, String message) implements ClientSerializable {
     @JsonIgnore
     public boolean isOk() {
       return code == ErrorCode.OK;

@@ -29,8 +29,8 @@ class NodeConfigTest {
     assertThat(c.electionTimeout()).isEqualTo(Duration.ofMillis(1000));
     assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.requestTimeout()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(c.maxRetries()).isEqualTo(3);
-    assertThat(c.retryBackoff()).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.maxRetries()).isEqualTo(20);
+    assertThat(c.retryBackoff()).isEqualTo(Duration.ofMillis(20));
     assertThat(c.limits().maxKeyBytes()).isEqualTo(4096);
     assertThat(c.limits().maxValueBytes()).isEqualTo(1024 * 1024);
     assertThat(c.members()).containsExactly(new NodeConfig.Member(NodeId.of("node1"), "127.0.0.1", 7101));

@@ -60,6 +60,8 @@ public final class RaftCore {
   private record PendingRead(long requestId, long index, long round) {}
 
   private long readRound;
+  /** Reads joined the next round since the last Ready: its heartbeats go out with the next Ready. */
+  private boolean readRoundWanted;
   private final List<PendingRead> pendingReads = new ArrayList<>();
   private final List<Long> readsAwaitingCommit = new ArrayList<>();
   private final List<ReadState> readStates = new ArrayList<>();
@@ -122,6 +124,16 @@ public final class RaftCore {
 
   public long commitIndex() {
     return log.committed;
+  }
+
+  /** Highest log index made durable and advanced past by the driver (entries above may be in flight). */
+  public long stableIndex() {
+    return log.stableIndex();
+  }
+
+  /** Highest index the driver reported applied (through {@link #advance}). */
+  public long appliedIndex() {
+    return log.applied;
   }
 
   public long lastIndex() {
@@ -245,8 +257,20 @@ public final class RaftCore {
       readStates.add(new ReadState(requestId, log.committed));
       return;
     }
+    // Every read that arrives before the next Ready joins one round: its heartbeats go out when
+    // the driver takes that Ready (after the reads arrived, as linearizability needs), so a burst
+    // of reads costs one heartbeat per follower, not one per read.
+    pendingReads.add(new PendingRead(requestId, log.committed, readRound + 1));
+    readRoundWanted = true;
+  }
+
+  /** Sends the heartbeats of the read round the reads since the last Ready wait for. */
+  private void sendReadRound() {
+    readRoundWanted = false;
+    if (role != Role.LEADER) {
+      return;
+    }
     readRound++;
-    pendingReads.add(new PendingRead(requestId, log.committed, readRound));
     progress.get(id).readRoundAcked = readRound;
     for (String peer : config.voters()) {
       if (!peer.equals(id)) {
@@ -254,6 +278,7 @@ public final class RaftCore {
         send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), readRound, ticks));
       }
     }
+    releaseConfirmedReads(); // a lone voter (or a majority of one) confirms at once
   }
 
   /** Lease: a majority answered within the last leaseTicks ticks (see docs/raft.md for the argument). */
@@ -313,7 +338,7 @@ public final class RaftCore {
   }
 
   public boolean hasReady() {
-    return !msgs.isEmpty() || log.hasUnstable() || log.hasNextCommitted() || !readStates.isEmpty()
+    return readRoundWanted || !msgs.isEmpty() || log.hasUnstable() || log.hasNextCommitted() || !readStates.isEmpty()
         || (snapshotToPersist != null && !snapshotHanded) || !hardState().equals(handedHardState);
   }
 
@@ -326,6 +351,9 @@ public final class RaftCore {
    * writes in flight), but must carry them out, and advance them, in the order it took them.
    */
   public Ready ready() {
+    if (readRoundWanted) {
+      sendReadRound();
+    }
     HardState hs = hardState();
     boolean newSnapshot = snapshotToPersist != null && !snapshotHanded;
     Ready r = new Ready(
@@ -390,6 +418,7 @@ public final class RaftCore {
     votes.clear();
     leadTransferee = null;
     pendingReads.clear();
+    readRoundWanted = false;
     readsAwaitingCommit.clear();
     progress.clear();
   }

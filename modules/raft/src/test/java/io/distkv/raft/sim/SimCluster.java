@@ -75,7 +75,8 @@ public final class SimCluster {
   }
 
   /** A Ready handed to the (simulated) disk, and the messages that must wait until it is written. */
-  record InFlight(Ready ready, List<RaftMessage> deferred) {}
+  /** {@code applied}: its committed entries and reads were served when it was taken (see {@link #process}). */
+  record InFlight(Ready ready, List<RaftMessage> deferred, boolean applied) {}
 
   final RaftOptions options;
   final Configuration bootstrap;
@@ -139,7 +140,7 @@ public final class SimCluster {
     if (pipelineDepth == 0) {
       while (n.up && n.core.hasReady()) {
         Ready r = n.core.ready();
-        complete(n, new InFlight(r, r.messages()));
+        complete(n, new InFlight(r, r.messages(), false));
       }
       return;
     }
@@ -154,7 +155,14 @@ public final class SimCluster {
           deferred.add(m);
         }
       }
-      n.inFlight.add(new InFlight(r, deferred));
+      // RaftReplica's rule: committed entries below the replica's own durable log index are
+      // applied at once, ahead of the writes in flight, when nothing earlier waits to be applied.
+      boolean applyNow = r.snapshot() == null && n.inFlight.stream().allMatch(InFlight::applied)
+          && (r.committed().isEmpty() || r.committed().get(r.committed().size() - 1).index() <= n.core.stableIndex());
+      if (applyNow) {
+        applyAndServe(n, r);
+      }
+      n.inFlight.add(new InFlight(r, deferred, applyNow));
     }
   }
 
@@ -196,13 +204,23 @@ public final class SimCluster {
     for (RaftMessage m : f.deferred()) {
       send(m);
     }
+    if (!f.applied()) {
+      for (Entry e : r.committed()) {
+        apply(n, e);
+      }
+      n.readyReads.addAll(r.readStates());
+    }
+    n.core.advance(r);
+    serveReads(n);
+    observe(n);
+  }
+
+  private void applyAndServe(Node n, Ready r) {
     for (Entry e : r.committed()) {
       apply(n, e);
     }
     n.readyReads.addAll(r.readStates());
-    n.core.advance(r);
     serveReads(n);
-    observe(n);
   }
 
   private void apply(Node n, Entry e) {
@@ -375,7 +393,8 @@ public final class SimCluster {
   }
 
   void snapshot(Node n) {
-    if (n.up && n.applied > n.core.snapshotIndex() + 5) {
+    // (only when nothing applied early is still unadvanced: the snapshot's index must be the state's)
+    if (n.up && n.applied > n.core.snapshotIndex() + 5 && n.applied == n.core.appliedIndex()) {
       byte[] data = encodeState(n.state);
       n.core.compact(n.applied, data);
       n.disk.snapshot = new Snapshot(

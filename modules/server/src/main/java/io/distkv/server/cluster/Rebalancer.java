@@ -9,7 +9,7 @@ import io.distkv.common.error.InvalidArgumentException;
 import io.distkv.common.placement.Placement;
 import io.distkv.common.placement.PlacementFunction;
 import io.distkv.common.protocol.ClientProtocol.MembershipOp;
-import io.distkv.common.protocol.ClientProtocol.Reply;
+import io.distkv.common.protocol.ClientProtocol.AdminReply;
 import io.distkv.raft.RaftReplica;
 import io.distkv.raft.core.ConfChange;
 import io.distkv.raft.core.Configuration;
@@ -81,27 +81,26 @@ public final class Rebalancer {
   }
 
   /** Starts {@code op} in the background; {@code replyTo} gets the outcome when it is done. */
-  public void start(MembershipOp op, String node, ActorRef<Reply> replyTo) {
+  public void start(MembershipOp op, String node, ActorRef<AdminReply> replyTo) {
     if (op == null) {
-      replyTo.tell(new Reply(ErrorCode.INVALID_ARGUMENT, null, "no membership operation given", null, self.value()));
+      replyTo.tell(new AdminReply(ErrorCode.INVALID_ARGUMENT, "no membership operation given"));
       return;
     }
     if (!running.compareAndSet(false, true)) {
-      replyTo.tell(new Reply(ErrorCode.BUSY, null, "a membership change is already running on " + self, null,
-          self.value()));
+      replyTo.tell(new AdminReply(ErrorCode.BUSY, "a membership change is already running on " + self));
       return;
     }
     executor.execute(() -> {
       try {
         String summary = run(op, node);
         log.info("{} {}: {}", op, node == null ? "" : node, summary);
-        replyTo.tell(new Reply(ErrorCode.OK, null, summary, null, self.value()));
+        replyTo.tell(new AdminReply(ErrorCode.OK, summary));
       } catch (DistKvException e) {
         log.warn("{} {} failed: {}", op, node, e.getMessage());
-        replyTo.tell(new Reply(e.code(), null, e.getMessage(), null, self.value()));
+        replyTo.tell(new AdminReply(e.code(), e.getMessage()));
       } catch (Exception e) {
         log.error("{} {} failed", op, node, e);
-        replyTo.tell(new Reply(ErrorCode.INTERNAL, null, op + " failed: " + e, null, self.value()));
+        replyTo.tell(new AdminReply(ErrorCode.INTERNAL, op + " failed: " + e));
       } finally {
         running.set(false);
       }

@@ -42,10 +42,6 @@ import java.util.stream.Stream;
 public final class KvStateMachine implements StateMachine, AutoCloseable {
   static final byte DATA = 'd';
   static final byte SESSION = 's';
-  /** Query type: point read. */
-  public static final byte QUERY_GET = 1;
-  /** Query type: range scan. */
-  public static final byte QUERY_SCAN = 2;
 
   private final Path dir;
   private final LsmOptions options;
@@ -224,15 +220,12 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return lookup(key);
   }
 
-  /** A partition's part of a scan: its first live keys of the range, and whether it stopped early. */
-  public record PartitionScan(List<ClientProtocol.ScanEntry> entries, boolean more) {}
-
   /**
    * Live keys in [start, end) (null = unbounded) of this replica's current state, at most
    * {@code limit}, stopping early (more = true) once {@link ClientProtocol#SCAN_PAGE_BYTES} of keys
    * and values are collected.
    */
-  public PartitionScan scan(byte[] start, byte[] end, int limit) {
+  public ClientProtocol.ScanPart scan(byte[] start, byte[] end, int limit) {
     byte[] from = prefixed(DATA, start == null ? new byte[0] : start);
     byte[] to = end == null ? new byte[] {DATA + 1} : prefixed(DATA, end);
     List<ClientProtocol.ScanEntry> out = new ArrayList<>();
@@ -240,7 +233,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     try (KvIterator it = store.scan(from, to, limit + 1L, false)) {
       while (it.hasNext()) {
         if (out.size() == limit || bytes >= ClientProtocol.SCAN_PAGE_BYTES) {
-          return new PartitionScan(out, true);
+          return new ClientProtocol.ScanPart(out, true);
         }
         KvEntry e = it.next();
         byte[] stored = e.value();
@@ -250,86 +243,32 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         bytes += key.length + value.length;
       }
     }
-    return new PartitionScan(out, false);
+    return new ClientProtocol.ScanPart(out, false);
+  }
+
+  /** A replica's answer to a scan query, decoded. */
+  public static ClientProtocol.ScanPart decodeScanPart(byte[] data) {
+    return PartitionQuery.decodeScan(data);
+  }
+
+  /** The query bytes of a point read. */
+  public static byte[] getQuery(byte[] key) {
+    return PartitionQuery.encode(new PartitionQuery.Get(key));
+  }
+
+  /** The query bytes of a scan of one partition. */
+  public static byte[] scanQuery(byte[] start, byte[] end, int limit) {
+    return PartitionQuery.encode(new PartitionQuery.Scan(start, end, limit));
   }
 
   @Override
   public byte[] query(byte[] query) {
-    if (query.length >= 1 && query[0] == QUERY_GET) {
-      return lookup(java.util.Arrays.copyOfRange(query, 1, query.length)).encode();
+    PartitionQuery q = PartitionQuery.decode(query);
+    if (q instanceof PartitionQuery.Get g) {
+      return lookup(g.key()).encode();
     }
-    if (query.length >= 1 && query[0] == QUERY_SCAN) {
-      ByteBuffer b = ByteBuffer.wrap(query, 1, query.length - 1);
-      byte[] start = readBytes(b);
-      byte[] end = readBytes(b);
-      return encodeScan(scan(start, end, b.getInt()));
-    }
-    throw new InvalidArgumentException("unknown partition query type " + (query.length == 0 ? "(empty)" : query[0]));
-  }
-
-  public static byte[] scanQuery(byte[] start, byte[] end, int limit) {
-    ByteBuffer b = ByteBuffer.allocate(1 + 4 + len(start) + 4 + len(end) + 4).put(QUERY_SCAN);
-    writeBytes(b, start);
-    writeBytes(b, end);
-    return b.putInt(limit).array();
-  }
-
-  public static byte[] encodeScan(PartitionScan scan) {
-    int size = 4 + 1;
-    for (ClientProtocol.ScanEntry e : scan.entries()) {
-      size += 4 + e.key().length + 8 + 4 + e.value().length;
-    }
-    ByteBuffer b = ByteBuffer.allocate(size).putInt(scan.entries().size());
-    for (ClientProtocol.ScanEntry e : scan.entries()) {
-      writeBytes(b, e.key());
-      b.putLong(e.version());
-      writeBytes(b, e.value());
-    }
-    return b.put((byte) (scan.more() ? 1 : 0)).array();
-  }
-
-  public static PartitionScan decodeScan(byte[] data) {
-    try {
-      ByteBuffer b = ByteBuffer.wrap(data);
-      int n = b.getInt();
-      List<ClientProtocol.ScanEntry> entries = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        byte[] key = readBytes(b);
-        long version = b.getLong();
-        entries.add(new ClientProtocol.ScanEntry(key, version, readBytes(b)));
-      }
-      return new PartitionScan(entries, b.get() != 0);
-    } catch (RuntimeException e) {
-      throw new io.distkv.common.error.CorruptionException("malformed partition scan result: " + e);
-    }
-  }
-
-  private static int len(byte[] a) {
-    return a == null ? 0 : a.length;
-  }
-
-  private static void writeBytes(ByteBuffer b, byte[] a) {
-    b.putInt(a == null ? -1 : a.length);
-    if (a != null) {
-      b.put(a);
-    }
-  }
-
-  private static byte[] readBytes(ByteBuffer b) {
-    int n = b.getInt();
-    if (n < 0) {
-      return null;
-    }
-    byte[] a = new byte[n];
-    b.get(a);
-    return a;
-  }
-
-  public static byte[] getQuery(byte[] key) {
-    byte[] q = new byte[key.length + 1];
-    q[0] = QUERY_GET;
-    System.arraycopy(key, 0, q, 1, key.length);
-    return q;
+    PartitionQuery.Scan sc = (PartitionQuery.Scan) q;
+    return PartitionQuery.encodeScan(scan(sc.start(), sc.end(), sc.limit()));
   }
 
   /** Highest index whose effects are on disk (flushed): Raft replays from the next one. */

@@ -5,29 +5,28 @@ import io.distkv.common.Keys;
 import io.distkv.common.NodeId;
 import io.distkv.common.PartitionId;
 import io.distkv.common.error.ErrorCode;
+import io.distkv.common.error.InvalidArgumentException;
 import io.distkv.common.placement.Partitioner;
 import io.distkv.common.placement.Placement;
 import io.distkv.common.protocol.ClientProtocol;
 import io.distkv.common.protocol.ClientProtocol.ChangeMembers;
 import io.distkv.common.protocol.ClientProtocol.Get;
 import io.distkv.common.protocol.ClientProtocol.GetClusterInfo;
+import io.distkv.common.protocol.ClientProtocol.KeyRequest;
+import io.distkv.common.protocol.ClientProtocol.Replies;
 import io.distkv.common.protocol.ClientProtocol.Reply;
 import io.distkv.common.protocol.ClientProtocol.RouterCommand;
-import io.distkv.common.protocol.ClientProtocol.Scan;
-import io.distkv.common.protocol.ClientProtocol.ScanEntry;
-import io.distkv.common.protocol.ClientProtocol.ScanReply;
+import io.distkv.common.protocol.ClientProtocol.ScanPartition;
 import io.distkv.common.protocol.ClientProtocol.TransferLeader;
 import io.distkv.common.protocol.ClientProtocol.Write;
 import io.distkv.common.protocol.Consistency;
 import io.distkv.common.protocol.KvCommand;
-import io.distkv.common.protocol.KvResult;
+import io.distkv.common.protocol.Trace;
 import io.distkv.raft.RaftReplica;
 import io.distkv.server.NodeRuntime;
 import io.distkv.server.partition.KvStateMachine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,95 +36,74 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * A node's request router, at {@link ClientProtocol#ROUTER_PATH}: key → partition
- * ({@link Partitioner}) → the partition's leader replica (leader cache, refreshed by NOT_LEADER
- * hints), anywhere in the cluster. Retries NOT_LEADER, BUSY and unanswered attempts with backoff
- * inside the request's deadline; answers TIMEOUT when the deadline passes. Scans fan out to every
- * partition and merge in key order; {@link GetClusterInfo} gathers every replica's Raft status.
+ * A node's request router, at {@link ClientProtocol#ROUTER_PATH}: the node's front door. A key
+ * request is checked here (the one validation point: key and value limits, one partition per
+ * batch, scan limits), mapped to its partition ({@link Partitioner}) and handed to this node's
+ * replica of that partition, through the reference the node keeps for it, with a
+ * {@link ClientCompletion} naming the client's inbox: the replica answers the client directly
+ * when the outcome is known. Nothing is asked, nothing is retried and no timer runs per request
+ * here: a node that holds no replica of the partition, or whose replica does not lead it,
+ * answers NOT_LEADER with a hint and the client (which owns the deadline) goes there. Two cases
+ * answer at once without the replica: EVENTUAL reads of a local replica, and the fail-fast
+ * READ_ONLY / NO_QUORUM when this node's failure detector hears no majority of the partition's
+ * replicas. {@link GetClusterInfo} gathers every replica's Raft status; {@link ChangeMembers}
+ * goes to the {@link io.distkv.server.cluster.Rebalancer}. docs/server.md "The request pipeline".
  */
 public final class Router {
-  /** How an attempt reaches a replica. */
-  private enum Kind {
-    PROPOSE,
-    READ,
-    LOCAL_READ,
-    TRANSFER
-  }
-
-  /** Where an attempt's final outcome goes (runs on the router's thread). */
-  private interface Finisher {
-    void done(ErrorCode code, byte[] value, String message, String leaderHint, String servedBy);
-  }
-
-  private record Request(int partition, Kind kind, byte[] payload, Duration deadline, long startNanos, int attempt,
-      String target, Finisher finish) {
-    Request next(String to) {
-      return new Request(partition, kind, payload, deadline, startNanos, attempt + 1, to, finish);
-    }
-  }
-
-  private record Answer(Request request, RaftReplica.Result result, Throwable failure) implements RouterCommand {}
-
-  private record Retry(Request request) implements RouterCommand {}
-
   private record StatusAnswer(long gather, int partition, String node, RaftReplica.Status status) implements RouterCommand {}
 
   private final ActorContext<RouterCommand> context;
-  private final TimerScheduler<RouterCommand> timers;
   private final NodeId self;
   private final java.util.function.Supplier<Placement> placements;
   private final Partitioner partitioner;
   private final Map<NodeId, String> addresses;
   private final Map<Integer, KvStateMachine> local;
+  private final Map<Integer, ActorRef<RaftReplica.Command>> replicas;
   private final Duration requestTimeout;
-  private final Duration attemptTimeout;
-  private final Map<Integer, String> leaderCache = new HashMap<>();
   private final ActorRefResolver resolver;
   private final RequestMetrics metrics;
   private final KeyLimits limits;
   private final Predicate<NodeId> reachable;
   private final io.distkv.server.cluster.Rebalancer rebalancer;
   private final Map<Long, StatusGather> gathers = new HashMap<>();
-  private long timerKeys;
   private long gatherIds;
 
-  private Router(ActorContext<RouterCommand> context, TimerScheduler<RouterCommand> timers, NodeId self,
-      java.util.function.Supplier<Placement> placements,
-      Map<NodeId, String> addresses, Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics,
-      KeyLimits limits, Predicate<NodeId> reachable, io.distkv.server.cluster.Rebalancer rebalancer) {
+  private Router(ActorContext<RouterCommand> context, NodeId self, java.util.function.Supplier<Placement> placements,
+      Map<NodeId, String> addresses, Map<Integer, KvStateMachine> local, Map<Integer, ActorRef<RaftReplica.Command>> replicas,
+      Duration requestTimeout, RequestMetrics metrics, KeyLimits limits, Predicate<NodeId> reachable,
+      io.distkv.server.cluster.Rebalancer rebalancer) {
     this.rebalancer = rebalancer;
     this.metrics = metrics;
     this.limits = limits;
     this.reachable = reachable;
     this.context = context;
-    this.timers = timers;
     this.self = self;
     this.placements = placements;
     this.partitioner = new Partitioner(placements.get().partitionCount());
     this.addresses = addresses;
     this.local = local;
+    this.replicas = replicas;
     this.requestTimeout = requestTimeout;
-    this.attemptTimeout = requestTimeout.dividedBy(3);
     this.resolver = ActorRefResolver.get(context.getSystem());
   }
 
   /**
    * A router for node {@code self}: reads the current placement from {@code placements} at every
-   * use (add-node and remove-node publish new ones), records every request in {@code metrics},
-   * checks keys and values against {@code limits} before anything is routed, treats a node for
-   * which {@code reachable} is false as silent (its attempts time out: the seam where tests drop
-   * the router's request paths), and hands {@link ChangeMembers} requests to {@code rebalancer}
-   * (null: refused).
+   * use (add-node and remove-node publish new ones), hands key requests to the node's replicas in
+   * {@code replicas} (a live view: replicas come and go with membership changes), serves EVENTUAL
+   * reads from {@code local}, records every request in {@code metrics}, checks keys and values
+   * against {@code limits}, caps a request's deadline at {@code requestTimeout}, treats a node for
+   * which {@code reachable} is false as silent in cluster info (the test kit's seam), and hands
+   * {@link ChangeMembers} requests to {@code rebalancer} (null: refused).
    */
   public static Behavior<RouterCommand> create(NodeId self, java.util.function.Supplier<Placement> placements,
-      Map<NodeId, String> addresses, Map<Integer, KvStateMachine> local, Duration requestTimeout, RequestMetrics metrics,
-      KeyLimits limits, Predicate<NodeId> reachable, io.distkv.server.cluster.Rebalancer rebalancer) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Router(ctx, timers, self, placements, addresses, local, requestTimeout, metrics, limits, reachable, rebalancer)
-            .behavior()));
+      Map<NodeId, String> addresses, Map<Integer, KvStateMachine> local, Map<Integer, ActorRef<RaftReplica.Command>> replicas,
+      Duration requestTimeout, RequestMetrics metrics, KeyLimits limits, Predicate<NodeId> reachable,
+      io.distkv.server.cluster.Rebalancer rebalancer) {
+    return Behaviors.setup(ctx -> new Router(ctx, self, placements, addresses, local, replicas, requestTimeout, metrics,
+        limits, reachable, rebalancer).behavior());
   }
 
   private Placement placement() {
@@ -143,202 +121,155 @@ public final class Router {
 
   private Behavior<RouterCommand> behavior() {
     return Behaviors.receive(RouterCommand.class)
-        .onMessage(Write.class, this::onWrite)
-        .onMessage(Get.class, this::onGet)
-        .onMessage(Scan.class, this::onScan)
-        .onMessage(TransferLeader.class, this::onTransfer)
+        .onMessage(Write.class, w -> request(w))
+        .onMessage(Get.class, g -> request(g))
+        .onMessage(ScanPartition.class, s -> request(s))
+        .onMessage(TransferLeader.class, t -> request(t))
+        .onMessage(ClientProtocol.Ping.class, ping -> {
+          ping.replyTo().tell(new Replies(List.of(new Reply(ping.id(), ErrorCode.OK, null, null, null, null, self.value(),
+              null))));
+          return Behaviors.same();
+        })
         .onMessage(GetClusterInfo.class, this::onClusterInfo)
         .onMessage(ChangeMembers.class, c -> {
           if (rebalancer == null) {
-            c.replyTo().tell(new Reply(ErrorCode.INVALID_ARGUMENT, null, "this node does not run membership changes",
-                null, self.value()));
+            c.replyTo().tell(new ClientProtocol.AdminReply(ErrorCode.INVALID_ARGUMENT, "this node does not run membership changes"));
           } else {
             rebalancer.start(c.op(), c.node(), c.replyTo());
           }
           return Behaviors.same();
         })
         .onMessage(StatusAnswer.class, this::onStatusAnswer)
-        .onMessage(Answer.class, this::onAnswer)
-        .onMessage(Retry.class, r -> {
-          send(r.request());
-          return Behaviors.same();
-        })
         .build();
   }
 
-  // ---- key-value requests
+  // ---- key requests
 
-  private Finisher replyTo(ActorRef<Reply> to, long startNanos) {
-    return (code, value, message, hint, servedBy) -> {
-      metrics.record(System.nanoTime() - startNanos, code == ErrorCode.OK);
-      to.tell(new Reply(code, code == ErrorCode.OK && value != null ? KvResult.decode(value) : null, message, hint, servedBy));
-    };
-  }
-
-  /** The limit violation of {@code ops}, or null. */
-  private String invalid(List<KvCommand.Op> ops) {
+  private Behavior<RouterCommand> request(KeyRequest k) {
+    long now = System.nanoTime();
+    long[] trace = k.traced() ? new long[Trace.STAGES] : null;
+    Trace.stamp(trace, Trace.NODE_RECEIVE);
     try {
-      for (KvCommand.Op op : ops) {
-        limits.checkKey(op.key());
-        if (op.kind() != KvCommand.Kind.DELETE) {
-          limits.checkValue(op.value());
-        }
+      if (k instanceof Write w) {
+        onWrite(w, now, trace);
+      } else if (k instanceof Get g) {
+        onGet(g, now, trace);
+      } else if (k instanceof ScanPartition s) {
+        onScan(s, now, trace);
+      } else {
+        onTransfer((TransferLeader) k, now, trace);
       }
-      return null;
-    } catch (io.distkv.common.error.InvalidArgumentException e) {
-      return e.getMessage();
+    } catch (InvalidArgumentException e) {
+      answer(k, now, Reply.error(k.id(), ErrorCode.INVALID_ARGUMENT, e.getMessage(), null, self.value()));
     }
+    return Behaviors.same();
   }
 
-  private Behavior<RouterCommand> onWrite(Write w) {
+  /** Answers {@code k} from here (validation errors, local reads, fail-fast, not hosted). */
+  private void answer(KeyRequest k, long startNanos, Reply reply) {
+    metrics.record(System.nanoTime() - startNanos, reply.isOk());
+    k.replyTo().tell(new Replies(List.of(reply)));
+  }
+
+  private void onWrite(Write w, long now, long[] trace) {
     List<KvCommand.Op> ops = w.command().ops();
-    String bad = invalid(ops);
-    if (bad != null) {
-      w.replyTo().tell(new Reply(ErrorCode.INVALID_ARGUMENT, null, bad, null, null));
-      return Behaviors.same();
+    if (ops.isEmpty()) {
+      throw new InvalidArgumentException("a write needs at least one op");
+    }
+    for (KvCommand.Op op : ops) {
+      limits.checkKey(op.key());
+      if (op.kind() != KvCommand.Kind.DELETE) {
+        limits.checkValue(op.value());
+      }
     }
     int p = partitioner.indexOf(ops.get(0).key());
     for (KvCommand.Op op : ops) {
       if (partitioner.indexOf(op.key()) != p) {
-        w.replyTo().tell(new Reply(ErrorCode.INVALID_ARGUMENT, null,
-            "a batch is atomic within one partition; its keys span partitions " + p + " and " + partitioner.indexOf(op.key()),
-            null, null));
-        return Behaviors.same();
+        throw new InvalidArgumentException("a batch is atomic within one partition; its keys span partitions " + p
+            + " and " + partitioner.indexOf(op.key()));
       }
     }
-    long now = System.nanoTime();
     byte[] entry = w.command().proposedAt(System.currentTimeMillis()).encode();
-    send(new Request(p, Kind.PROPOSE, entry, requestTimeout, now, 0, initialTarget(p), replyTo(w.replyTo(), now)));
-    return Behaviors.same();
+    submit(w, p, RaftReplica.Kind.PROPOSE, entry, ClientCompletion.Shape.WRITE, now, trace);
   }
 
-  private Behavior<RouterCommand> onGet(Get g) {
-    String bad = g.key() == null ? "key must not be null" : invalid(List.of(KvCommand.Op.delete(g.key())));
-    if (bad != null) {
-      g.replyTo().tell(new Reply(ErrorCode.INVALID_ARGUMENT, null, bad, null, null));
-      return Behaviors.same();
+  private void onGet(Get g, long now, long[] trace) {
+    if (g.key() == null) {
+      throw new InvalidArgumentException("key must not be null");
     }
+    limits.checkKey(g.key());
     int p = partitioner.indexOf(g.key());
-    long now = System.nanoTime();
-    Finisher finish = replyTo(g.replyTo(), now);
     if (g.consistency() == Consistency.EVENTUAL && local.containsKey(p)) {
-      finish.done(ErrorCode.OK, local.get(p).get(g.key()).encode(), null, null, self.value());
-      return Behaviors.same();
+      answer(g, now, new Reply(g.id(), ErrorCode.OK, local.get(p).get(g.key()), null, null, null, self.value(), trace));
+      return;
     }
-    send(readRequest(p, KvStateMachine.getQuery(g.key()), g.consistency(), now, finish));
-    return Behaviors.same();
+    submit(g, p, g.consistency() == Consistency.EVENTUAL ? RaftReplica.Kind.LOCAL_READ : RaftReplica.Kind.READ,
+        KvStateMachine.getQuery(g.key()), ClientCompletion.Shape.GET, now, trace);
   }
 
-  private Request readRequest(int p, byte[] query, Consistency consistency, long startNanos, Finisher finish) {
-    return consistency == Consistency.EVENTUAL
-        ? new Request(p, Kind.LOCAL_READ, query, requestTimeout, startNanos, 0, replicas(p).get(0).value(), finish)
-        : new Request(p, Kind.READ, query, requestTimeout, startNanos, 0, initialTarget(p), finish);
-  }
-
-  private Behavior<RouterCommand> onTransfer(TransferLeader t) {
-    if (t.partition() < 0 || t.partition() >= placement().partitionCount()) {
-      t.replyTo().tell(new Reply(ErrorCode.INVALID_ARGUMENT, null, "no partition " + t.partition() + " (the cluster has "
-          + placement().partitionCount() + ")", null, null));
-      return Behaviors.same();
+  private void onScan(ScanPartition s, long now, long[] trace) {
+    int p = s.partition();
+    if (p < 0 || p >= placement().partitionCount()) {
+      throw new InvalidArgumentException("no partition " + p + " (the cluster has " + placement().partitionCount() + ")");
     }
-    if (replicas(t.partition()).stream().noneMatch(n -> n.value().equals(t.toNode()))) {
-      t.replyTo().tell(new Reply(ErrorCode.INVALID_ARGUMENT, null, "node '" + t.toNode() + "' holds no replica of partition "
-          + t.partition() + " (replicas: " + replicas(t.partition()) + ")", null, null));
-      return Behaviors.same();
-    }
-    long now = System.nanoTime();
-    send(new Request(t.partition(), Kind.TRANSFER, t.toNode().getBytes(StandardCharsets.UTF_8), requestTimeout,
-        now, 0, initialTarget(t.partition()), replyTo(t.replyTo(), now)));
-    return Behaviors.same();
-  }
-
-  // ---- scans
-
-  private Behavior<RouterCommand> onScan(Scan s) {
     if (s.limit() < 1 || s.limit() > ClientProtocol.MAX_SCAN_LIMIT) {
-      s.replyTo().tell(new ScanReply(ErrorCode.INVALID_ARGUMENT, List.of(), null,
-          "scan limit must be 1.." + ClientProtocol.MAX_SCAN_LIMIT + ", was " + s.limit()));
-      return Behaviors.same();
+      throw new InvalidArgumentException("scan limit must be 1.." + ClientProtocol.MAX_SCAN_LIMIT + ", was " + s.limit());
     }
     if (s.start() != null && s.end() != null && Keys.compare(s.start(), s.end()) >= 0) {
-      s.replyTo().tell(new ScanReply(ErrorCode.OK, List.of(), null, null));
-      return Behaviors.same();
+      answer(s, now, new Reply(s.id(), ErrorCode.OK, null, new ClientProtocol.ScanPart(List.of(), false), null, null,
+          self.value(), trace));
+      return;
     }
-    long now = System.nanoTime();
-    ScanMerge merge = new ScanMerge(s, placement().partitionCount(), now);
-    byte[] query = KvStateMachine.scanQuery(s.start(), s.end(), s.limit());
-    for (int p = 0; p < placement().partitionCount(); p++) {
-      int partition = p;
-      Finisher finish = (code, value, message, hint, servedBy) -> merge.add(partition, code, value, message);
-      if (s.consistency() == Consistency.EVENTUAL && local.containsKey(p)) {
-        merge.add(p, ErrorCode.OK, encodeLocalScan(p, s), null);
-      } else {
-        send(readRequest(p, query, s.consistency(), now, finish));
-      }
+    if (s.consistency() == Consistency.EVENTUAL && local.containsKey(p)) {
+      answer(s, now, new Reply(s.id(), ErrorCode.OK, null, local.get(p).scan(s.start(), s.end(), s.limit()), null, null,
+          self.value(), trace));
+      return;
     }
-    return Behaviors.same();
+    submit(s, p, s.consistency() == Consistency.EVENTUAL ? RaftReplica.Kind.LOCAL_READ : RaftReplica.Kind.READ,
+        KvStateMachine.scanQuery(s.start(), s.end(), s.limit()), ClientCompletion.Shape.SCAN, now, trace);
   }
 
-  private byte[] encodeLocalScan(int p, Scan s) {
-    return KvStateMachine.encodeScan(local.get(p).scan(s.start(), s.end(), s.limit()));
+  private void onTransfer(TransferLeader t, long now, long[] trace) {
+    int p = t.partition();
+    if (p < 0 || p >= placement().partitionCount()) {
+      throw new InvalidArgumentException("no partition " + p + " (the cluster has " + placement().partitionCount() + ")");
+    }
+    if (replicasOf(p).stream().noneMatch(n -> n.value().equals(t.toNode()))) {
+      throw new InvalidArgumentException("node '" + t.toNode() + "' holds no replica of partition " + p + " (replicas: "
+          + replicasOf(p) + ")");
+    }
+    submit(t, p, RaftReplica.Kind.TRANSFER, t.toNode().getBytes(StandardCharsets.UTF_8), ClientCompletion.Shape.TRANSFER,
+        now, trace);
   }
 
-  /** Collects every partition's part of one scan and answers once all are in. */
-  private final class ScanMerge {
-    private final Scan scan;
-    private final long startNanos;
-    private int waiting;
-    private final List<ScanEntry> entries = new ArrayList<>();
-    private boolean partitionHasMore;
-    private String failure;
-    private ErrorCode failureCode;
-
-    ScanMerge(Scan scan, int partitions, long startNanos) {
-      this.scan = scan;
-      this.waiting = partitions;
-      this.startNanos = startNanos;
+  /** Hands {@code k} to this node's replica of {@code p}, which answers the client itself. */
+  private void submit(KeyRequest k, int p, RaftReplica.Kind kind, byte[] payload, ClientCompletion.Shape shape, long now,
+      long[] trace) {
+    ActorRef<RaftReplica.Command> replica = replicas.get(p);
+    if (replica == null) {
+      List<NodeId> nodes = replicasOf(p);
+      String hint = placement().replicasOf(PartitionId.of(p)).preferredLeader().map(NodeId::value)
+          .orElse(nodes.isEmpty() ? null : nodes.get(0).value());
+      answer(k, now, Reply.error(k.id(), ErrorCode.NOT_LEADER, "node " + self + " holds no replica of partition " + p
+          + " (replicas: " + nodes + ")", hint, self.value()));
+      return;
     }
-
-    void add(int partition, ErrorCode code, byte[] value, String message) {
-      if (code != ErrorCode.OK) {
-        if (failureCode == null) {
-          failureCode = code;
-          failure = "partition " + partition + ": " + message;
-        }
-      } else {
-        KvStateMachine.PartitionScan part = KvStateMachine.decodeScan(value);
-        entries.addAll(part.entries());
-        partitionHasMore |= part.more();
-      }
-      if (--waiting == 0) {
-        finish();
-      }
-    }
-
-    private void finish() {
-      metrics.record(System.nanoTime() - startNanos, failureCode == null);
-      if (failureCode != null) {
-        scan.replyTo().tell(new ScanReply(failureCode, List.of(), null, failure));
+    if (kind != RaftReplica.Kind.LOCAL_READ) {
+      String cutOff = majorityUnreachable(p);
+      if (cutOff != null) {
+        // The failure detector says no majority of the partition's replicas can be reached from
+        // here: answer at once instead of letting the client wait out its deadline. Nothing was
+        // proposed, so a refused write is definitely not applied.
+        boolean write = kind == RaftReplica.Kind.PROPOSE || kind == RaftReplica.Kind.TRANSFER;
+        answer(k, now, Reply.error(k.id(), write ? ErrorCode.READ_ONLY : ErrorCode.NO_QUORUM, "partition " + p
+            + " is read-only from " + self + ": the failure detector marks its replicas on " + cutOff + " unreachable"
+            + (write ? "" : "; EVENTUAL reads still answer"), null, self.value()));
         return;
       }
-      entries.sort((a, b) -> Keys.compare(a.key(), b.key()));
-      List<ScanEntry> page = new ArrayList<>();
-      long bytes = 0;
-      for (ScanEntry e : entries) {
-        if (page.size() == scan.limit() || (!page.isEmpty() && bytes >= ClientProtocol.SCAN_PAGE_BYTES)) {
-          break;
-        }
-        page.add(e);
-        bytes += e.key().length + e.value().length;
-      }
-      boolean more = page.size() < entries.size() || partitionHasMore;
-      byte[] nextStart = null;
-      if (more && !page.isEmpty()) {
-        byte[] last = page.get(page.size() - 1).key();
-        nextStart = Arrays.copyOf(last, last.length + 1); // the smallest key after the last one returned
-      }
-      scan.replyTo().tell(new ScanReply(ErrorCode.OK, page, nextStart, null));
     }
+    long budget = Math.min(requestTimeout.toMillis(), Math.max(1, k.timeoutMillis()));
+    replica.tell(new RaftReplica.Submit(kind, payload, now + budget * 1_000_000L,
+        new ClientCompletion(k.replyTo(), k.id(), shape, p, self.value(), trace, now, metrics)));
   }
 
   // ---- cluster info
@@ -365,20 +296,20 @@ public final class Router {
   private Behavior<RouterCommand> onClusterInfo(GetClusterInfo g) {
     int total = 0;
     for (int p = 0; p < placement().partitionCount(); p++) {
-      total += replicas(p).size();
+      total += replicasOf(p).size();
     }
     long id = gatherIds++;
     gathers.put(id, new StatusGather(g.replyTo(), total));
     for (int p = 0; p < placement().partitionCount(); p++) {
       int partition = p;
-      for (NodeId node : replicas(p)) {
+      for (NodeId node : replicasOf(p)) {
         String address = addresses.get(node);
         if (address == null || !reachable.test(node)) {
           context.getSelf().tell(new StatusAnswer(id, partition, node.value(), null));
           continue;
         }
         ActorRef<RaftReplica.Command> ref = resolver.resolveActorRef(NodeRuntime.replicaPath(address, p));
-        context.ask(RaftReplica.Status.class, ref, STATUS_TIMEOUT.compareTo(attemptTimeout) < 0 ? STATUS_TIMEOUT : attemptTimeout,
+        context.ask(RaftReplica.Status.class, ref, STATUS_TIMEOUT,
             RaftReplica.GetStatus::new,
             (status, failure) -> new StatusAnswer(id, partition, node.value(), status));
       }
@@ -401,66 +332,8 @@ public final class Router {
     return Behaviors.same();
   }
 
-  // ---- attempts and retries
-
-  private List<NodeId> replicas(int p) {
+  private List<NodeId> replicasOf(int p) {
     return placement().replicasOf(PartitionId.of(p)).nodes();
-  }
-
-  private String initialTarget(int p) {
-    String cached = leaderCache.get(p);
-    if (cached != null) {
-      return cached;
-    }
-    if (local.containsKey(p)) {
-      return self.value(); // our own replica answers at once, with a leader hint if it is not the leader
-    }
-    return placement().replicasOf(PartitionId.of(p)).preferredLeader().map(NodeId::value).orElse(self.value());
-  }
-
-  private boolean hosts(int p) {
-    return local.containsKey(p);
-  }
-
-  private String nextReplica(int p, String after) {
-    List<NodeId> nodes = replicas(p);
-    for (int i = 0; i < nodes.size(); i++) {
-      if (nodes.get(i).value().equals(after)) {
-        return nodes.get((i + 1) % nodes.size()).value();
-      }
-    }
-    return nodes.get(0).value();
-  }
-
-  private void send(Request r) {
-    if (r.kind() != Kind.LOCAL_READ) {
-      String cutOff = majorityUnreachable(r.partition());
-      if (cutOff != null) {
-        // The failure detector says no majority of the partition's replicas can be reached from
-        // here: answer at once instead of trying silent nodes until the deadline. Nothing was
-        // proposed, so a refused write is definitely not applied.
-        boolean write = r.kind() == Kind.PROPOSE || r.kind() == Kind.TRANSFER;
-        r.finish().done(write ? ErrorCode.READ_ONLY : ErrorCode.NO_QUORUM, null, "partition " + r.partition()
-            + " is read-only from " + self + ": the failure detector marks its replicas on " + cutOff + " unreachable"
-            + (write ? "" : "; EVENTUAL reads still answer"), null, null);
-        return;
-      }
-    }
-    String address = addresses.get(NodeId.of(r.target()));
-    if (address == null) {
-      // A node this router cannot address is as good as unreachable.
-      context.getSelf().tell(new Answer(r, null, new IllegalStateException("no address for node " + r.target())));
-      return;
-    }
-    if (!reachable.test(NodeId.of(r.target()))) {
-      // A dropped request: no answer within the attempt timeout.
-      timers.startSingleTimer(timerKeys++, new Answer(r, null, new java.util.concurrent.TimeoutException(
-          "request path to " + r.target() + " is cut")), attemptTimeout);
-      return;
-    }
-    ActorRef<RaftReplica.Command> ref = resolver.resolveActorRef(NodeRuntime.replicaPath(address, r.partition()));
-    context.ask(RaftReplica.Result.class, ref, attemptTimeout, replyTo -> toReplica(r, replyTo),
-        (result, failure) -> new Answer(r, result, failure));
   }
 
   /**
@@ -468,7 +341,7 @@ public final class Router {
    * when they leave fewer than a majority of the replicas reachable; else null.
    */
   private String majorityUnreachable(int p) {
-    List<NodeId> nodes = replicas(p);
+    List<NodeId> nodes = replicasOf(p);
     List<String> cut = null;
     for (NodeId n : nodes) {
       if (n.equals(self)) {
@@ -489,62 +362,4 @@ public final class Router {
   /** Member addresses parsed once ("pekko://distkv@host:port" to Pekko's Address). */
   private final Map<String, org.apache.pekko.actor.Address> parsedAddresses = new HashMap<>();
 
-  private static RaftReplica.Command toReplica(Request r, ActorRef<RaftReplica.Result> replyTo) {
-    return switch (r.kind()) {
-      case PROPOSE -> new RaftReplica.Propose(r.payload(), replyTo);
-      case READ -> new RaftReplica.Read(r.payload(), replyTo);
-      case LOCAL_READ -> new RaftReplica.LocalRead(r.payload(), replyTo);
-      case TRANSFER -> new RaftReplica.TransferLeadership(new String(r.payload(), StandardCharsets.UTF_8), replyTo);
-    };
-  }
-
-  private Behavior<RouterCommand> onAnswer(Answer a) {
-    Request r = a.request();
-    RaftReplica.Result res = a.result();
-    if (a.failure() == null && res.isOk()) {
-      if (r.kind() != Kind.LOCAL_READ) {
-        leaderCache.put(r.partition(), r.target());
-      }
-      r.finish().done(ErrorCode.OK, res.value(), null, null, r.target());
-      return Behaviors.same();
-    }
-    if (a.failure() == null && res.code() == ErrorCode.NO_QUORUM && r.target().equals(self.value())) {
-      // Our own replica of the partition cannot reach a majority, so neither can we: this side of
-      // the split is read-only. Fail fast instead of waiting out the deadline.
-      boolean write = r.kind() == Kind.PROPOSE || r.kind() == Kind.TRANSFER;
-      r.finish().done(write ? ErrorCode.READ_ONLY : ErrorCode.NO_QUORUM, null,
-          "partition " + r.partition() + " is read-only from " + self + ": " + res.message()
-              + (write ? "" : "; EVENTUAL reads still answer"), null, null);
-      return Behaviors.same();
-    }
-    String next;
-    if (a.failure() != null) {
-      leaderCache.remove(r.partition());
-      // No answer in time: if we host the partition, our replica knows whether a quorum is reachable.
-      next = hosts(r.partition()) && !r.target().equals(self.value()) ? self.value() : nextReplica(r.partition(), r.target());
-    } else if (res.code() == ErrorCode.NO_QUORUM) {
-      next = hosts(r.partition()) ? self.value() : nextReplica(r.partition(), r.target()); // ask our own replica
-    } else if (res.code() == ErrorCode.NOT_LEADER || res.code() == ErrorCode.BUSY) {
-      String hint = res.leaderHint();
-      boolean hintUsable = hint != null && !hint.equals(r.target()) && addresses.containsKey(NodeId.of(hint));
-      if (hintUsable) {
-        leaderCache.put(r.partition(), hint);
-      }
-      next = res.code() == ErrorCode.BUSY ? r.target() : hintUsable ? hint : nextReplica(r.partition(), r.target());
-    } else {
-      r.finish().done(res.code(), null, res.message(), res.leaderHint(), r.target());
-      return Behaviors.same();
-    }
-    Duration elapsed = Duration.ofNanos(System.nanoTime() - r.startNanos());
-    Duration backoff = Duration.ofMillis(Math.min(200, 10L << Math.min(r.attempt(), 4)));
-    if (elapsed.plus(backoff).compareTo(r.deadline()) >= 0) {
-      String why = a.failure() != null ? "no answer from replicas" : res.code() + ": " + res.message();
-      r.finish().done(ErrorCode.TIMEOUT, null,
-          "partition " + r.partition() + " did not answer within " + r.deadline().toMillis() + " ms (last: " + why + ")",
-          leaderCache.get(r.partition()), null);
-      return Behaviors.same();
-    }
-    timers.startSingleTimer(timerKeys++, new Retry(r.next(next)), backoff);
-    return Behaviors.same();
-  }
 }

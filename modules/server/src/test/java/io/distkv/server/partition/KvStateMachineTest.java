@@ -179,12 +179,12 @@ class KvStateMachineTest {
       }
       apply(sm, ++index, KvCommand.single("", 0, KvCommand.Op.delete(b("c"))));
       apply(sm, ++index, KvCommand.single("session", 1, KvCommand.Op.put(b("f"), b("v-f")))); // session records are not data
-      KvStateMachine.PartitionScan all = KvStateMachine.decodeScan(sm.query(KvStateMachine.scanQuery(null, null, 100)));
+      io.distkv.common.protocol.ClientProtocol.ScanPart all = KvStateMachine.decodeScanPart(sm.query(KvStateMachine.scanQuery(null, null, 100)));
       assertThat(all.entries()).extracting(e -> new String(e.key(), StandardCharsets.UTF_8)).containsExactly("a", "b", "d", "e", "f");
       assertThat(all.entries().get(0).value()).isEqualTo(b("v-a"));
       assertThat(all.entries().get(0).version()).isEqualTo(2);
       assertThat(all.more()).isFalse();
-      KvStateMachine.PartitionScan page = KvStateMachine.decodeScan(sm.query(KvStateMachine.scanQuery(b("b"), b("f"), 2)));
+      io.distkv.common.protocol.ClientProtocol.ScanPart page = KvStateMachine.decodeScanPart(sm.query(KvStateMachine.scanQuery(b("b"), b("f"), 2)));
       assertThat(page.entries()).extracting(e -> new String(e.key(), StandardCharsets.UTF_8)).containsExactly("b", "d");
       assertThat(page.more()).isTrue();
       assertThat(sm.scan(b("e"), b("f"), 5).entries()).hasSize(1);

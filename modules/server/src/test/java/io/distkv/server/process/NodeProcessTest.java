@@ -103,17 +103,33 @@ class NodeProcessTest {
     return ActorRefResolver.get(client.system()).resolveActorRef("pekko://distkv@127.0.0.1:" + ports.get(id) + "/user/router");
   }
 
-  ClientProtocol.Reply call(String via, java.util.function.Function<ActorRef<ClientProtocol.Reply>, ClientProtocol.RouterCommand> msg) {
-    TestProbe<ClientProtocol.Reply> probe = client.createTestProbe();
-    router(via).tell(msg.apply(probe.getRef()));
-    try {
-      return probe.receiveMessage(Duration.ofSeconds(15));
-    } catch (AssertionError e) {
-      // As DistKvClient does: an actor-selection message gets through to a restarted node (whose
-      // old incarnation's graceful stop made Artery drop plain messages to its address).
-      org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(client.system()).actorSelection(router(via).path())
-          .tell(new org.apache.pekko.actor.Identify(via), org.apache.pekko.actor.ActorRef.noSender());
-      throw e;
+  long ids;
+
+  /**
+   * Sends the request built by {@code msg} (id, reply path) to {@code via}'s router and returns
+   * the answer, following NOT_LEADER hints to the leader's node as DistKvClient does (routers do
+   * not forward or retry).
+   */
+  ClientProtocol.Reply call(String via, java.util.function.BiFunction<Long, ActorRef<ClientProtocol.Replies>,
+      ClientProtocol.KeyRequest> msg) {
+    TestProbe<ClientProtocol.Replies> probe = client.createTestProbe();
+    String node = via;
+    for (int hop = 0; ; hop++) {
+      router(node).tell(msg.apply(++ids, probe.getRef()));
+      ClientProtocol.Reply r;
+      try {
+        r = probe.receiveMessage(Duration.ofSeconds(15)).replies().get(0);
+      } catch (AssertionError e) {
+        // As DistKvClient does: an actor-selection message gets through to a restarted node (whose
+        // old incarnation's graceful stop made Artery drop plain messages to its address).
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(client.system()).actorSelection(router(node).path())
+            .tell(new org.apache.pekko.actor.Identify(node), org.apache.pekko.actor.ActorRef.noSender());
+        throw e;
+      }
+      if (r.code() != ErrorCode.NOT_LEADER || r.leaderHint() == null || !ports.containsKey(r.leaderHint()) || hop == 3) {
+        return r;
+      }
+      node = r.leaderHint();
     }
   }
 
@@ -124,14 +140,15 @@ class NodeProcessTest {
     KvCommand command = KvCommand.single("test", ++sequence,
         KvCommand.Op.put(k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)));
     client.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(300), () -> {
-      ClientProtocol.Reply r = call(via, reply -> new ClientProtocol.Write(command, reply));
+      ClientProtocol.Reply r = call(via, (id, reply) -> new ClientProtocol.Write(id, 10_000, false, command, reply));
       assertThat(r.code()).as("put %s via %s: %s", k, via, r.message()).isEqualTo(ErrorCode.OK);
       return null;
     });
   }
 
   String get(String via, String k) {
-    ClientProtocol.Reply r = call(via, reply -> new ClientProtocol.Get(k.getBytes(StandardCharsets.UTF_8), Consistency.LINEARIZABLE, reply));
+    ClientProtocol.Reply r = call(via, (id, reply) -> new ClientProtocol.Get(id, 10_000, false, k.getBytes(StandardCharsets.UTF_8),
+        Consistency.LINEARIZABLE, reply));
     assertThat(r.code()).as("get %s via %s: %s", k, via, r.message()).isEqualTo(ErrorCode.OK);
     return r.result().value() == null ? null : new String(r.result().value(), StandardCharsets.UTF_8);
   }

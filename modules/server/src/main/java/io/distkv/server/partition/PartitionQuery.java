@@ -1,0 +1,123 @@
+package io.distkv.server.partition;
+
+import io.distkv.common.error.CorruptionException;
+import io.distkv.common.error.InvalidArgumentException;
+import io.distkv.common.protocol.ClientProtocol.ScanEntry;
+import io.distkv.common.protocol.ClientProtocol.ScanPart;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The reads a router hands a partition replica, and their binary codec (the writes are
+ * {@link io.distkv.common.protocol.KvCommand}s, the answers {@link io.distkv.common.protocol.KvResult}s
+ * and, for scans, {@link ScanPart}s). One place validates and encodes them; the state machine
+ * only decodes. Layouts in docs/formats.md "Partition queries".
+ */
+public sealed interface PartitionQuery {
+  byte GET = 1;
+  byte SCAN = 2;
+
+  /** The key's value and version. */
+  record Get(byte[] key) implements PartitionQuery {}
+
+  /** Live keys in [start, end) (null = unbounded), at most {@code limit}, about a page of bytes. */
+  record Scan(byte[] start, byte[] end, int limit) implements PartitionQuery {}
+
+  /** {@code [GET][key]} or {@code [SCAN][start][end][limit i32]}, a byte string being {@code [len i32 (-1 = null)][bytes]}. */
+  static byte[] encode(PartitionQuery q) {
+    if (q instanceof Get g) {
+      byte[] out = new byte[g.key().length + 1];
+      out[0] = GET;
+      System.arraycopy(g.key(), 0, out, 1, g.key().length);
+      return out;
+    }
+    Scan s = (Scan) q;
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + len(s.start()) + 4 + len(s.end()) + 4).put(SCAN);
+    writeBytes(b, s.start());
+    writeBytes(b, s.end());
+    return b.putInt(s.limit()).array();
+  }
+
+  /** The query {@code data} encodes; {@link InvalidArgumentException} naming what is wrong otherwise. */
+  static PartitionQuery decode(byte[] data) {
+    if (data == null || data.length == 0) {
+      throw new InvalidArgumentException("empty partition query");
+    }
+    try {
+      return switch (data[0]) {
+        case GET -> new Get(Arrays.copyOfRange(data, 1, data.length));
+        case SCAN -> {
+          ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
+          byte[] start = readBytes(b);
+          byte[] end = readBytes(b);
+          int limit = b.getInt();
+          if (b.hasRemaining()) {
+            throw new InvalidArgumentException("scan query has " + b.remaining() + " trailing bytes");
+          }
+          yield new Scan(start, end, limit);
+        }
+        default -> throw new InvalidArgumentException("unknown partition query type " + data[0]);
+      };
+    } catch (BufferUnderflowException | NegativeArraySizeException e) {
+      throw new InvalidArgumentException("truncated partition query of " + data.length + " bytes");
+    }
+  }
+
+  /** {@code [count i32]([key][version i64][value])*[more u8]}. */
+  static byte[] encodeScan(ScanPart scan) {
+    int size = 4 + 1;
+    for (ScanEntry e : scan.entries()) {
+      size += 4 + e.key().length + 8 + 4 + e.value().length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(size).putInt(scan.entries().size());
+    for (ScanEntry e : scan.entries()) {
+      writeBytes(b, e.key());
+      b.putLong(e.version());
+      writeBytes(b, e.value());
+    }
+    return b.put((byte) (scan.more() ? 1 : 0)).array();
+  }
+
+  static ScanPart decodeScan(byte[] data) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(data);
+      int n = b.getInt();
+      List<ScanEntry> entries = new ArrayList<>(Math.min(n, 1 << 16));
+      for (int i = 0; i < n; i++) {
+        byte[] key = readBytes(b);
+        long version = b.getLong();
+        entries.add(new ScanEntry(key, version, readBytes(b)));
+      }
+      return new ScanPart(entries, b.get() != 0);
+    } catch (RuntimeException e) {
+      throw new CorruptionException("malformed partition scan result: " + e);
+    }
+  }
+
+  private static int len(byte[] a) {
+    return a == null ? 0 : a.length;
+  }
+
+  private static void writeBytes(ByteBuffer b, byte[] a) {
+    b.putInt(a == null ? -1 : a.length);
+    if (a != null) {
+      b.put(a);
+    }
+  }
+
+  private static byte[] readBytes(ByteBuffer b) {
+    int n = b.getInt();
+    if (n < 0) {
+      return null;
+    }
+    if (n > b.remaining()) {
+      throw new BufferUnderflowException();
+    }
+    byte[] a = new byte[n];
+    b.get(a);
+    return a;
+  }
+}
