@@ -13,6 +13,7 @@ import io.distkv.common.protocol.ClientProtocol.Reply;
 import io.distkv.common.protocol.ClientProtocol.RouterCommand;
 import io.distkv.common.protocol.Trace;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -334,11 +335,46 @@ final class Routing {
       retries.increment();
     }
     attemptsByNode.computeIfAbsent(node, n -> new java.util.concurrent.atomic.LongAdder()).increment();
-    routers.get(node).tell(c.factory.make(id, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)), c.traced, inbox));
+    KeyRequest request = c.factory.make(id, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)), c.traced, inbox);
+    if (Thread.currentThread() == batchingThread
+        && (request instanceof ClientProtocol.Write || request instanceof ClientProtocol.Get)) {
+      batch.computeIfAbsent(node, n -> new ArrayList<>()).add(request);
+    } else {
+      routers.get(node).tell(request);
+    }
+  }
+
+  /**
+   * The inbox thread while it takes one {@link Replies}: requests its callbacks send meanwhile
+   * (a closed loop's next operations) are gathered per node in {@link #batch} and leave together
+   * when it is done, one {@link ClientProtocol.Requests} per node.
+   */
+  private volatile Thread batchingThread;
+  private final Map<String, List<KeyRequest>> batch = new java.util.HashMap<>();
+
+  private void flushBatch() {
+    if (batch.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<String, List<KeyRequest>> e : batch.entrySet()) {
+      List<KeyRequest> requests = e.getValue();
+      routers.get(e.getKey()).tell(requests.size() == 1 ? requests.get(0) : new ClientProtocol.Requests(List.copyOf(requests)));
+    }
+    batch.clear();
   }
 
   /** The inbox got answers (on the inbox actor's thread). */
   void onReplies(Replies replies) {
+    batchingThread = Thread.currentThread();
+    try {
+      take(replies);
+    } finally {
+      batchingThread = null;
+      flushBatch();
+    }
+  }
+
+  private void take(Replies replies) {
     long now = System.nanoTime();
     for (Reply r : replies.replies()) {
       Call c = calls.remove(r.id());

@@ -76,6 +76,13 @@ public final class ClientProtocol {
    */
   public record Ping(long id, ActorRef<Replies> replyTo) implements RouterCommand, ClientSerializable {}
 
+  /**
+   * Key requests one client sent the same node at the same moment (the next requests its
+   * callbacks issued while it took one {@link Replies}), travelling as one message; the router
+   * handles each as if it had come alone. Writes and gets only.
+   */
+  public record Requests(List<KeyRequest> requests) implements RouterCommand, ClientSerializable {}
+
   /** Answers to one client inbox that left a node together. */
   public record Replies(List<Reply> replies) implements ClientSerializable {}
 

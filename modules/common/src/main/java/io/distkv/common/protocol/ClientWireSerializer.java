@@ -7,12 +7,10 @@ import io.distkv.common.protocol.ClientProtocol.Reply;
 import io.distkv.common.protocol.ClientProtocol.ScanEntry;
 import io.distkv.common.protocol.ClientProtocol.ScanPart;
 import io.distkv.common.protocol.ClientProtocol.Write;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.io.NotSerializableException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,21 +19,25 @@ import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.ByteBufferSerializer;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
- * Compact binary wire format of the request pipeline's hot messages: {@link Write}, {@link Get}
- * and {@link Replies}, every write's and read's way to a node and back. Hand-written, as the
+ * Compact binary wire format of the request pipeline's hot messages: {@link Write}, {@link Get},
+ * {@link ClientProtocol.Requests} and {@link Replies}, every write's and read's way to a node and
+ * back. Hand-written, as the
  * Raft messages are, instead of Jackson CBOR (field names, reflection, and an actor-path parse
- * per message). A reply path is written as its serialized actor path once per message and
+ * per message), and a {@link ByteBufferSerializer}: Artery has it write into, and read from, its
+ * envelope buffer directly. A reply path is written as its serialized actor path once per message and
  * resolved through a cache (a client connection's inbox is the same ref for every request).
  * Layout in docs/formats.md "Client wire format". Bad bytes fail with
  * {@link NotSerializableException} naming what was wrong (Artery drops the message).
  */
-public final class ClientWireSerializer extends SerializerWithStringManifest {
+public final class ClientWireSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
   private static final String WRITE = "W";
   private static final String GET = "G";
   private static final String REPLIES = "R";
+  private static final String REQUESTS = "B";
   /** Most resolved reply paths kept (one per client connection); the cache is cleared beyond. */
   private static final int MAX_CACHED_REFS = 4096;
   /** Most replies or scan entries one message may claim (a scan page holds at most 10,000 entries). */
@@ -62,6 +64,8 @@ public final class ClientWireSerializer extends SerializerWithStringManifest {
       return GET;
     } else if (o instanceof Replies) {
       return REPLIES;
+    } else if (o instanceof ClientProtocol.Requests) {
+      return REQUESTS;
     }
     throw new IllegalArgumentException("cannot serialize " + o.getClass());
   }
@@ -77,36 +81,118 @@ public final class ClientWireSerializer extends SerializerWithStringManifest {
 
   @Override
   public byte[] toBinary(Object o) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
-      DataOutputStream out = new DataOutputStream(bytes);
-      if (o instanceof Write w) {
-        writeHeader(out, w.id(), w.timeoutMillis(), w.traced(), w.replyTo());
-        writeBytes(out, w.command().encode());
-      } else if (o instanceof Get g) {
-        writeHeader(out, g.id(), g.timeoutMillis(), g.traced(), g.replyTo());
-        out.writeByte(g.consistency().ordinal());
-        writeBytes(out, g.key());
-      } else if (o instanceof Replies rs) {
-        out.writeInt(rs.replies().size());
-        for (Reply r : rs.replies()) {
-          writeReply(out, r);
-        }
-      } else {
-        throw new IllegalArgumentException("cannot serialize " + o.getClass());
+    ByteBuffer b = ByteBuffer.allocate(size(o));
+    toBinary(o, b);
+    return b.array();
+  }
+
+  /** Exact encoded size of {@code o}. */
+  private int size(Object o) {
+    if (o instanceof Write w) {
+      return headerSize(w.replyTo()) + Wire.bytesSize(w.command().encode());
+    } else if (o instanceof Get g) {
+      return headerSize(g.replyTo()) + 1 + Wire.bytesSize(g.key());
+    } else if (o instanceof ClientProtocol.Requests batch) {
+      int size = 4;
+      for (ClientProtocol.KeyRequest k : batch.requests()) {
+        size += 1 + size(k);
       }
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+      return size;
+    } else if (o instanceof Replies rs) {
+      int size = 4;
+      for (Reply r : rs.replies()) {
+        size += replySize(r);
+      }
+      return size;
+    }
+    throw new IllegalArgumentException("cannot serialize " + o.getClass());
+  }
+
+  private int headerSize(ActorRef<Replies> replyTo) {
+    return 8 + 4 + 1 + Wire.utfSize(path(replyTo));
+  }
+
+  /** Writes {@code o} straight into Artery's buffer (no intermediate array). */
+  @Override
+  public void toBinary(Object o, ByteBuffer out) {
+    if (o instanceof Write w) {
+      writeWrite(out, w);
+    } else if (o instanceof Get g) {
+      writeGet(out, g);
+    } else if (o instanceof ClientProtocol.Requests batch) {
+      out.putInt(batch.requests().size());
+      for (ClientProtocol.KeyRequest k : batch.requests()) {
+        if (k instanceof Write w) {
+          out.put((byte) 'W');
+          writeWrite(out, w);
+        } else if (k instanceof Get g) {
+          out.put((byte) 'G');
+          writeGet(out, g);
+        } else {
+          throw new IllegalArgumentException("a Requests batch holds writes and gets only, not " + k.getClass());
+        }
+      }
+    } else if (o instanceof Replies rs) {
+      out.putInt(rs.replies().size());
+      for (Reply r : rs.replies()) {
+        writeReply(out, r);
+      }
+    } else {
+      throw new IllegalArgumentException("cannot serialize " + o.getClass());
     }
   }
 
-  private void writeHeader(DataOutputStream out, long id, int timeoutMillis, boolean traced, ActorRef<Replies> replyTo)
-      throws IOException {
-    out.writeLong(id);
-    out.writeInt(timeoutMillis);
-    out.writeBoolean(traced);
-    out.writeUTF(resolver().toSerializationFormat(replyTo));
+  private void writeWrite(ByteBuffer out, Write w) {
+    writeHeader(out, w.id(), w.timeoutMillis(), w.traced(), w.replyTo());
+    Wire.putBytes(out, w.command().encode());
+  }
+
+  private void writeGet(ByteBuffer out, Get g) {
+    writeHeader(out, g.id(), g.timeoutMillis(), g.traced(), g.replyTo());
+    out.put((byte) g.consistency().ordinal());
+    Wire.putBytes(out, g.key());
+  }
+
+  private Write readWrite(ByteBuffer in) {
+    long id = in.getLong();
+    int timeout = in.getInt();
+    boolean traced = in.get() != 0;
+    ActorRef<Replies> replyTo = ref(Wire.getUtf(in));
+    return new Write(id, timeout, traced, KvCommand.decode(Wire.getBytes(in, false)), replyTo);
+  }
+
+  private Get readGet(ByteBuffer in) {
+    long id = in.getLong();
+    int timeout = in.getInt();
+    boolean traced = in.get() != 0;
+    ActorRef<Replies> replyTo = ref(Wire.getUtf(in));
+    int c = in.get() & 0xff;
+    if (c >= Consistency.values().length) {
+      throw new Wire.WireException("unknown consistency " + c);
+    }
+    return new Get(id, timeout, traced, Wire.getBytes(in, true), Consistency.values()[c], replyTo);
+  }
+
+  /** The reply path's serialized form, cached per ref (a connection's inbox is one ref). */
+  private String path(ActorRef<Replies> ref) {
+    String p = paths.get(ref);
+    if (p == null) {
+      if (paths.size() >= MAX_CACHED_REFS) {
+        paths.clear();
+      }
+      p = resolver().toSerializationFormat(ref);
+      paths.put(ref, p);
+    }
+    return p;
+  }
+
+  private final Map<ActorRef<Replies>, String> paths = new ConcurrentHashMap<>();
+
+  private void writeHeader(ByteBuffer out, long id, int timeoutMillis, boolean traced, ActorRef<Replies> replyTo) {
+    out.putLong(id);
+    out.putInt(timeoutMillis);
+    out.put((byte) (traced ? 1 : 0));
+    Wire.putUtf(out, path(replyTo));
   }
 
   private static final int HAS_RESULT = 1;
@@ -116,83 +202,100 @@ public final class ClientWireSerializer extends SerializerWithStringManifest {
   private static final int HAS_SERVED_BY = 16;
   private static final int HAS_TRACE = 32;
 
-  private static void writeReply(DataOutputStream out, Reply r) throws IOException {
-    out.writeLong(r.id());
-    out.writeByte(r.code().wireValue());
+  private static int replySize(Reply r) {
+    int size = 8 + 1 + 1;
+    if (r.result() != null) {
+      size += 1 + 8 + Wire.bytesSize(r.result().value());
+    }
+    if (r.scan() != null) {
+      size += 4 + 1;
+      for (ScanEntry e : r.scan().entries()) {
+        size += Wire.bytesSize(e.key()) + 8 + Wire.bytesSize(e.value());
+      }
+    }
+    if (r.message() != null) {
+      size += Wire.bytesSize(r.message().getBytes(StandardCharsets.UTF_8));
+    }
+    if (r.leaderHint() != null) {
+      size += Wire.utfSize(r.leaderHint());
+    }
+    if (r.servedBy() != null) {
+      size += Wire.utfSize(r.servedBy());
+    }
+    if (r.trace() != null) {
+      size += 1 + 8 * r.trace().length;
+    }
+    return size;
+  }
+
+  private static void writeReply(ByteBuffer out, Reply r) {
+    out.putLong(r.id());
+    out.put((byte) r.code().wireValue());
     int flags = (r.result() != null ? HAS_RESULT : 0) | (r.scan() != null ? HAS_SCAN : 0)
         | (r.message() != null ? HAS_MESSAGE : 0) | (r.leaderHint() != null ? HAS_HINT : 0)
         | (r.servedBy() != null ? HAS_SERVED_BY : 0) | (r.trace() != null ? HAS_TRACE : 0);
-    out.writeByte(flags);
+    out.put((byte) flags);
     if (r.result() != null) {
-      out.writeByte(r.result().code().wireValue());
-      out.writeLong(r.result().version());
-      writeBytes(out, r.result().value());
+      out.put((byte) r.result().code().wireValue());
+      out.putLong(r.result().version());
+      Wire.putBytes(out, r.result().value());
     }
     if (r.scan() != null) {
-      out.writeInt(r.scan().entries().size());
+      out.putInt(r.scan().entries().size());
       for (ScanEntry e : r.scan().entries()) {
-        writeBytes(out, e.key());
-        out.writeLong(e.version());
-        writeBytes(out, e.value());
+        Wire.putBytes(out, e.key());
+        out.putLong(e.version());
+        Wire.putBytes(out, e.value());
       }
-      out.writeBoolean(r.scan().more());
+      out.put((byte) (r.scan().more() ? 1 : 0));
     }
     if (r.message() != null) {
-      writeString(out, r.message());
+      // any length (error messages may exceed a u16-length string)
+      Wire.putBytes(out, r.message().getBytes(StandardCharsets.UTF_8));
     }
     if (r.leaderHint() != null) {
-      out.writeUTF(r.leaderHint());
+      Wire.putUtf(out, r.leaderHint());
     }
     if (r.servedBy() != null) {
-      out.writeUTF(r.servedBy());
+      Wire.putUtf(out, r.servedBy());
     }
     if (r.trace() != null) {
-      out.writeByte(r.trace().length);
+      out.put((byte) r.trace().length);
       for (long t : r.trace()) {
-        out.writeLong(t);
+        out.putLong(t);
       }
     }
-  }
-
-  /** A string of any length (error messages may exceed writeUTF's 64 KiB). */
-  private static void writeString(DataOutputStream out, String s) throws IOException {
-    writeBytes(out, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-  }
-
-  private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
-    if (b == null) {
-      out.writeInt(-1);
-      return;
-    }
-    out.writeInt(b.length);
-    out.write(b);
   }
 
   @Override
   public Object fromBinary(byte[] data, String manifest) throws NotSerializableException {
+    return fromBinary(ByteBuffer.wrap(data), manifest);
+  }
+
+  @Override
+  public Object fromBinary(ByteBuffer in, String manifest) throws NotSerializableException {
+    int length = in.remaining();
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
       Object o = switch (manifest) {
-        case WRITE -> {
-          long id = in.readLong();
-          int timeout = in.readInt();
-          boolean traced = in.readBoolean();
-          ActorRef<Replies> replyTo = ref(in.readUTF());
-          yield new Write(id, timeout, traced, KvCommand.decode(bytes(in, false)), replyTo);
-        }
-        case GET -> {
-          long id = in.readLong();
-          int timeout = in.readInt();
-          boolean traced = in.readBoolean();
-          ActorRef<Replies> replyTo = ref(in.readUTF());
-          int c = in.readUnsignedByte();
-          if (c >= Consistency.values().length) {
-            throw new IOException("unknown consistency " + c);
+        case WRITE -> readWrite(in);
+        case GET -> readGet(in);
+        case REQUESTS -> {
+          int n = Wire.getCount(in, MAX_ITEMS);
+          List<ClientProtocol.KeyRequest> requests = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            int kind = in.get() & 0xff;
+            if (kind == 'W') {
+              requests.add(readWrite(in));
+            } else if (kind == 'G') {
+              requests.add(readGet(in));
+            } else {
+              throw new Wire.WireException("unknown request kind " + kind + " in a Requests batch");
+            }
           }
-          yield new Get(id, timeout, traced, bytes(in, true), Consistency.values()[c], replyTo);
+          yield new ClientProtocol.Requests(requests);
         }
         case REPLIES -> {
-          int n = count(in);
+          int n = Wire.getCount(in, MAX_ITEMS);
           List<Reply> replies = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
             replies.add(readReply(in));
@@ -201,16 +304,13 @@ public final class ClientWireSerializer extends SerializerWithStringManifest {
         }
         default -> throw new NotSerializableException("unknown client wire manifest '" + manifest + "'");
       };
-      if (in.available() > 0) {
-        throw new IOException(in.available() + " trailing bytes");
+      if (in.hasRemaining()) {
+        throw new Wire.WireException(in.remaining() + " trailing bytes");
       }
       return o;
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof NotSerializableException nse) {
-        throw nse;
-      }
+    } catch (RuntimeException e) {
       NotSerializableException ex = new NotSerializableException("malformed client message (manifest '" + manifest
-          + "', " + data.length + " bytes): " + e.getMessage());
+          + "', " + length + " bytes): " + (e instanceof BufferUnderflowException ? "message ends early" : e.getMessage()));
       ex.initCause(e);
       throw ex;
     }
@@ -228,63 +328,41 @@ public final class ClientWireSerializer extends SerializerWithStringManifest {
     return r;
   }
 
-  private static Reply readReply(DataInputStream in) throws IOException {
-    long id = in.readLong();
-    ErrorCode code = ErrorCode.fromWire(in.readUnsignedByte());
-    int flags = in.readUnsignedByte();
+  private static Reply readReply(ByteBuffer in) {
+    long id = in.getLong();
+    ErrorCode code = ErrorCode.fromWire(in.get() & 0xff);
+    int flags = in.get() & 0xff;
     KvResult result = null;
     if ((flags & HAS_RESULT) != 0) {
-      ErrorCode rc = ErrorCode.fromWire(in.readUnsignedByte());
-      long version = in.readLong();
-      result = new KvResult(rc, version, bytes(in, true));
+      ErrorCode rc = ErrorCode.fromWire(in.get() & 0xff);
+      long version = in.getLong();
+      result = new KvResult(rc, version, Wire.getBytes(in, true));
     }
     ScanPart scan = null;
     if ((flags & HAS_SCAN) != 0) {
-      int n = count(in);
+      int n = Wire.getCount(in, MAX_ITEMS);
       List<ScanEntry> entries = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        byte[] key = bytes(in, false);
-        long version = in.readLong();
-        entries.add(new ScanEntry(key, version, bytes(in, false)));
+        byte[] key = Wire.getBytes(in, false);
+        long version = in.getLong();
+        entries.add(new ScanEntry(key, version, Wire.getBytes(in, false)));
       }
-      scan = new ScanPart(entries, in.readBoolean());
+      scan = new ScanPart(entries, in.get() != 0);
     }
-    String message = (flags & HAS_MESSAGE) != 0 ? new String(bytes(in, false), java.nio.charset.StandardCharsets.UTF_8) : null;
-    String hint = (flags & HAS_HINT) != 0 ? in.readUTF() : null;
-    String servedBy = (flags & HAS_SERVED_BY) != 0 ? in.readUTF() : null;
+    String message = (flags & HAS_MESSAGE) != 0 ? new String(Wire.getBytes(in, false), StandardCharsets.UTF_8) : null;
+    String hint = (flags & HAS_HINT) != 0 ? Wire.getUtf(in) : null;
+    String servedBy = (flags & HAS_SERVED_BY) != 0 ? Wire.getUtf(in) : null;
     long[] trace = null;
     if ((flags & HAS_TRACE) != 0) {
-      int n = in.readUnsignedByte();
+      int n = in.get() & 0xff;
       if (n != Trace.STAGES) {
-        throw new IOException("trace of " + n + " stamps, expected " + Trace.STAGES);
+        throw new Wire.WireException("trace of " + n + " stamps, expected " + Trace.STAGES);
       }
       trace = new long[n];
       for (int i = 0; i < n; i++) {
-        trace[i] = in.readLong();
+        trace[i] = in.getLong();
       }
     }
     return new Reply(id, code, result, scan, message, hint, servedBy, trace);
-  }
-
-  private static int count(DataInputStream in) throws IOException {
-    int n = in.readInt();
-    if (n < 0 || n > MAX_ITEMS) {
-      throw new IOException("count " + n + " out of range");
-    }
-    return n;
-  }
-
-  /** A length-prefixed byte string; -1 = null (allowed only where {@code nullable}). */
-  private static byte[] bytes(DataInputStream in, boolean nullable) throws IOException {
-    int n = in.readInt();
-    if (n == -1 && nullable) {
-      return null;
-    }
-    if (n < 0 || n > in.available()) {
-      throw new IOException("length " + n + " exceeds the message");
-    }
-    byte[] b = new byte[n];
-    in.readFully(b);
-    return b;
   }
 }

@@ -63,6 +63,15 @@ class ClientWireSerializerTest {
     assertThat(g.consistency()).isEqualTo(Consistency.EVENTUAL);
     assertThat(g.replyTo()).isEqualTo(inbox.getRef());
 
+    ClientProtocol.Requests batch = (ClientProtocol.Requests) roundTrip(new ClientProtocol.Requests(List.of(
+        new Write(44, 100, false, cmd, inbox.getRef()), new Get(45, 200, true, b("g"), Consistency.LINEARIZABLE,
+            inbox.getRef()))));
+    assertThat(batch.requests()).hasSize(2);
+    assertThat(((Write) batch.requests().get(0)).command().encode()).isEqualTo(cmd.encode());
+    assertThat(((Get) batch.requests().get(1)).key()).isEqualTo(b("g"));
+    assertThat(batch.requests().get(1).traced()).isTrue();
+    assertThat(batch.requests().get(1).id()).isEqualTo(45);
+
     long[] trace = new long[Trace.STAGES];
     Arrays.fill(trace, 99);
     Replies rs = (Replies) roundTrip(new Replies(List.of(

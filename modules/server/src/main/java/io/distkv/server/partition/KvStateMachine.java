@@ -67,6 +67,31 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     this.lastSweep = readLastSweep();
   }
 
+  /** Most client sessions kept decoded in memory (least recently used beyond are re-read from the store). */
+  static final int MAX_CACHED_SESSIONS = 10_000;
+
+  /**
+   * Decoded sessions by client id, so a write does not read and decode its client's session
+   * from the store first. Every change to a session goes into the same store batch as the write,
+   * so the store and this cache agree after each apply; the sweep and a restore drop entries.
+   * Used by the applying thread only.
+   */
+  private final Map<String, ClientSession> sessions = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, ClientSession> eldest) {
+      return size() > MAX_CACHED_SESSIONS;
+    }
+  };
+
+  private ClientSession session(String clientId, byte[] sessionKey) {
+    ClientSession s = sessions.get(clientId);
+    if (s == null) {
+      s = ClientSession.decode(store.get(sessionKey));
+      sessions.put(clientId, s);
+    }
+    return s;
+  }
+
   private long readLastSweep() {
     byte[] v = store.get(SWEEP_KEY);
     return v == null ? 0 : ByteBuffer.wrap(v).getLong();
@@ -117,7 +142,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         : prefixed(SESSION, cmd.clientId().getBytes(StandardCharsets.UTF_8));
     ClientSession session = null;
     if (sessionKey != null) {
-      session = ClientSession.decode(store.get(sessionKey));
+      session = session(cmd.clientId(), sessionKey);
       byte[] earlier = session.result(cmd.sequence());
       if (earlier != null || cmd.sequence() < session.firstUnacked()) {
         // Nothing to apply, but the index is still consumed.
@@ -182,6 +207,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         long lastUsed = ClientSession.decode(e.value()).lastUsedMillis();
         if (lastUsed > 0 && now - lastUsed > sessionTtlMillis) {
           batch.delete(e.key());
+          sessions.remove(new String(e.key(), 1, e.key().length - 1, StandardCharsets.UTF_8));
         }
       }
     }
@@ -338,6 +364,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       throw new StorageIoException("restoring snapshot into " + dir + " failed: " + e.getMessage(), e);
     }
     store = LsmStore.open(dir, options);
+    sessions.clear();
     applied = index;
     lastSweep = readLastSweep();
   }

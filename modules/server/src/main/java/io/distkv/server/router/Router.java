@@ -125,6 +125,12 @@ public final class Router {
         .onMessage(Get.class, g -> request(g))
         .onMessage(ScanPartition.class, s -> request(s))
         .onMessage(TransferLeader.class, t -> request(t))
+        .onMessage(ClientProtocol.Requests.class, batch -> {
+          for (KeyRequest k : batch.requests()) {
+            request(k);
+          }
+          return Behaviors.same();
+        })
         .onMessage(ClientProtocol.Ping.class, ping -> {
           ping.replyTo().tell(new Replies(List.of(new Reply(ping.id(), ErrorCode.OK, null, null, null, null, self.value(),
               null))));
