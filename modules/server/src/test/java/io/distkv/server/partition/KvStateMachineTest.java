@@ -33,6 +33,25 @@ class KvStateMachineTest {
   }
 
   @Test
+  void malformedPartitionQueriesAreRefusedNamingTheProblem() throws Exception {
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("q"), LsmOptions.defaults())) {
+      byte[] scan = KvStateMachine.scanQuery(b("a"), b("z"), 10);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> sm.query(new byte[0]))
+          .isInstanceOf(io.distkv.common.error.InvalidArgumentException.class).hasMessageContaining("empty");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> sm.query(new byte[] {9, 1}))
+          .isInstanceOf(io.distkv.common.error.InvalidArgumentException.class).hasMessageContaining("unknown partition query type 9");
+      for (int cut = 1; cut < scan.length; cut++) {
+        byte[] truncated = java.util.Arrays.copyOf(scan, cut);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sm.query(truncated))
+            .isInstanceOf(io.distkv.common.error.InvalidArgumentException.class).hasMessageContaining("partition query");
+      }
+      byte[] trailing = java.util.Arrays.copyOf(scan, scan.length + 1);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> sm.query(trailing))
+          .isInstanceOf(io.distkv.common.error.InvalidArgumentException.class).hasMessageContaining("trailing");
+    }
+  }
+
+  @Test
   void versionsCasPutIfAbsentDeleteAndAtomicBatches() {
     try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults())) {
       assertThat(apply(sm, 1, put("k", "v1"))).isEqualTo(KvResult.ok(1));
