@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
     subcommands = {DistKvCli.Put.class, DistKvCli.Get.class, DistKvCli.Del.class, DistKvCli.Cas.class,
         DistKvCli.Scan.class, DistKvCli.Status.class, DistKvCli.Leader.class, DistKvCli.TransferLeader.class,
         DistKvCli.AddNode.class, DistKvCli.RemoveNode.class, DistKvCli.Rebalance.class,
-        DistKvCli.WaitReady.class, CommandLine.HelpCommand.class})
+        DistKvCli.WaitReady.class, DistKvCli.ConfigCheck.class, CommandLine.HelpCommand.class})
 public final class DistKvCli implements Callable<Integer> {
   static final int OK = 0;
   static final int NOT_FOUND_OR_FAILED = 1;
@@ -419,6 +419,38 @@ public final class DistKvCli implements Callable<Integer> {
       }
       spec.commandLine().getErr().println("distkv: not ready after " + within + ": " + last);
       return CLUSTER_ERROR;
+    }
+  }
+
+  @Command(name = "config-check", mixinStandardHelpOptions = true,
+      description = "Validate a node's config file (every key, unknown keys with the nearest valid one) without "
+          + "starting a node; exit 0 if valid, 2 with every problem listed otherwise.")
+  static final class ConfigCheck implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "The node's HOCON file, e.g. conf/node1.conf.")
+    Path file;
+
+    @Override
+    public Integer call() {
+      if (!java.nio.file.Files.isRegularFile(file)) {
+        spec.commandLine().getErr().println("distkv: " + file + ": no such file");
+        return USAGE;
+      }
+      try {
+        io.distkv.common.config.NodeConfig c = io.distkv.common.config.NodeConfig.from(
+            com.typesafe.config.ConfigFactory.parseFile(file.toFile()));
+        spec.commandLine().getOut().println(file + ": valid (node " + c.nodeId() + " at " + c.host() + ":" + c.port()
+            + ", " + c.placement().partitions() + " partitions, RF " + c.placement().replicationFactor() + ")");
+        return OK;
+      } catch (io.distkv.common.config.ConfigValidationException e) {
+        spec.commandLine().getErr().println("distkv: " + file + ": " + e.getMessage());
+        return USAGE;
+      } catch (com.typesafe.config.ConfigException e) {
+        spec.commandLine().getErr().println("distkv: " + file + ": not valid HOCON: " + e.getMessage());
+        return USAGE;
+      }
     }
   }
 

@@ -154,11 +154,10 @@ public final class NodeProcess {
         .withFallback(Remoting.artery(config.host(), config.port(), raw.withFallback(ClusterMembership.settings(
             config.nodeId(), config.seedNodes(), config.downUnreachableAfter(), false))))
         .withFallback(ConfigFactory.load());
-    int electionTicks = 10;
-    Duration tick = config.electionTimeout().dividedBy(electionTicks);
-    RaftOptions raftOptions = config.leaseReads()
-        ? RaftOptions.defaults().withLeaseReads(electionTicks - 2) // drift margin: 2 of 10 ticks
-        : RaftOptions.defaults();
+    // One Raft tick per heartbeat interval; the election timeout and the lease in ticks of it.
+    Duration tick = config.heartbeatInterval();
+    RaftOptions electionsOnly = RaftOptions.defaults().withElectionTicks(config.electionTicks());
+    RaftOptions raftOptions = config.leaseReads() ? electionsOnly.withLeaseReads(config.leaseTicks()) : electionsOnly;
     CompletableFuture<NodeRuntime> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       try {

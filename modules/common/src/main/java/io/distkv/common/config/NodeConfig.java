@@ -35,6 +35,27 @@ public record NodeConfig(
     Duration downUnreachableAfter,
     boolean faultInjection) {
 
+  /**
+   * A node's Raft tick is its heartbeat interval; the election timeout is this many ticks at
+   * least (so a lease has a drift margin of two ticks or more) and at most.
+   */
+  public static final int MIN_ELECTION_TICKS = 5;
+  public static final int MAX_ELECTION_TICKS = 100;
+
+  /** Election timeout in ticks ({@link #heartbeatInterval()} each), rounded down. */
+  public int electionTicks() {
+    return (int) (electionTimeout().toNanos() / heartbeatInterval().toNanos());
+  }
+
+  /**
+   * Lease length in ticks: the election timeout minus a clock-drift margin of a fifth of it, at
+   * least two ticks (8 of 10 at the defaults).
+   */
+  public int leaseTicks() {
+    int e = electionTicks();
+    return e - Math.max(2, e / 5);
+  }
+
   /** The JVM system property that must be {@code true} for {@code distkv.test.fault-injection} to be accepted. */
   public static final String ALLOW_FAULT_INJECTION = "distkv.test.allow-fault-injection";
 
@@ -46,6 +67,72 @@ public record NodeConfig(
     }
   }
 
+  /**
+   * Every key under {@code distkv} that {@code config} sets and {@code reference} does not know,
+   * each as a problem naming its path and the nearest known key ("did you mean ..."): a misspelt
+   * key would otherwise be silently ignored and its default used.
+   */
+  static java.util.List<String> unknownKeys(Config config, Config reference) {
+    if (!config.hasPathOrNull("distkv")) {
+      return java.util.List.of();
+    }
+    java.util.Set<String> known = new java.util.TreeSet<>();
+    if (reference.hasPathOrNull("distkv")) {
+      for (java.util.Map.Entry<String, com.typesafe.config.ConfigValue> e : reference.withOnlyPath("distkv").entrySet()) {
+        known.add(e.getKey());
+      }
+    }
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    Config mine;
+    try {
+      mine = config.withOnlyPath("distkv");
+    } catch (ConfigException e) {
+      return java.util.List.of("distkv: " + e.getMessage());
+    }
+    for (java.util.Map.Entry<String, com.typesafe.config.ConfigValue> e : mine.entrySet()) {
+      String path = e.getKey();
+      if (!known.contains(path)) {
+        String nearest = nearest(path, known);
+        problems.add(path + ": unknown key" + (nearest == null ? " (see modules/common/src/main/resources/reference.conf)"
+            : " (did you mean " + nearest + "?)"));
+      }
+    }
+    return problems;
+  }
+
+  /** The known key closest to {@code path} by edit distance, if it is close enough to be a likely typo. */
+  private static String nearest(String path, java.util.Set<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = editDistance(path, k);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return best != null && bestDistance <= Math.max(3, path.length() / 3) ? best : null;
+  }
+
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
   /** Reads {@code distkv.*} from {@code config} layered over the reference defaults. */
   public static NodeConfig from(Config config) {
     Config c;
@@ -55,6 +142,9 @@ public record NodeConfig(
       throw new ConfigValidationException(java.util.List.of("configuration cannot be resolved: " + e.getMessage()));
     }
     ConfigReader r = new ConfigReader(c);
+    for (String unknown : unknownKeys(config, ConfigFactory.defaultReference())) {
+      r.problems().add(unknown);
+    }
     String id = r.string("distkv.node.id", true);
     NodeId nodeId = null;
     if (id != null) {
@@ -73,8 +163,14 @@ public record NodeConfig(
     int vnodes = r.intInRange("distkv.virtual-nodes", 1, 10_000);
     Duration election = r.positiveDuration("distkv.raft.election-timeout");
     Duration heartbeat = r.positiveDuration("distkv.raft.heartbeat-interval");
-    if (heartbeat.compareTo(election) >= 0 && r.problems().stream().noneMatch(p -> p.startsWith("distkv.raft."))) {
-      r.problem("distkv.raft.heartbeat-interval", "must be shorter than distkv.raft.election-timeout (" + election.toMillis() + "ms)");
+    if (heartbeat.multipliedBy(MIN_ELECTION_TICKS).compareTo(election) > 0
+        && r.problems().stream().noneMatch(p -> p.startsWith("distkv.raft."))) {
+      r.problem("distkv.raft.heartbeat-interval", "must be at most 1/" + MIN_ELECTION_TICKS
+          + " of distkv.raft.election-timeout (" + election.toMillis() + "ms)");
+    } else if (heartbeat.multipliedBy(MAX_ELECTION_TICKS).compareTo(election) < 0
+        && r.problems().stream().noneMatch(p -> p.startsWith("distkv.raft."))) {
+      r.problem("distkv.raft.heartbeat-interval", "must be at least 1/" + MAX_ELECTION_TICKS
+          + " of distkv.raft.election-timeout (" + election.toMillis() + "ms)");
     }
     String readMode = r.string("distkv.raft.read-mode", true);
     boolean leaseReads = "lease".equals(readMode);

@@ -39,6 +39,37 @@ class NodeConfigTest {
   }
 
   @Test
+  void unknownKeysUnderDistkvAreRejectedWithTheNearestValidKey() {
+    ConfigValidationException e = catchThrowableOfType(() -> NodeConfig.from(ConfigFactory.parseString(VALID + """
+        distkv.node.prot = 7
+        distkv.raft.read_mode = lease
+        distkv.partitons = 8
+        distkv.totally-new-thing = 1
+        pekko.loglevel = DEBUG
+        """)), ConfigValidationException.class);
+    assertThat(e.problems()).containsExactlyInAnyOrder(
+        "distkv.node.prot: unknown key (did you mean distkv.node.port?)",
+        "distkv.raft.read_mode: unknown key (did you mean distkv.raft.read-mode?)",
+        "distkv.partitons: unknown key (did you mean distkv.partitions?)",
+        "distkv.totally-new-thing: unknown key (see modules/common/src/main/resources/reference.conf)");
+    assertThat(NodeConfig.editDistance("read_mode", "read-mode")).isEqualTo(1);
+  }
+
+  @Test
+  void theHeartbeatIntervalIsTheRaftTickAndSetsElectionAndLeaseTicks() {
+    NodeConfig defaults = NodeConfig.from(ConfigFactory.parseString(VALID));
+    assertThat(defaults.electionTicks()).isEqualTo(10);
+    assertThat(defaults.leaseTicks()).isEqualTo(8);
+    NodeConfig fast = NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.raft.heartbeat-interval = 25ms"));
+    assertThat(fast.electionTicks()).isEqualTo(40);
+    assertThat(fast.leaseTicks()).isEqualTo(32); // a fifth of the election timeout as drift margin
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.raft.heartbeat-interval = 300ms")))
+        .hasMessageContaining("distkv.raft.heartbeat-interval").hasMessageContaining("at most 1/5");
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.raft.heartbeat-interval = 5ms")))
+        .hasMessageContaining("distkv.raft.heartbeat-interval").hasMessageContaining("at least 1/100");
+  }
+
+  @Test
   void faultInjectionIsOffAndAConfigFileAloneCannotTurnItOn() {
     assertThat(NodeConfig.from(ConfigFactory.parseString(VALID)).faultInjection()).isFalse();
     String on = VALID + "distkv.test.fault-injection = on\ndistkv.node.jmx-port = 9300\n";
@@ -122,7 +153,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(bad)))
         .isInstanceOf(ConfigValidationException.class)
         .hasMessageContaining("distkv.node.id = bad id!: expected 1..64 chars")
-        .hasMessageContaining("distkv.raft.heartbeat-interval = 150ms: must be shorter than distkv.raft.election-timeout (100ms)")
+        .hasMessageContaining("distkv.raft.heartbeat-interval = 150ms: must be at most 1/5 of distkv.raft.election-timeout (100ms)")
         .hasMessageContaining("distkv.raft.read-mode = quorum: expected \"lease\" or \"read-index\"");
   }
 

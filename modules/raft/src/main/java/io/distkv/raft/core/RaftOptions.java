@@ -56,6 +56,12 @@ public record RaftOptions(
     return new RaftOptions(10, 1, true, true, false, 7, 256, 1 << 20, 64, 64L << 20, 1 << 20);
   }
 
+  /** The same options with elections after {@code ticks} ticks (and, with leases off, no lease change). */
+  public RaftOptions withElectionTicks(int ticks) {
+    return new RaftOptions(ticks, heartbeatTicks, preVote, checkQuorum, leaseReads, leaseReads ? leaseTicks : Math.max(1, ticks - 3),
+        maxEntriesPerAppend, maxBytesPerAppend, maxInflightAppends, maxUncommittedBytes, snapshotChunkBytes);
+  }
+
   public RaftOptions withLeaseReads(int ticks) {
     return new RaftOptions(electionTicks, heartbeatTicks, preVote, checkQuorum, true, ticks, maxEntriesPerAppend,
         maxBytesPerAppend, maxInflightAppends, maxUncommittedBytes, snapshotChunkBytes);
