@@ -52,20 +52,12 @@ class RouterTest {
    */
   static void putRetrying(TestNode via, String k, String v) {
     KvCommand c = KvCommand.single("retrying-" + k, 1, KvCommand.Op.put(b(k), b(v)));
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (true) {
-      ClientProtocol.Reply r;
-      try {
-        r = via.call((id, reply) -> new ClientProtocol.Write(id, 2_000, false, c, reply), Duration.ofSeconds(3));
-      } catch (AssertionError silent) {
-        r = null; // no answer (the request went to the stopped node's replica's group): resend
-      }
-      if (r != null && r.isOk()) {
-        return;
-      }
-      assertThat(System.nanoTime() < deadline).as("put %s via %s: %s", k, via.id(), r == null ? "no answer" : r.message())
-          .isTrue();
-    }
+    TestProbe.create(via.system()).awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(50), () -> {
+      ClientProtocol.Reply r = via.call((id, reply) -> new ClientProtocol.Write(id, 2_000, false, c, reply),
+          Duration.ofSeconds(3));
+      assertThat(r.code()).as("put %s via %s: %s", k, via.id(), r.message()).isEqualTo(ErrorCode.OK);
+      return null;
+    });
   }
 
   @Test
