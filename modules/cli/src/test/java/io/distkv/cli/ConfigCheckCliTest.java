@@ -2,8 +2,6 @@ package io.distkv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
@@ -15,19 +13,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigCheckCliTest {
   @TempDir Path tmp;
 
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = DistKvCli.run(args, new PrintWriter(out), new PrintWriter(err));
-    return new Run(code, out.toString(), err.toString());
+  static DistKvCliTest.Run run(String... args) {
+    return DistKvCliTest.raw(args);
   }
 
   @Test
   void theShippedNodeConfigsAreValid() {
     for (String f : new String[] {"node1", "node2", "node3", "node4"}) {
-      Run r = run("config-check", Path.of("../../conf/" + f + ".conf").toString());
+      DistKvCliTest.Run r = run("config-check", Path.of("../../conf/" + f + ".conf").toString());
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(r.out()).contains("valid (node " + f);
     }
@@ -43,7 +36,7 @@ class ConfigCheckCliTest {
           replication-factor = 9
         }
         """);
-    Run r = run("config-check", bad.toString());
+    DistKvCliTest.Run r = run("config-check", bad.toString());
     assertThat(r.code()).isEqualTo(DistKvCli.USAGE);
     assertThat(r.err()).contains("distkv.node.prot: unknown key (did you mean distkv.node.port?)")
         .contains("distkv.raft.read_mode: unknown key (did you mean distkv.raft.read-mode?)")
@@ -51,7 +44,7 @@ class ConfigCheckCliTest {
     assertThat(run("config-check", tmp.resolve("missing.conf").toString()).err()).contains("no such file");
     Path broken = tmp.resolve("broken.conf");
     Files.writeString(broken, "distkv { node { id = ");
-    Run b = run("config-check", broken.toString());
+    DistKvCliTest.Run b = run("config-check", broken.toString());
     assertThat(b.code()).isEqualTo(DistKvCli.USAGE);
     assertThat(b.err()).contains("not valid HOCON");
   }

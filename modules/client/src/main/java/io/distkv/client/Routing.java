@@ -216,11 +216,6 @@ final class Routing {
     }
   }
 
-  /** Nodes currently skipped because they went silent (until they answer a probe). */
-  java.util.Set<String> silentNodes() {
-    return java.util.Set.copyOf(silentSince.keySet());
-  }
-
   /** Counters of this client's attempts (for {@link DistKvClient#stats()}). */
   ClientStats stats() {
     Map<String, Long> byNode = new java.util.TreeMap<>();
@@ -432,7 +427,7 @@ final class Routing {
    * with a {@link RequestTimeoutException}.
    */
   private void retryOrFinish(Call c, boolean retryable, Reply reply, String silence, boolean now) {
-    long backoff = now ? 0 : Math.min(MAX_BACKOFF_NANOS, settings.retryBackoff().toNanos() << Math.min(c.attempt, 10));
+    long backoff = now ? 0 : backoffNanos(c.attempt);
     if (!retryable || c.attempt >= settings.maxRetries() || c.deadline - System.nanoTime() <= backoff) {
       if (reply != null && !retryable) {
         c.out.complete(reply); // the caller turns the error code into its exception
@@ -453,6 +448,11 @@ final class Routing {
     }
     c.retryAt = System.nanoTime() + backoff;
     backingOff.put(c, Boolean.TRUE);
+  }
+
+  /** The pause before retry number {@code attempt} + 1: retry-backoff doubling per retry, at most {@link #MAX_BACKOFF_NANOS}. */
+  private long backoffNanos(int attempt) {
+    return Math.min(MAX_BACKOFF_NANOS, settings.retryBackoff().toNanos() << Math.min(attempt, 10));
   }
 
   /** Every {@value #SWEEP_MILLIS} ms: attempts past their timeout count as silence; backoffs that ended retry. */
@@ -505,7 +505,7 @@ final class Routing {
         return;
       }
       silent(node);
-      long backoff = Math.min(MAX_BACKOFF_NANOS, settings.retryBackoff().toNanos() << Math.min(attempt, 10));
+      long backoff = backoffNanos(attempt);
       if (attempt >= settings.maxRetries() || deadline - System.nanoTime() <= backoff) {
         out.completeExceptionally(new RequestTimeoutException("no answer from node " + node + " within "
             + wait.toMillis() + " ms (after " + (attempt + 1) + " attempt(s), deadline "

@@ -109,7 +109,7 @@ public final class ClientWireSerializer extends SerializerWithStringManifest imp
   }
 
   private int headerSize(ActorRef<Replies> replyTo) {
-    return 8 + 4 + 1 + Wire.utfSize(path(replyTo));
+    return 8 + 4 + 1 + 2 + path(replyTo).length;
   }
 
   /** Writes {@code o} straight into Artery's buffer (no intermediate array). */
@@ -153,46 +153,57 @@ public final class ClientWireSerializer extends SerializerWithStringManifest imp
     Wire.putBytes(out, g.key());
   }
 
-  private Write readWrite(ByteBuffer in) {
+  /** The fields every key request starts with. */
+  private record Header(long id, int timeoutMillis, boolean traced, ActorRef<Replies> replyTo) {}
+
+  private Header readHeader(ByteBuffer in) {
     long id = in.getLong();
     int timeout = in.getInt();
     boolean traced = in.get() != 0;
-    ActorRef<Replies> replyTo = ref(Wire.getUtf(in));
-    return new Write(id, timeout, traced, KvCommand.decode(Wire.getBytes(in, false)), replyTo);
+    return new Header(id, timeout, traced, ref(Wire.getUtf(in)));
+  }
+
+  private Write readWrite(ByteBuffer in) {
+    Header h = readHeader(in);
+    return new Write(h.id(), h.timeoutMillis(), h.traced(), KvCommand.decode(Wire.getBytes(in, false)), h.replyTo());
   }
 
   private Get readGet(ByteBuffer in) {
-    long id = in.getLong();
-    int timeout = in.getInt();
-    boolean traced = in.get() != 0;
-    ActorRef<Replies> replyTo = ref(Wire.getUtf(in));
+    Header h = readHeader(in);
     int c = in.get() & 0xff;
     if (c >= Consistency.values().length) {
       throw new Wire.WireException("unknown consistency " + c);
     }
-    return new Get(id, timeout, traced, Wire.getBytes(in, true), Consistency.values()[c], replyTo);
+    return new Get(h.id(), h.timeoutMillis(), h.traced(), Wire.getBytes(in, true), Consistency.values()[c], h.replyTo());
   }
 
-  /** The reply path's serialized form, cached per ref (a connection's inbox is one ref). */
-  private String path(ActorRef<Replies> ref) {
-    String p = paths.get(ref);
-    if (p == null) {
-      if (paths.size() >= MAX_CACHED_REFS) {
-        paths.clear();
+  /** The reply path's serialized form (modified UTF-8), cached per ref (a connection's inbox is one ref). */
+  private byte[] path(ActorRef<Replies> ref) {
+    return cached(paths, ref, r -> Wire.utf(resolver().toSerializationFormat(r)));
+  }
+
+  private final Map<ActorRef<Replies>, byte[]> paths = new ConcurrentHashMap<>();
+
+  /** {@code map}'s value for {@code key}, computed once; the map is emptied beyond {@link #MAX_CACHED_REFS}. */
+  private static <K, V> V cached(Map<K, V> map, K key, java.util.function.Function<K, V> compute) {
+    V v = map.get(key);
+    if (v == null) {
+      if (map.size() >= MAX_CACHED_REFS) {
+        map.clear();
       }
-      p = resolver().toSerializationFormat(ref);
-      paths.put(ref, p);
+      v = compute.apply(key);
+      map.put(key, v);
     }
-    return p;
+    return v;
   }
-
-  private final Map<ActorRef<Replies>, String> paths = new ConcurrentHashMap<>();
 
   private void writeHeader(ByteBuffer out, long id, int timeoutMillis, boolean traced, ActorRef<Replies> replyTo) {
     out.putLong(id);
     out.putInt(timeoutMillis);
     out.put((byte) (traced ? 1 : 0));
-    Wire.putUtf(out, path(replyTo));
+    byte[] path = path(replyTo);
+    out.putShort((short) path.length);
+    out.put(path);
   }
 
   private static final int HAS_RESULT = 1;
@@ -317,15 +328,7 @@ public final class ClientWireSerializer extends SerializerWithStringManifest imp
   }
 
   private ActorRef<Replies> ref(String path) {
-    ActorRef<Replies> r = refs.get(path);
-    if (r == null) {
-      if (refs.size() >= MAX_CACHED_REFS) {
-        refs.clear();
-      }
-      r = resolver().resolveActorRef(path);
-      refs.put(path, r);
-    }
-    return r;
+    return cached(refs, path, p -> resolver().resolveActorRef(p));
   }
 
   private static Reply readReply(ByteBuffer in) {

@@ -4,6 +4,7 @@ import io.distkv.common.error.CorruptionException;
 import io.distkv.common.error.InvalidArgumentException;
 import io.distkv.common.protocol.ClientProtocol.ScanEntry;
 import io.distkv.common.protocol.ClientProtocol.ScanPart;
+import io.distkv.common.protocol.Wire;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -35,9 +36,9 @@ public sealed interface PartitionQuery {
       return out;
     }
     Scan s = (Scan) q;
-    ByteBuffer b = ByteBuffer.allocate(1 + 4 + len(s.start()) + 4 + len(s.end()) + 4).put(SCAN);
-    writeBytes(b, s.start());
-    writeBytes(b, s.end());
+    ByteBuffer b = ByteBuffer.allocate(1 + Wire.bytesSize(s.start()) + Wire.bytesSize(s.end()) + 4).put(SCAN);
+    Wire.putBytes(b, s.start());
+    Wire.putBytes(b, s.end());
     return b.putInt(s.limit()).array();
   }
 
@@ -51,8 +52,8 @@ public sealed interface PartitionQuery {
         case GET -> new Get(Arrays.copyOfRange(data, 1, data.length));
         case SCAN -> {
           ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
-          byte[] start = readBytes(b);
-          byte[] end = readBytes(b);
+          byte[] start = Wire.getBytes(b, true);
+          byte[] end = Wire.getBytes(b, true);
           int limit = b.getInt();
           if (b.hasRemaining()) {
             throw new InvalidArgumentException("scan query has " + b.remaining() + " trailing bytes");
@@ -61,7 +62,7 @@ public sealed interface PartitionQuery {
         }
         default -> throw new InvalidArgumentException("unknown partition query type " + data[0]);
       };
-    } catch (BufferUnderflowException | NegativeArraySizeException e) {
+    } catch (BufferUnderflowException | Wire.WireException e) {
       throw new InvalidArgumentException("truncated partition query of " + data.length + " bytes");
     }
   }
@@ -70,13 +71,13 @@ public sealed interface PartitionQuery {
   static byte[] encodeScan(ScanPart scan) {
     int size = 4 + 1;
     for (ScanEntry e : scan.entries()) {
-      size += 4 + e.key().length + 8 + 4 + e.value().length;
+      size += Wire.bytesSize(e.key()) + 8 + Wire.bytesSize(e.value());
     }
     ByteBuffer b = ByteBuffer.allocate(size).putInt(scan.entries().size());
     for (ScanEntry e : scan.entries()) {
-      writeBytes(b, e.key());
+      Wire.putBytes(b, e.key());
       b.putLong(e.version());
-      writeBytes(b, e.value());
+      Wire.putBytes(b, e.value());
     }
     return b.put((byte) (scan.more() ? 1 : 0)).array();
   }
@@ -87,37 +88,13 @@ public sealed interface PartitionQuery {
       int n = b.getInt();
       List<ScanEntry> entries = new ArrayList<>(Math.min(n, 1 << 16));
       for (int i = 0; i < n; i++) {
-        byte[] key = readBytes(b);
+        byte[] key = Wire.getBytes(b, false);
         long version = b.getLong();
-        entries.add(new ScanEntry(key, version, readBytes(b)));
+        entries.add(new ScanEntry(key, version, Wire.getBytes(b, false)));
       }
       return new ScanPart(entries, b.get() != 0);
     } catch (RuntimeException e) {
       throw new CorruptionException("malformed partition scan result: " + e);
     }
-  }
-
-  private static int len(byte[] a) {
-    return a == null ? 0 : a.length;
-  }
-
-  private static void writeBytes(ByteBuffer b, byte[] a) {
-    b.putInt(a == null ? -1 : a.length);
-    if (a != null) {
-      b.put(a);
-    }
-  }
-
-  private static byte[] readBytes(ByteBuffer b) {
-    int n = b.getInt();
-    if (n < 0) {
-      return null;
-    }
-    if (n > b.remaining()) {
-      throw new BufferUnderflowException();
-    }
-    byte[] a = new byte[n];
-    b.get(a);
-    return a;
   }
 }
