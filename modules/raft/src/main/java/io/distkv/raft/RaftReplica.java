@@ -13,11 +13,13 @@ import io.distkv.raft.core.RaftOptions;
 import io.distkv.raft.core.ReadState;
 import io.distkv.raft.core.Ready;
 import io.distkv.raft.core.Role;
-import io.distkv.raft.core.Snapshot;
 import io.distkv.raft.core.SnapshotMeta;
 import io.distkv.raft.log.LogSink;
 import io.distkv.raft.log.NodeLogWriter;
 import io.distkv.raft.log.SegmentedLog;
+import io.distkv.raft.snapshot.SnapshotDirs;
+import io.distkv.raft.snapshot.SnapshotReceiver;
+import io.distkv.raft.snapshot.SnapshotSender;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -119,10 +121,12 @@ public final class RaftReplica {
 
   /**
    * A snapshot of the replica's Raft state. {@code configurationCommitted}: this replica leads and
-   * its configuration is committed (see {@code RaftCore.configurationCommitted()}).
+   * its configuration is committed (see {@code RaftCore.configurationCommitted()});
+   * {@code snapshotIndex}: the log starts after it (compacted there, or a snapshot installed).
    */
   public record Status(String group, String id, Role role, long term, String leader, long commitIndex, long appliedIndex,
-      long lastIndex, Configuration configuration, boolean configurationCommitted) implements RaftSerializable {}
+      long lastIndex, Configuration configuration, boolean configurationCommitted, long snapshotIndex)
+      implements RaftSerializable {}
 
   /**
    * Local only: this replica left its group and its node no longer hosts the partition. It fails
@@ -145,9 +149,19 @@ public final class RaftReplica {
 
   private record LogPersisted(NodeLogWriter.Persisted persisted) implements Command {}
 
-  /** Static wiring of a replica. */
+  /** A snapshot transfer to a follower ended. */
+  private record TransferEnded(SnapshotSender.Ended ended) implements Command {}
+
+  /** A snapshot's files arrived and were verified. */
+  private record SnapshotArrived(SnapshotReceiver.Received received) implements Command {}
+
+  /**
+   * Static wiring of a replica. {@code snapshots} says when the log is compacted and how fast
+   * snapshots are sent; {@code snapshotDir} is the replica's own directory for snapshots being
+   * sent or received (on the state machine's file system, so installing one links files).
+   */
   public record Settings(String group, String id, Configuration bootstrap, RaftOptions options, Duration tickInterval,
-      long snapshotThreshold, long seed) {}
+      SnapshotPolicy snapshots, java.nio.file.Path snapshotDir, long seed) {}
 
   private record Pending(long term, Completion done) {}
 
@@ -214,6 +228,7 @@ public final class RaftReplica {
   private long ticksDone;
   /** When (in {@link #ticksDone}) a Raft message from each peer last arrived. */
   private final Map<String, Long> lastHeard = new HashMap<>();
+  private final SnapshotTransfers snapshots;
 
   private RaftReplica(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
       SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
@@ -233,13 +248,22 @@ public final class RaftReplica {
     List<Entry> entries = recovered == null ? List.of() : recovered.entries();
     this.queuedTermVote = hs;
     this.applied = stateMachine.appliedIndex();
+    SnapshotDirs dirs = new SnapshotDirs(settings.snapshotDir());
     if (meta != null && applied < meta.index()) {
-      throw new IllegalStateException(settings.group() + ": state machine applied " + applied
-          + " is behind the log's snapshot point " + meta.index() + "; its snapshot was lost");
+      // The log took a received snapshot, and this node stopped before the state machine did.
+      java.nio.file.Path staged = dirs.completed(meta);
+      if (staged == null) {
+        throw new IllegalStateException(settings.group() + ": state machine applied " + applied
+            + " is behind the log's snapshot point " + meta.index() + " and the snapshot's files are gone");
+      }
+      stateMachine.restore(meta.index(), SnapshotDirs.files(staged));
+      applied = meta.index();
     }
-    Snapshot snapshot = meta == null ? null : new Snapshot(meta, stateMachine.snapshot());
-    this.core = new RaftCore(settings.id(), settings.options(), settings.seed(), hs, snapshot, entries,
+    this.core = new RaftCore(settings.id(), settings.options(), settings.seed(), hs, meta, entries,
         settings.bootstrap(), applied);
+    this.snapshots = new SnapshotTransfers(context, settings, transport,
+        context.messageAdapter(SnapshotSender.Ended.class, TransferEnded::new),
+        context.messageAdapter(SnapshotReceiver.Received.class, SnapshotArrived::new), core.snapshotIndex());
     timers.startTimerWithFixedDelay(new Tick(), settings.tickInterval());
   }
 
@@ -393,7 +417,18 @@ public final class RaftReplica {
         .onMessage(Retire.class, this::retire)
         .onMessage(Inbound.class, m -> {
           lastHeard.put(m.message().from(), ticksDone);
-          core.step(m.message());
+          return inbound(m.message());
+        })
+        .onMessage(TransferEnded.class, t -> {
+          snapshots.ended(t.ended());
+          if (!t.ended().completed()) {
+            core.snapshotFailed(t.ended().peer());
+          }
+          return afterStep();
+        })
+        .onMessage(SnapshotArrived.class, a -> {
+          SnapshotReceiver.Received r = a.received();
+          core.step(new RaftMessage.InstallSnapshot(r.from(), settings.id(), r.term(), r.meta()));
           return afterStep();
         })
         .onMessage(Tick.class, t -> {
@@ -408,13 +443,41 @@ public final class RaftReplica {
         .onMessage(LocalRead.class, r -> localRead(r.query(), Completion.to(r.replyTo())))
         .onMessage(GetStatus.class, g -> {
           g.replyTo().tell(new Status(settings.group(), settings.id(), core.role(), core.term(), core.leader(),
-              core.commitIndex(), applied, core.lastIndex(), core.configuration(), core.configurationCommitted()));
+              core.commitIndex(), applied, core.lastIndex(), core.configuration(), core.configurationCommitted(),
+              core.snapshotIndex()));
           return Behaviors.same();
         });
   }
 
+  /** A message from a peer: Raft's go to the core, snapshot transfers' to the sender or receiver. */
+  private Behavior<Command> inbound(RaftMessage m) {
+    if (m instanceof RaftMessage.SnapshotChunk c) {
+      snapshots.chunk(c);
+      return Behaviors.same();
+    } else if (m instanceof RaftMessage.SnapshotAck a) {
+      snapshots.acked(a);
+      return Behaviors.same();
+    } else if (m instanceof RaftMessage.SnapshotOffer o) {
+      if (o.term() < core.term()) {
+        return Behaviors.same(); // a deposed leader's
+      }
+      if (o.meta().index() <= core.commitIndex()) {
+        // The log already reaches past it: no files needed; the core tells the leader where we are.
+        transport.send(settings.group(), new RaftMessage.SnapshotAck(settings.id(), o.from(), o.term(), o.meta().index(),
+            RaftMessage.SnapshotAck.NOT_WANTED));
+        core.step(new RaftMessage.InstallSnapshot(o.from(), settings.id(), o.term(), o.meta()));
+        return afterStep();
+      }
+      snapshots.offered(o);
+      return Behaviors.same();
+    }
+    core.step(m);
+    return afterStep();
+  }
+
   private Behavior<Command> retire(Retire r) {
     timers.cancelAll();
+    snapshots.close();
     for (Pending p : proposals.values()) {
       p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left " + settings.group(),
           null), outbox);
@@ -541,13 +604,13 @@ public final class RaftReplica {
       List<RaftMessage> deferred = new ArrayList<>();
       for (RaftMessage m : r.messages()) {
         if (isLeaderTraffic(m)) {
-          transport.send(settings.group(), m);
+          send(m);
         } else {
           deferred.add(m);
         }
       }
       if (write) {
-        SnapshotMeta meta = r.snapshot() == null ? null : r.snapshot().meta();
+        SnapshotMeta meta = r.snapshot();
         long token = nextToken++;
         if (r.hardState() != null) {
           queuedTermVote = r.hardState();
@@ -589,6 +652,16 @@ public final class RaftReplica {
     return committed.isEmpty() || committed.get(committed.size() - 1).index() <= core.stableIndex();
   }
 
+  /** Sends {@code m}; a core's InstallSnapshot becomes a transfer of files instead. */
+  private void send(RaftMessage m) {
+    if (m instanceof RaftMessage.InstallSnapshot s) {
+      snapshots.request(s, core, stateMachine);
+    } else {
+      transport.send(settings.group(), m);
+    }
+  }
+
+  /** Answers (votes, acks: never an InstallSnapshot) sent from the log writer's thread once durable. */
   private Runnable sendAll(List<RaftMessage> messages) {
     String group = settings.group();
     return () -> {
@@ -630,14 +703,14 @@ public final class RaftReplica {
   /** {@code r} and every Ready before it are durable: send its answers, apply (unless done), advance. */
   private void handleDurable(Ready r, List<RaftMessage> messages, boolean alreadyApplied) {
     for (RaftMessage m : messages) {
-      transport.send(settings.group(), m);
+      send(m);
     }
     stampDurable(r);
     if (!alreadyApplied) {
       apply(r);
     }
     core.advance(r);
-    maybeSnapshot();
+    maybeCompact();
   }
 
   /** Traced proposals among {@code r}'s entries: this (leader's) log now holds them durably. */
@@ -656,8 +729,19 @@ public final class RaftReplica {
   /** Installs {@code r}'s snapshot, applies its committed entries, answers their proposals, serves reads. */
   private void apply(Ready r) {
     if (r.snapshot() != null) {
-      stateMachine.restore(r.snapshot().meta().index(), r.snapshot().data());
-      applied = r.snapshot().meta().index();
+      SnapshotMeta meta = r.snapshot();
+      java.nio.file.Path staged = snapshots.dirs().completed(meta);
+      if (staged == null) {
+        throw new IllegalStateException(settings.group() + ": snapshot " + meta.index() + " was adopted but its files are gone");
+      }
+      stateMachine.restore(meta.index(), SnapshotDirs.files(staged));
+      applied = meta.index();
+      snapshots.installed();
+      try {
+        SnapshotDirs.deleteTree(staged);
+      } catch (java.io.IOException e) {
+        context.getLog().warn("{}: cannot delete {}: {}", settings.group(), staged, e.toString());
+      }
       failProposalsUpTo(applied);
     }
     for (Entry e : r.committed()) {
@@ -700,15 +784,20 @@ public final class RaftReplica {
     }
   }
 
-  private void maybeSnapshot() {
-    // Only while no entry applied ahead of the log writes is still unadvanced: the snapshot holds
-    // the state machine as it is now, so its index must be everything applied.
-    if (applied == core.appliedIndex() && applied - core.snapshotIndex() >= settings.snapshotThreshold()
-        && stateMachine.appliedIndex() >= applied) {
-      core.compact(applied, stateMachine.snapshot());
-      SnapshotMeta meta = new SnapshotMeta(applied, core.termAt(applied), core.configuration());
+  /**
+   * Compacts the log up to what the state machine holds durably, once {@code snapshotEntries}
+   * entries or {@code snapshotBytes} bytes are held after the last compaction point, but never
+   * past a checkpoint being sent (its follower continues from the log after it). No snapshot is
+   * made here: one is made only when a follower needs it ({@link SnapshotTransfers}).
+   */
+  private void maybeCompact() {
+    long upTo = Math.min(Math.min(stateMachine.appliedIndex(), core.appliedIndex()), snapshots.holdIndex());
+    long held = upTo - core.snapshotIndex();
+    if (held > 0 && (held >= settings.snapshots().entries() || core.logBytes() >= settings.snapshots().bytes())) {
+      SnapshotMeta meta = core.compact(upTo);
       logWriter.append(new NodeLogWriter.Append(new SegmentedLog.GroupWrite(settings.group(), null, meta, List.of()),
           nextToken++, persistedAdapter));
+      snapshots.compacted(meta.index());
     }
   }
 
@@ -716,6 +805,7 @@ public final class RaftReplica {
     Role role = core.role();
     if (lastRole == Role.LEADER && role != Role.LEADER) {
       // Leadership lost: every pending proposal and read fails with the best leader hint.
+      snapshots.stopSending();
       String hint = core.leader();
       for (Pending p : proposals.values()) {
         p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the proposal committed", hint),

@@ -15,9 +15,17 @@ public interface StateMachine {
   /** Highest index whose effects survive a restart of this state machine (0 if none). */
   long appliedIndex();
 
-  /** The full state at {@link #appliedIndex()}, for a lagging follower. */
-  byte[] snapshot();
+  /**
+   * Writes a consistent copy of the state as applied so far into the new directory {@code dir},
+   * as files that do not change afterwards (a snapshot for a lagging or new follower, streamed
+   * from disk), and returns the index it holds: the last index applied. Called between applies.
+   */
+  long checkpoint(java.nio.file.Path dir);
 
-  /** Replaces the state with a snapshot taken at {@code index}. */
-  void restore(long index, byte[] snapshot);
+  /**
+   * Replaces the state with the checkpoint in {@code dir} (another replica's
+   * {@link #checkpoint} at {@code index}, verified). The state machine may move the directory;
+   * once this returns, the state survives a restart and {@link #appliedIndex()} is {@code index}.
+   */
+  void restore(long index, java.nio.file.Path dir);
 }

@@ -43,12 +43,15 @@ class RaftReplicaPipelineTest {
     a.replyTo().tell(new NodeLogWriter.Persisted(a.write().group(), a.token(), null));
   }
 
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp;
+
   @Test
   void writesArePipelinedAndAnswersWaitForEveryEarlierWrite() {
     TestProbe<NodeLogWriter.Command> writer = kit.createTestProbe();
     MapStateMachine sm = new MapStateMachine();
     RaftReplica.Settings settings = new RaftReplica.Settings("g", "a", Configuration.ofVoters("a"), RaftOptions.defaults(),
-        Duration.ofMillis(10), Long.MAX_VALUE, 1);
+        Duration.ofMillis(10), new SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE),
+        tmp.resolve("snapshots"), 1);
     ActorRef<RaftReplica.Command> replica = kit.spawn(RaftReplica.create(settings, null, sm, (group, m) -> {},
         io.distkv.raft.log.LogSink.of(writer.ref())));
 

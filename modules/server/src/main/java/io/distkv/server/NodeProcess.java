@@ -163,7 +163,9 @@ public final class NodeProcess {
       try {
         NodeRuntime runtime = NodeServices.spawn(ctx, new NodeServices.Wiring(config.nodeId(), placement, addresses,
             config.dataDir(), LsmOptions.builder().limits(config.limits()).build(), raftOptions, tick, t -> t,
-            config.requestTimeout(), metrics, config.limits(), n -> true, config.leaderBalanceInterval())).runtime();
+            config.requestTimeout(), metrics, config.limits(), n -> true, config.leaderBalanceInterval(),
+            new io.distkv.raft.SnapshotPolicy(config.snapshotEntries(), config.snapshotBytes(),
+                config.snapshotBytesPerSecond()))).runtime();
         started.complete(runtime);
       } catch (Exception e) {
         started.completeExceptionally(e);

@@ -50,6 +50,7 @@ public final class NodeRuntime implements AutoCloseable {
   private final LsmOptions lsmOptions;
   private final RaftOptions raftOptions;
   private final Duration tick;
+  private final io.distkv.raft.SnapshotPolicy snapshots;
   private final Map<Integer, KvStateMachine> stateMachines = new ConcurrentSkipListMap<>();
   private final Map<Integer, ActorRef<RaftReplica.Command>> replicas = new ConcurrentSkipListMap<>();
   private final Map<Integer, Integer> incarnations = new TreeMap<>();
@@ -96,13 +97,15 @@ public final class NodeRuntime implements AutoCloseable {
    */
   public NodeRuntime(ActorSystem<?> system, NodeId self, Set<Integer> hosted, Placement placement,
       Map<NodeId, String> addresses, Path dataDir, LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick,
-      UnaryOperator<io.distkv.raft.Transport> transportDecorator) throws IOException {
+      io.distkv.raft.SnapshotPolicy snapshots, UnaryOperator<io.distkv.raft.Transport> transportDecorator)
+      throws IOException {
     this.system = system;
     this.self = self;
     this.dataDir = dataDir;
     this.lsmOptions = lsmOptions;
     this.raftOptions = raftOptions;
     this.tick = tick;
+    this.snapshots = snapshots;
     this.log = SegmentedLog.open(dataDir.resolve("raft"), 64L << 20, true);
     this.logSink = NodeLogWriter.start(log, "distkv-raft-log-" + self.value());
     this.writer = system.systemActorOf(logSink.behavior(), "raft-log", Props.empty());
@@ -125,11 +128,16 @@ public final class NodeRuntime implements AutoCloseable {
     return dataDir.resolve("partitions").resolve(group(partition));
   }
 
+  /** The replica's snapshots being sent or received (same file system as its store: installing one links files). */
+  private Path snapshotDir(int partition) {
+    return dataDir.resolve("snapshots").resolve(group(partition));
+  }
+
   private void start(int n, Configuration bootstrap, SegmentedLog.GroupState recovered) throws IOException {
     KvStateMachine sm = KvStateMachine.open(storeDir(n), lsmOptions);
     int incarnation = incarnations.merge(n, 1, Integer::sum);
-    RaftReplica.Settings settings = new RaftReplica.Settings(group(n), self.value(), bootstrap, raftOptions, tick, 10_000,
-        (self.value() + n + "/" + incarnation).hashCode());
+    RaftReplica.Settings settings = new RaftReplica.Settings(group(n), self.value(), bootstrap, raftOptions, tick,
+        snapshots, snapshotDir(n), (self.value() + n + "/" + incarnation).hashCode());
     ActorRef<RaftReplica.Command> ref = dormant.remove(n);
     if (ref != null) {
       ref.tell(new RaftReplica.Revive(settings, sm)); // the same actor, so peers' cached paths stay good
@@ -151,6 +159,7 @@ public final class NodeRuntime implements AutoCloseable {
       return;
     }
     deleteRecursively(storeDir(partition));
+    deleteRecursively(snapshotDir(partition));
     start(partition, new Configuration(Set.of(), Set.of()), null);
     hostedChanged.run();
   }
@@ -178,6 +187,7 @@ public final class NodeRuntime implements AutoCloseable {
   public void dropDetached(Detached d) throws IOException {
     d.stateMachine().closeWithoutFlush();
     deleteRecursively(storeDir(d.partition()));
+    deleteRecursively(snapshotDir(d.partition()));
   }
 
   private volatile Runnable hostedChanged = () -> {};

@@ -51,6 +51,8 @@ public final class DistKvTestCluster implements AutoCloseable {
   private final RaftOptions raftOptions;
   private final Duration leaderBalanceInterval;
   private final Duration downUnreachableAfter;
+  private final io.distkv.raft.SnapshotPolicy snapshotPolicy;
+  private final io.distkv.storage.LsmOptions lsmOptions;
   private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
 
   private DistKvTestCluster(Builder b) throws IOException {
@@ -60,6 +62,8 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.requestTimeout = b.requestTimeout;
     this.leaderBalanceInterval = b.leaderBalanceInterval;
     this.downUnreachableAfter = b.downUnreachableAfter;
+    this.snapshotPolicy = b.snapshotPolicy;
+    this.lsmOptions = b.lsmOptions;
     this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
       NodeId id = NodeId.of("node" + i);
@@ -162,6 +166,14 @@ public final class DistKvTestCluster implements AutoCloseable {
 
   Duration leaderBalanceInterval() {
     return leaderBalanceInterval;
+  }
+
+  io.distkv.storage.LsmOptions lsmOptions() {
+    return lsmOptions;
+  }
+
+  io.distkv.raft.SnapshotPolicy snapshotPolicy() {
+    return snapshotPolicy;
   }
 
   RaftOptions raftOptions() {
@@ -324,6 +336,8 @@ public final class DistKvTestCluster implements AutoCloseable {
     private boolean leaseReads = true;
     private Duration leaderBalanceInterval = Duration.ZERO;
     private Duration downUnreachableAfter = Duration.ofSeconds(5);
+    private io.distkv.raft.SnapshotPolicy snapshotPolicy = io.distkv.raft.SnapshotPolicy.DEFAULT;
+    private io.distkv.storage.LsmOptions lsmOptions = io.distkv.storage.LsmOptions.defaults();
 
     public Builder nodes(int n) {
       if (n < 1 || n > 16) {
@@ -392,6 +406,21 @@ public final class DistKvTestCluster implements AutoCloseable {
      */
     public Builder downUnreachableAfter(Duration d) {
       downUnreachableAfter = d;
+      return this;
+    }
+
+    /**
+     * When replicas compact their logs ({@code distkv.raft.snapshot-entries} / {@code -bytes});
+     * small values make followers that fall behind, and new replicas, catch up by snapshot.
+     */
+    public Builder snapshotPolicy(io.distkv.raft.SnapshotPolicy p) {
+      snapshotPolicy = p;
+      return this;
+    }
+
+    /** Every partition store's options (write buffer, block cache, ...); the defaults unless set. */
+    public Builder lsmOptions(io.distkv.storage.LsmOptions o) {
+      lsmOptions = o;
       return this;
     }
 

@@ -13,7 +13,6 @@ import io.distkv.server.NodeServices;
 import io.distkv.server.cluster.ClusterMembership;
 import io.distkv.server.cluster.NodeDirectory;
 import io.distkv.server.router.RequestMetrics;
-import io.distkv.storage.LsmOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -94,7 +93,7 @@ public final class TestNode {
         java.util.Map<NodeId, String> bootstrapAddresses = new java.util.LinkedHashMap<>(cluster.addresses());
         bootstrapAddresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
         NodeServices services = NodeServices.spawn(ctx, new NodeServices.Wiring(id, cluster.placement(),
-            bootstrapAddresses, dataDir, LsmOptions.defaults(), cluster.raftOptions(), cluster.tick(), t -> {
+            bootstrapAddresses, dataDir, cluster.lsmOptions(), cluster.raftOptions(), cluster.tick(), t -> {
               faults = new FaultyTransport(t);
               return (group, message) -> {
                 if (!cutTo.contains(message.to())) {
@@ -102,7 +101,7 @@ public final class TestNode {
                 }
               };
             }, cluster.requestTimeout(), new RequestMetrics(), KeyLimits.DEFAULT, n -> !cutTo.contains(n.value()),
-            cluster.leaderBalanceInterval()));
+            cluster.leaderBalanceInterval(), cluster.snapshotPolicy()));
         directory = services.directory();
         runtime = services.runtime();
         router = services.router();

@@ -43,8 +43,18 @@ public final class NodeCluster implements AutoCloseable {
    * @param extraConfig HOCON appended to every node's file (under or beside {@code distkv})
    */
   public NodeCluster(List<String> launch, Path dir, int size, String extraConfig) {
-    if (size < 1) {
-      throw new IllegalArgumentException("a cluster needs at least one node, not " + size);
+    this(launch, dir, size, size, extraConfig);
+  }
+
+  /**
+   * As above, but only the first {@code members} nodes are listed in {@code distkv.cluster.members};
+   * the others are joining nodes: they join the membership when started and hold nothing until an
+   * {@code add-node} places replicas on them.
+   */
+  public NodeCluster(List<String> launch, Path dir, int size, int members, String extraConfig) {
+    if (size < 1 || members < 1 || members > size) {
+      throw new IllegalArgumentException("a cluster needs 1..size members and at least one node, not " + members
+          + " of " + size);
     }
     this.launch = List.copyOf(launch);
     this.dir = dir;
@@ -58,9 +68,9 @@ public final class NodeCluster implements AutoCloseable {
         ports.add(freePort(used));
         jmxPorts.add(freePort(used));
       }
-      List<String> members = new ArrayList<>();
-      for (int i = 0; i < size; i++) {
-        members.add("\"" + id(i) + "@127.0.0.1:" + ports.get(i) + "\"");
+      List<String> memberList = new ArrayList<>();
+      for (int i = 0; i < members; i++) {
+        memberList.add("\"" + id(i) + "@127.0.0.1:" + ports.get(i) + "\"");
       }
       for (int i = 0; i < size; i++) {
         Files.writeString(conf(i), """
@@ -73,7 +83,7 @@ public final class NodeCluster implements AutoCloseable {
             }
             %s
             """.formatted(i + 1, size, id(i), ports.get(i), jmxPorts.get(i), dir.resolve("data-" + id(i)).toAbsolutePath(),
-            String.join(", ", members), extraConfig));
+            String.join(", ", memberList), extraConfig));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the node directory " + dir, e);

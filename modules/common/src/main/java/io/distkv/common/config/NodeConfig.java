@@ -33,7 +33,10 @@ public record NodeConfig(
     Duration leaderBalanceInterval,
     java.util.List<String> seedNodes,
     Duration downUnreachableAfter,
-    boolean faultInjection) {
+    boolean faultInjection,
+    long snapshotEntries,
+    long snapshotBytes,
+    long snapshotBytesPerSecond) {
 
   /**
    * A node's Raft tick is its heartbeat interval; the election timeout is this many ticks at
@@ -177,6 +180,9 @@ public record NodeConfig(
     if (readMode != null && !leaseReads && !"read-index".equals(readMode)) {
       r.problem("distkv.raft.read-mode", "expected \"lease\" or \"read-index\"");
     }
+    long snapshotEntries = r.intInRange("distkv.raft.snapshot-entries", 1, Integer.MAX_VALUE);
+    long snapshotBytes = r.bytesInRange("distkv.raft.snapshot-bytes", 1, Long.MAX_VALUE);
+    long snapshotRate = r.bytesInRange("distkv.raft.snapshot-max-bytes-per-sec", 0, Long.MAX_VALUE);
     Duration leaderBalance = r.nonNegativeDuration("distkv.leader-balance-interval");
     Duration requestTimeout = r.positiveDuration("distkv.client.request-timeout");
     int retries = r.intInRange("distkv.client.max-retries", 0, 100);
@@ -252,6 +258,9 @@ public record NodeConfig(
         leaderBalance,
         java.util.List.copyOf(seeds),
         downAfter,
-        faultInjection);
+        faultInjection,
+        snapshotEntries,
+        snapshotBytes,
+        snapshotRate);
   }
 }

@@ -56,6 +56,24 @@ class NodeConfigTest {
   }
 
   @Test
+  void snapshotThresholdsAndTransferRateAreReadAndChecked() {
+    NodeConfig defaults = NodeConfig.from(ConfigFactory.parseString(VALID));
+    assertThat(defaults.snapshotEntries()).isEqualTo(10_000);
+    assertThat(defaults.snapshotBytes()).isEqualTo(64L << 20);
+    assertThat(defaults.snapshotBytesPerSecond()).isEqualTo(100L << 20);
+    NodeConfig set = NodeConfig.from(ConfigFactory.parseString(VALID + """
+        distkv.raft { snapshot-entries = 500, snapshot-bytes = 4MiB, snapshot-max-bytes-per-sec = 0 }
+        """));
+    assertThat(set.snapshotEntries()).isEqualTo(500);
+    assertThat(set.snapshotBytes()).isEqualTo(4L << 20);
+    assertThat(set.snapshotBytesPerSecond()).isZero();
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.raft.snapshot-entries = 0")))
+        .hasMessageContaining("distkv.raft.snapshot-entries");
+    assertThatThrownBy(() -> NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.raft.snapshot-bytes = lots")))
+        .hasMessageContaining("distkv.raft.snapshot-bytes").hasMessageContaining("expected a size");
+  }
+
+  @Test
   void theHeartbeatIntervalIsTheRaftTickAndSetsElectionAndLeaseTicks() {
     NodeConfig defaults = NodeConfig.from(ConfigFactory.parseString(VALID));
     assertThat(defaults.electionTicks()).isEqualTo(10);

@@ -11,12 +11,9 @@ import io.distkv.raft.core.RaftMessage.InstallSnapshot;
 import io.distkv.raft.core.RaftMessage.PreVote;
 import io.distkv.raft.core.RaftMessage.PreVoteResponse;
 import io.distkv.raft.core.RaftMessage.RequestVote;
-import io.distkv.raft.core.RaftMessage.SnapshotAck;
 import io.distkv.raft.core.RaftMessage.TimeoutNow;
 import io.distkv.raft.core.RaftMessage.VoteResponse;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -44,7 +41,8 @@ public final class RaftCore {
   private Role role = Role.FOLLOWER;
   private final RaftLog log;
   private Configuration config;
-  private Snapshot snapshot; // latest state-machine snapshot, sent to followers behind the log
+  /** Where the log was last compacted (or a snapshot installed); null for a log that starts at 1. */
+  private SnapshotMeta snapshot;
 
   private final Map<String, Progress> progress = new TreeMap<>();
   private final Map<String, Boolean> votes = new HashMap<>();
@@ -70,19 +68,17 @@ public final class RaftCore {
   private HardState persistedHardState;
   /** The hard state last handed out in a Ready (persisted or still in flight). */
   private HardState handedHardState;
-  private Snapshot snapshotToPersist;
+  private SnapshotMeta snapshotToPersist;
   /** {@code snapshotToPersist} was handed out in a Ready not yet advanced. */
   private boolean snapshotHanded;
-  private SnapshotMeta receivingMeta;
-  private ByteArrayOutputStream receiving;
 
   /**
-   * Restores a replica from what its driver persisted: hard state, the latest snapshot (or null),
+   * Restores a replica from what its driver persisted: hard state, the latest snapshot point (or null),
    * the log entries after it, and how far the state machine has already applied (entries after
    * that are handed out again). {@code bootstrap} is the configuration of a brand-new group,
    * used only if neither the snapshot nor the log holds one.
    */
-  public RaftCore(String id, RaftOptions opts, long seed, HardState hardState, Snapshot snapshot, List<Entry> entries,
+  public RaftCore(String id, RaftOptions opts, long seed, HardState hardState, SnapshotMeta snapshot, List<Entry> entries,
       Configuration bootstrap, long appliedIndex) {
     this.id = id;
     this.opts = opts;
@@ -90,13 +86,13 @@ public final class RaftCore {
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.snapshot = snapshot;
-    long snapIndex = snapshot == null ? 0 : snapshot.meta().index();
-    long snapTerm = snapshot == null ? 0 : snapshot.meta().term();
+    long snapIndex = snapshot == null ? 0 : snapshot.index();
+    long snapTerm = snapshot == null ? 0 : snapshot.term();
     this.log = new RaftLog(snapIndex, snapTerm, entries, hardState.commit(), Math.max(appliedIndex, snapIndex));
     if (log.committed > log.lastIndex()) {
       throw new IllegalStateException(id + ": commit index " + log.committed + " beyond last log index " + log.lastIndex());
     }
-    this.config = snapshot != null ? snapshot.meta().configuration() : bootstrap;
+    this.config = snapshot != null ? snapshot.configuration() : bootstrap;
     recomputeConfig();
     this.persistedHardState = hardState;
     this.handedHardState = hardState;
@@ -146,6 +142,11 @@ public final class RaftCore {
 
   public long snapshotIndex() {
     return log.snapshotIndex();
+  }
+
+  /** Bytes of log entries held in memory after the snapshot point (what compaction frees). */
+  public long logBytes() {
+    return log.bytes();
   }
 
   public Configuration configuration() {
@@ -313,21 +314,40 @@ public final class RaftCore {
   }
 
   /**
-   * The state machine saved a snapshot of everything up to {@code index} (≤ applied): keep it to
-   * send to lagging followers and forget the log up to it.
+   * The state machine holds everything up to {@code index} (≤ applied) durably: forget the log up
+   * to it. Followers behind it from now on need a snapshot ({@link InstallSnapshot}). Returns the
+   * new snapshot point, which the driver persists with its log.
    */
-  public void compact(long index, byte[] data) {
+  public SnapshotMeta compact(long index) {
     if (index > log.applied || index <= log.snapshotIndex()) {
-      throw new InvalidArgumentException("cannot snapshot at " + index + ": applied " + log.applied
+      throw new InvalidArgumentException("cannot compact to " + index + ": applied " + log.applied
           + ", current snapshot " + log.snapshotIndex());
     }
-    SnapshotMeta meta = new SnapshotMeta(index, log.term(index), configAt(index));
-    snapshot = new Snapshot(meta, data);
+    SnapshotMeta meta = snapshotMetaAt(index);
+    snapshot = meta;
     log.compactTo(index, meta.term());
+    return meta;
+  }
+
+  /**
+   * What a snapshot of the state machine at {@code index} is: term and configuration at that
+   * index. {@code index} must be committed and not below the snapshot point.
+   */
+  public SnapshotMeta snapshotMetaAt(long index) {
+    if (index > log.committed || index < log.snapshotIndex()) {
+      throw new InvalidArgumentException("no snapshot at " + index + ": committed " + log.committed
+          + ", snapshot point " + log.snapshotIndex());
+    }
+    return new SnapshotMeta(index, log.term(index), configAt(index));
+  }
+
+  /** The last snapshot point (compaction or installed snapshot), or null. */
+  public SnapshotMeta snapshotMeta() {
+    return snapshot;
   }
 
   private Configuration configAt(long index) {
-    Configuration c = snapshot == null ? config : snapshot.meta().configuration();
+    Configuration c = snapshot == null ? config : snapshot.configuration();
     for (long i = log.firstIndex(); i <= index && i <= log.lastIndex(); i++) {
       Entry e = log.entry(i);
       if (e.type() == Entry.Type.CONFIG) {
@@ -540,7 +560,7 @@ public final class RaftCore {
       send(new HeartbeatResponse(id, h.from(), term, h.readRound(), h.sentTick()));
     } else if (m instanceof InstallSnapshot s) {
       followLeader(s.from());
-      handleSnapshotChunk(s);
+      handleSnapshot(s);
     } else if (m instanceof AppendResponse r) {
       if (role == Role.LEADER) {
         handleAppendResponse(r);
@@ -548,10 +568,6 @@ public final class RaftCore {
     } else if (m instanceof HeartbeatResponse r) {
       if (role == Role.LEADER) {
         handleHeartbeatResponse(r);
-      }
-    } else if (m instanceof SnapshotAck a) {
-      if (role == Role.LEADER) {
-        handleSnapshotAck(a);
       }
     } else if (m instanceof TimeoutNow) {
       if (promotable() && role != Role.LEADER) {
@@ -630,40 +646,24 @@ public final class RaftCore {
     send(new AppendResponse(id, m.from(), term, false, hintIndex, Math.max(log.term(hintIndex), 0)));
   }
 
-  private void handleSnapshotChunk(InstallSnapshot m) {
+  /**
+   * The driver has the snapshot's files on disk, verified: adopt it (the Ready hands it back to be
+   * persisted and installed in the state machine) unless the log already holds everything in it.
+   */
+  private void handleSnapshot(InstallSnapshot m) {
     SnapshotMeta meta = m.meta();
     if (meta.index() <= log.committed) {
-      // we already have everything it holds
       send(new AppendResponse(id, m.from(), term, true, log.committed, 0));
       return;
     }
-    if (receivingMeta == null || !receivingMeta.equals(meta) || m.offset() == 0) {
-      if (m.offset() != 0) {
-        send(new SnapshotAck(id, m.from(), term, meta.index(), 0)); // restart from the beginning
-        return;
-      }
-      receivingMeta = meta;
-      receiving = new ByteArrayOutputStream();
-    }
-    if (m.offset() != receiving.size()) {
-      send(new SnapshotAck(id, m.from(), term, meta.index(), receiving.size()));
-      return;
-    }
-    receiving.write(m.chunk(), 0, m.chunk().length);
-    if (!m.done()) {
-      send(new SnapshotAck(id, m.from(), term, meta.index(), receiving.size()));
-      return;
-    }
-    Snapshot s = new Snapshot(meta, receiving.toByteArray());
-    receivingMeta = null;
-    receiving = null;
-    snapshot = s;
-    snapshotToPersist = s;
+    snapshot = meta;
+    snapshotToPersist = meta;
     snapshotHanded = false;
     log.restore(meta);
     config = meta.configuration();
     send(new AppendResponse(id, m.from(), term, true, meta.index(), 0));
   }
+
 
   // ------------------------------------------------------------------ leader side
 
@@ -697,10 +697,9 @@ public final class RaftCore {
         }
         Progress p = progress.get(peer);
         if (p.state == Progress.State.SNAPSHOT) {
-          sendSnapshotChunk(peer, p); // resend the current chunk in case it was lost
-        } else {
-          send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), 0, ticks));
+          sendSnapshot(peer, p); // the driver restarts a transfer that failed
         }
+        send(new Heartbeat(id, peer, term, Math.min(p.match, log.committed), 0, ticks));
       }
     }
   }
@@ -726,7 +725,7 @@ public final class RaftCore {
   /** Sends what {@code peer} is missing (or a commit update), respecting its flow-control state. */
   private void sendAppend(String peer) {
     Progress p = progress.get(peer);
-    if (p == null || p.paused(opts.maxInflightAppends())) {
+    if (p == null || p.paused(opts.maxInflightAppends(), opts.maxInflightBytes())) {
       return;
     }
     long prevIndex = p.next - 1;
@@ -735,8 +734,8 @@ public final class RaftCore {
       if (snapshot == null) {
         throw new IllegalStateException(id + ": log compacted below " + p.next + " without a snapshot");
       }
-      p.becomeSnapshot(snapshot.meta(), snapshot.data());
-      sendSnapshotChunk(peer, p);
+      p.becomeSnapshot(log.applied);
+      sendSnapshot(peer, p);
       return;
     }
     List<Entry> entries = log.slice(p.next, log.lastIndex() + 1, opts.maxEntriesPerAppend(), opts.maxBytesPerAppend());
@@ -745,29 +744,31 @@ public final class RaftCore {
       if (!entries.isEmpty()) {
         long last = entries.get(entries.size() - 1).index();
         p.next = last + 1;
-        p.inflight.addLast(last);
+        long bytes = 0;
+        for (Entry e : entries) {
+          bytes += e.size();
+        }
+        p.sent(last, bytes);
       }
     } else {
       p.probeSent = true;
     }
   }
 
-  private void sendSnapshotChunk(String peer, Progress p) {
-    byte[] data = p.snapshotData;
-    int len = (int) Math.min(opts.snapshotChunkBytes(), data.length - p.snapshotOffset);
-    byte[] chunk = Arrays.copyOfRange(data, (int) p.snapshotOffset, (int) p.snapshotOffset + len);
-    boolean done = p.snapshotOffset + len >= data.length;
-    send(new InstallSnapshot(id, peer, term, p.snapshotMeta, p.snapshotOffset, chunk, done));
+  /**
+   * Asks the driver for a snapshot at the applied index or later for {@code peer} (the state
+   * machine is at least there; the driver names the index it actually sends).
+   */
+  private void sendSnapshot(String peer, Progress p) {
+    send(new InstallSnapshot(id, peer, term, snapshotMetaAt(Math.max(log.applied, p.pendingSnapshot))));
   }
 
-  private void handleSnapshotAck(SnapshotAck a) {
-    Progress p = progress.get(a.from());
-    if (p == null || p.state != Progress.State.SNAPSHOT || p.snapshotMeta.index() != a.snapshotIndex()) {
-      return;
+  /** The driver gave up a transfer to {@code peer}: probe it again (a failed transfer restarts from there). */
+  public void snapshotFailed(String peer) {
+    Progress p = progress.get(peer);
+    if (role == Role.LEADER && p != null && p.state == Progress.State.SNAPSHOT) {
+      p.becomeProbe();
     }
-    p.recentActive = true;
-    p.snapshotOffset = Math.min(a.nextOffset(), p.snapshotData.length);
-    sendSnapshotChunk(a.from(), p);
   }
 
   private void handleAppendResponse(AppendResponse r) {
@@ -792,7 +793,7 @@ public final class RaftCore {
     switch (p.state) {
       case PROBE -> p.becomeReplicate();
       case SNAPSHOT -> {
-        if (p.match >= p.snapshotMeta.index()) {
+        if (p.match >= p.pendingSnapshot) {
           p.becomeProbe();
           p.becomeReplicate();
         }
@@ -820,8 +821,8 @@ public final class RaftCore {
     p.lastHeardTick = Math.max(p.lastHeardTick, r.sentTick());
     if (p.state == Progress.State.PROBE) {
       p.probeSent = false; // a lost probe is retried on the next heartbeat answer
-    } else if (p.state == Progress.State.REPLICATE && p.paused(opts.maxInflightAppends())) {
-      p.inflight.pollFirst(); // appends may have been lost: let one more through (a gap is rejected, then probed)
+    } else if (p.state == Progress.State.REPLICATE && p.paused(opts.maxInflightAppends(), opts.maxInflightBytes())) {
+      p.freeFirst(); // appends may have been lost: let one more through (a gap is rejected, then probed)
     }
     if (p.match < log.lastIndex()) {
       sendAppend(r.from());
@@ -894,7 +895,7 @@ public final class RaftCore {
   private void recomputeConfig() {
     Entry ce = log.latestConfigEntry();
     Configuration c = ce != null ? Configuration.decode(ce.data())
-        : snapshot != null ? snapshot.meta().configuration() : config;
+        : snapshot != null ? snapshot.configuration() : config;
     if (!c.equals(config)) {
       config = c;
       if (role == Role.LEADER) {

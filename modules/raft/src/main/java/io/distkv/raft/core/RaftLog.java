@@ -20,6 +20,7 @@ final class RaftLog {
   long committed;
   long applied; // highest index the driver applied
   private long applying; // highest index handed to the driver to apply
+  private long bytes; // sum of Entry.size() of the entries held
 
   RaftLog(long snapshotIndex, long snapshotTerm, List<Entry> stored, long committed, long applied) {
     this.snapshotIndex = snapshotIndex;
@@ -27,6 +28,7 @@ final class RaftLog {
     for (Entry e : stored) {
       if (e.index() > snapshotIndex) {
         entries.add(e);
+        bytes += e.size();
       }
     }
     this.stableIndex = lastIndex();
@@ -88,6 +90,12 @@ final class RaftLog {
 
   void append(Entry e) {
     entries.add(e);
+    bytes += e.size();
+  }
+
+  /** Size of the entries held in memory (after the snapshot point). */
+  long bytes() {
+    return bytes;
   }
 
   /**
@@ -110,6 +118,7 @@ final class RaftLog {
         truncateFrom(e.index());
       }
       entries.add(e);
+      bytes += e.size();
     }
     return prevIndex + incoming.size();
   }
@@ -118,7 +127,7 @@ final class RaftLog {
   void truncateFrom(long index) {
     int keep = (int) (index - snapshotIndex - 1);
     while (entries.size() > keep) {
-      entries.remove(entries.size() - 1);
+      bytes -= entries.remove(entries.size() - 1).size();
     }
     stableIndex = Math.min(stableIndex, index - 1);
     inProgress = Math.min(inProgress, index - 1);
@@ -194,7 +203,11 @@ final class RaftLog {
       return;
     }
     int drop = (int) Math.min(entries.size(), index - snapshotIndex);
-    entries.subList(0, drop).clear();
+    List<Entry> dropped = entries.subList(0, drop);
+    for (Entry e : dropped) {
+      bytes -= e.size();
+    }
+    dropped.clear();
     snapshotIndex = index;
     snapshotTerm = term;
     stableIndex = Math.max(stableIndex, index);
@@ -205,6 +218,7 @@ final class RaftLog {
   /** Replaces everything with a received snapshot. */
   void restore(SnapshotMeta meta) {
     entries.clear();
+    bytes = 0;
     snapshotIndex = meta.index();
     snapshotTerm = meta.term();
     committed = meta.index();

@@ -19,7 +19,9 @@ import java.util.List;
   @JsonSubTypes.Type(value = RaftMessage.Heartbeat.class, name = "hb"),
   @JsonSubTypes.Type(value = RaftMessage.HeartbeatResponse.class, name = "hbr"),
   @JsonSubTypes.Type(value = RaftMessage.InstallSnapshot.class, name = "is"),
-  @JsonSubTypes.Type(value = RaftMessage.SnapshotAck.class, name = "isr"),
+  @JsonSubTypes.Type(value = RaftMessage.SnapshotOffer.class, name = "so"),
+  @JsonSubTypes.Type(value = RaftMessage.SnapshotChunk.class, name = "sc"),
+  @JsonSubTypes.Type(value = RaftMessage.SnapshotAck.class, name = "sa"),
   @JsonSubTypes.Type(value = RaftMessage.TimeoutNow.class, name = "tn")
 })
 public sealed interface RaftMessage {
@@ -60,12 +62,36 @@ public sealed interface RaftMessage {
 
   record HeartbeatResponse(String from, String to, long term, long readRound, long sentTick) implements RaftMessage {}
 
-  /** One chunk of a snapshot, sent stop-and-wait. */
-  record InstallSnapshot(String from, String to, long term, SnapshotMeta meta, long offset, byte[] chunk, boolean done)
+  /**
+   * InstallSnapshot (§7), metadata only. From the core it asks the leader's driver to bring
+   * {@code to} a snapshot at {@code meta.index()} or later; the driver streams the files
+   * ({@link SnapshotOffer}, {@link SnapshotChunk}, {@link SnapshotAck}) and, once they are on the
+   * follower's disk and verified, the follower's driver steps this message into its core.
+   */
+  record InstallSnapshot(String from, String to, long term, SnapshotMeta meta) implements RaftMessage {}
+
+  /**
+   * Driver to driver, never seen by a core: the leader offers a snapshot whose files are listed
+   * in {@code manifest} (see {@code io.distkv.raft.snapshot.SnapshotManifest}).
+   */
+  record SnapshotOffer(String from, String to, long term, SnapshotMeta meta, byte[] manifest) implements RaftMessage {}
+
+  /**
+   * Driver to driver: bytes {@code [offset, offset + data.length)} of the snapshot at
+   * {@code snapshotIndex}'s files laid end to end in manifest order; {@code crc} is their CRC32C.
+   */
+  record SnapshotChunk(String from, String to, long term, long snapshotIndex, long offset, byte[] data, int crc)
       implements RaftMessage {}
 
-  /** Acknowledges a snapshot chunk: the next offset the follower wants. */
-  record SnapshotAck(String from, String to, long term, long snapshotIndex, long nextOffset) implements RaftMessage {}
+  /**
+   * Driver to driver: the receiver holds the snapshot's bytes up to {@code nextOffset} (all of
+   * them, verified, when it equals the total; {@link #NOT_WANTED} when it needs no snapshot;
+   * {@link #OFFER_AGAIN} when a chunk came for a transfer it has no offer of, e.g. after it restarted).
+   */
+  record SnapshotAck(String from, String to, long term, long snapshotIndex, long nextOffset) implements RaftMessage {
+    public static final long NOT_WANTED = -1;
+    public static final long OFFER_AGAIN = -2;
+  }
 
   /** Leader transfer: start an election now, skipping pre-vote (§3.10). */
   record TimeoutNow(String from, String to, long term) implements RaftMessage {}

@@ -15,6 +15,8 @@ import io.distkv.common.error.InvalidArgumentException;
  * @param maxEntriesPerAppend batching bound (entries) of one AppendEntries
  * @param maxBytesPerAppend batching bound (bytes) of one AppendEntries
  * @param maxInflightAppends pipelining window per follower
+ * @param maxInflightBytes pipelining window per follower in bytes (one append always goes): what a
+ *     leader holds for a follower that does not answer (Artery queues it), whatever the log holds
  * @param maxUncommittedBytes proposals beyond this many uncommitted bytes fail with BUSY
  * @param snapshotChunkBytes size of one InstallSnapshot chunk
  */
@@ -28,6 +30,7 @@ public record RaftOptions(
     int maxEntriesPerAppend,
     long maxBytesPerAppend,
     int maxInflightAppends,
+    long maxInflightBytes,
     long maxUncommittedBytes,
     int snapshotChunkBytes) {
 
@@ -45,7 +48,8 @@ public record RaftOptions(
     if (leaseReads && !checkQuorum) {
       throw new InvalidArgumentException("leaseReads needs checkQuorum (followers must refuse votes while a leader is alive)");
     }
-    if (maxEntriesPerAppend < 1 || maxBytesPerAppend < 1 || maxInflightAppends < 1 || maxUncommittedBytes < 1
+    if (maxEntriesPerAppend < 1 || maxBytesPerAppend < 1 || maxInflightAppends < 1 || maxInflightBytes < 1
+        || maxUncommittedBytes < 1
         || snapshotChunkBytes < 1) {
       throw new InvalidArgumentException("batching, window, backpressure and chunk limits must be >= 1");
     }
@@ -53,22 +57,23 @@ public record RaftOptions(
 
   /** 10-tick elections, 1-tick heartbeats, pre-vote and check-quorum on, ReadIndex reads. */
   public static RaftOptions defaults() {
-    return new RaftOptions(10, 1, true, true, false, 7, 256, 1 << 20, 64, 64L << 20, 1 << 20);
+    return new RaftOptions(10, 1, true, true, false, 7, 256, 1 << 20, 64, 8L << 20, 64L << 20, 1 << 20);
   }
 
   /** The same options with elections after {@code ticks} ticks (and, with leases off, no lease change). */
   public RaftOptions withElectionTicks(int ticks) {
     return new RaftOptions(ticks, heartbeatTicks, preVote, checkQuorum, leaseReads, leaseReads ? leaseTicks : Math.max(1, ticks - 3),
-        maxEntriesPerAppend, maxBytesPerAppend, maxInflightAppends, maxUncommittedBytes, snapshotChunkBytes);
+        maxEntriesPerAppend, maxBytesPerAppend, maxInflightAppends, maxInflightBytes, maxUncommittedBytes,
+        snapshotChunkBytes);
   }
 
   public RaftOptions withLeaseReads(int ticks) {
     return new RaftOptions(electionTicks, heartbeatTicks, preVote, checkQuorum, true, ticks, maxEntriesPerAppend,
-        maxBytesPerAppend, maxInflightAppends, maxUncommittedBytes, snapshotChunkBytes);
+        maxBytesPerAppend, maxInflightAppends, maxInflightBytes, maxUncommittedBytes, snapshotChunkBytes);
   }
 
   public RaftOptions withLimits(int entriesPerAppend, long bytesPerAppend, int inflight, long uncommittedBytes, int chunkBytes) {
     return new RaftOptions(electionTicks, heartbeatTicks, preVote, checkQuorum, leaseReads, leaseTicks, entriesPerAppend,
-        bytesPerAppend, inflight, uncommittedBytes, chunkBytes);
+        bytesPerAppend, inflight, maxInflightBytes, uncommittedBytes, chunkBytes);
   }
 }

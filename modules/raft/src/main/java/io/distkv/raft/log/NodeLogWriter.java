@@ -171,7 +171,9 @@ public final class NodeLogWriter implements LogSink {
     if (!writes.isEmpty()) {
       try {
         log.write(writes);
-      } catch (java.io.IOException | RuntimeException e) {
+      } catch (java.io.IOException | RuntimeException | OutOfMemoryError e) {
+        // (an OutOfMemoryError too: every waiting replica must hear that its write failed and stop,
+        // rather than wait forever on a writer thread that died)
         error = e;
         LoggerFactory.getLogger(NodeLogWriter.class).error("raft log write of {} appends failed", writes.size(), e);
         for (SegmentedLog.GroupWrite w : writes) {

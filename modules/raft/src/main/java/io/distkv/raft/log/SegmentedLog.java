@@ -110,7 +110,7 @@ public final class SegmentedLog implements AutoCloseable {
       Path path = dir.resolve(segmentName(n));
       Segment seg = new Segment(n, path);
       segments.put(n, seg);
-      RecordReader.Result r = RecordReader.readAll(path);
+      RecordReader.Result r = RecordReader.read(path, rec -> replay(rec, seg, path));
       if (r.hasTornTail()) {
         if (i != numbers.size() - 1) {
           throw new CorruptionException(path + ": truncated or corrupt record at offset " + r.tornTailOffset()
@@ -120,9 +120,6 @@ public final class SegmentedLog implements AutoCloseable {
           ch.truncate(r.validLength());
           ch.force(true);
         }
-      }
-      for (byte[] rec : r.records()) {
-        replay(rec, seg, path);
       }
     }
     long next = numbers.isEmpty() ? 1 : numbers.get(numbers.size() - 1) + 1;
@@ -189,27 +186,39 @@ public final class SegmentedLog implements AutoCloseable {
     return out;
   }
 
-  /** Appends every write as records of one file write, then one fsync (if enabled). */
+  /**
+   * Appends every write's records, then one fsync (if enabled). Small records are gathered into
+   * one file write; a group's entries are framed in one array of their exact size and written as
+   * they come, so a round costs at most one copy of its largest group write, not of the round.
+   */
   public void write(List<GroupWrite> writes) throws IOException {
-    ByteArrayOutputStream batch = new ByteArrayOutputStream();
+    ByteArrayOutputStream small = new ByteArrayOutputStream();
     Segment seg = segments.lastEntry().getValue();
+    long written = 0;
     for (GroupWrite w : writes) {
       Group g = groups.computeIfAbsent(w.group(), k -> new Group());
       if (w.snapshot() != null) {
-        frame(batch, encodeSnapshot(w.group(), w.snapshot()));
+        frame(small, encodeSnapshot(w.group(), w.snapshot()));
         applySnapshot(g, w.snapshot());
       }
       if (!w.entries().isEmpty()) {
-        frame(batch, encodeEntries(w.group(), w.entries()));
+        if (small.size() > 0) {
+          written += writeRaw(small.toByteArray());
+          small.reset();
+        }
+        written += writeRaw(framedEntries(w.group(), w.entries()));
         long last = w.entries().get(w.entries().size() - 1).index();
         seg.maxIndex.merge(w.group(), last, Math::max);
       }
       if (w.hardState() != null) {
-        frame(batch, encodeHardState(w.group(), w.hardState()));
+        frame(small, encodeHardState(w.group(), w.hardState()));
         g.hardState = w.hardState();
       }
     }
-    appendFramed(batch.toByteArray());
+    if (small.size() > 0) {
+      written += writeRaw(small.toByteArray());
+    }
+    syncWritten(written);
     if (active.size() >= segmentBytes) {
       startSegment(seg.number + 1);
     }
@@ -226,9 +235,17 @@ public final class SegmentedLog implements AutoCloseable {
   }
 
   private void appendFramed(byte[] framed) throws IOException {
-    // The batch is already framed record by record; one channel write puts it all down.
+    syncWritten(writeRaw(framed));
+  }
+
+  /** Writes already-framed records (not yet durable). */
+  private long writeRaw(byte[] framed) throws IOException {
     active.appendRaw(framed);
-    bytesWritten += framed.length;
+    return framed.length;
+  }
+
+  private void syncWritten(long written) throws IOException {
+    bytesWritten += written;
     if (fsync) {
       active.sync();
       fsyncs++;
@@ -305,22 +322,30 @@ public final class SegmentedLog implements AutoCloseable {
     return bytes;
   }
 
-  private static byte[] encodeEntries(String group, List<Entry> entries) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream out = header(ENTRIES, group, bytes);
-      out.writeInt(entries.size());
-      for (Entry e : entries) {
-        out.writeLong(e.index());
-        out.writeLong(e.term());
-        out.writeByte(e.type().ordinal());
-        out.writeInt(e.data().length);
-        out.write(e.data());
-      }
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+  /** One framed ENTRIES record, encoded straight into an array of its exact size. */
+  private static byte[] framedEntries(String group, List<Entry> entries) {
+    byte[] groupName = header(ENTRIES, group).toByteArray(); // type byte + the group as DataOutput.writeUTF writes it
+    long size = groupName.length + 4;
+    for (Entry e : entries) {
+      size += 8 + 8 + 1 + 4 + e.data().length;
     }
+    if (size > Integer.MAX_VALUE - RecordWriter.HEADER) {
+      throw new IllegalArgumentException("a write of " + entries.size() + " entries of " + group + " is " + size
+          + " bytes, too large for one log record");
+    }
+    byte[] out = new byte[RecordWriter.HEADER + (int) size];
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(out, RecordWriter.HEADER, (int) size);
+    b.put(groupName);
+    b.putInt(entries.size());
+    for (Entry e : entries) {
+      b.putLong(e.index());
+      b.putLong(e.term());
+      b.put((byte) e.type().ordinal());
+      b.putInt(e.data().length);
+      b.put(e.data());
+    }
+    RecordWriter.writeHeader(out, 0, (int) size, new java.util.zip.CRC32C());
+    return out;
   }
 
   private static byte[] encodeHardState(String group, HardState hs) {

@@ -69,7 +69,11 @@ public final class RaftWireSerializer extends SerializerWithStringManifest imple
     } else if (m instanceof RaftMessage.HeartbeatResponse || m instanceof RaftMessage.SnapshotAck) {
       size += 16;
     } else if (m instanceof RaftMessage.InstallSnapshot s) {
-      size += 16 + 4 + s.meta().configuration().encode().length + 8 + 4 + s.chunk().length + 1;
+      size += metaSize(s.meta());
+    } else if (m instanceof RaftMessage.SnapshotOffer o) {
+      size += metaSize(o.meta()) + 4 + o.manifest().length;
+    } else if (m instanceof RaftMessage.SnapshotChunk c) {
+      size += 16 + 4 + c.data().length + 4;
     }
     return size;
   }
@@ -120,10 +124,16 @@ public final class RaftWireSerializer extends SerializerWithStringManifest imple
       out.putLong(r.sentTick());
     } else if (m instanceof RaftMessage.InstallSnapshot s) {
       writeMeta(out, s.meta());
-      out.putLong(s.offset());
-      out.putInt(s.chunk().length);
-      out.put(s.chunk());
-      putBoolean(out, s.done());
+    } else if (m instanceof RaftMessage.SnapshotOffer so) {
+      writeMeta(out, so.meta());
+      out.putInt(so.manifest().length);
+      out.put(so.manifest());
+    } else if (m instanceof RaftMessage.SnapshotChunk c) {
+      out.putLong(c.snapshotIndex());
+      out.putLong(c.offset());
+      out.putInt(c.data().length);
+      out.put(c.data());
+      out.putInt(c.crc());
     } else if (m instanceof RaftMessage.SnapshotAck a) {
       out.putLong(a.snapshotIndex());
       out.putLong(a.nextOffset());
@@ -159,8 +169,16 @@ public final class RaftWireSerializer extends SerializerWithStringManifest imple
       return 9;
     } else if (m instanceof RaftMessage.SnapshotAck) {
       return 10;
+    } else if (m instanceof RaftMessage.SnapshotOffer) {
+      return 12;
+    } else if (m instanceof RaftMessage.SnapshotChunk) {
+      return 13;
     }
     return 11; // TimeoutNow
+  }
+
+  private static int metaSize(SnapshotMeta meta) {
+    return 16 + 4 + meta.configuration().encode().length;
   }
 
   private static void writeMeta(ByteBuffer out, SnapshotMeta meta) {
@@ -218,10 +236,12 @@ public final class RaftWireSerializer extends SerializerWithStringManifest imple
         case 6 -> new RaftMessage.AppendResponse(from, to, term, getBoolean(in), in.getLong(), in.getLong());
         case 7 -> new RaftMessage.Heartbeat(from, to, term, in.getLong(), in.getLong(), in.getLong());
         case 8 -> new RaftMessage.HeartbeatResponse(from, to, term, in.getLong(), in.getLong());
-        case 9 -> new RaftMessage.InstallSnapshot(from, to, term, readMeta(in), in.getLong(), Wire.getBytes(in, false),
-            getBoolean(in));
+        case 9 -> new RaftMessage.InstallSnapshot(from, to, term, readMeta(in));
         case 10 -> new RaftMessage.SnapshotAck(from, to, term, in.getLong(), in.getLong());
         case 11 -> new RaftMessage.TimeoutNow(from, to, term);
+        case 12 -> new RaftMessage.SnapshotOffer(from, to, term, readMeta(in), Wire.getBytes(in, false));
+        case 13 -> new RaftMessage.SnapshotChunk(from, to, term, in.getLong(), in.getLong(), Wire.getBytes(in, false),
+            in.getInt());
         default -> throw new NotSerializableException("unknown raft message type " + type);
       };
       if (in.hasRemaining()) {

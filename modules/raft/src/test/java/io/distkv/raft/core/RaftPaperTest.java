@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RaftPaperTest {
   static final RaftOptions OPTS = RaftOptions.defaults();
   /** The paper's basic algorithm: no pre-vote, no check-quorum (so no leader lease on votes). */
-  static final RaftOptions BASIC = new RaftOptions(10, 1, false, false, false, 0, 256, 1 << 20, 64, 64L << 20, 1 << 20);
+  static final RaftOptions BASIC = new RaftOptions(10, 1, false, false, false, 0, 256, 1 << 20, 64, 8L << 20, 64L << 20, 1 << 20);
 
   @Test
   void s5_2_aSingleVoterElectsItselfAndCommitsAtOnce() {
@@ -200,6 +200,30 @@ class RaftPaperTest {
   }
 
   @Test
+  void aLeaderHoldsAtMostMaxInflightBytesForAFollowerThatStoppedAnswering() {
+    Net net = Net.of(OPTS, "a", "b", "c");
+    net.elect("a");
+    net.get("a").propose("warm-up".getBytes());
+    net.settle(); // b and c are in replicate state
+    net.cut.add("c");
+    long toC = 0;
+    byte[] value = new byte[256 << 10];
+    for (int i = 0; i < 100; i++) { // 25 MiB proposed
+      net.get("a").propose(value);
+      net.drain(net.get("a"));
+      for (RaftMessage m : net.queue) {
+        if (m instanceof RaftMessage.AppendEntries ae && ae.to().equals("c")) {
+          toC += ae.entries().stream().mapToLong(Entry::size).sum();
+        }
+      }
+      net.settle();
+    }
+    assertThat(net.appliedData("b")).hasSize(101); // b keeps up; the group commits with a and b
+    assertThat(toC).as("bytes sent to the silent c").isGreaterThan(0)
+        .isLessThanOrEqualTo(OPTS.maxInflightBytes() + OPTS.maxBytesPerAppend());
+  }
+
+  @Test
   void s7_snapshotInstallBringsAFarBehindFollowerUpToDate() {
     RaftOptions small = OPTS.withLimits(4, 1024, 2, 1 << 20, 16);
     Net net = Net.of(small, "a", "b", "c");
@@ -210,8 +234,7 @@ class RaftPaperTest {
     }
     net.settle();
     RaftCore a = net.get("a");
-    byte[] state = "state-after-30-entries-with-some-length".getBytes();
-    a.compact(a.commitIndex(), state);
+    a.compact(a.commitIndex());
     assertThat(a.snapshotIndex()).isEqualTo(a.commitIndex());
     net.cut.clear();
     net.tickAll(3);

@@ -7,6 +7,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -35,9 +37,11 @@ public final class MapStateMachine implements StateMachine {
     return 0; // nothing survives a restart: the whole log is replayed
   }
 
+  /** One file, {@code map}: the entry count, then each key and value. */
   @Override
-  public byte[] snapshot() {
+  public long checkpoint(Path dir) {
     try {
+      Files.createDirectories(dir);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeInt(map.size());
@@ -45,16 +49,17 @@ public final class MapStateMachine implements StateMachine {
         out.writeUTF(e.getKey());
         out.writeUTF(e.getValue());
       }
-      return bytes.toByteArray();
+      Files.write(dir.resolve("map"), bytes.toByteArray());
+      return applied;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
   @Override
-  public void restore(long index, byte[] snapshot) {
+  public void restore(long index, Path dir) {
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot));
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("map"))));
       map.clear();
       int n = in.readInt();
       for (int i = 0; i < n; i++) {

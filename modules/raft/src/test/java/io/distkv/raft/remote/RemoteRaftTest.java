@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import io.distkv.common.config.Remoting;
 import io.distkv.common.error.ErrorCode;
 import io.distkv.raft.RaftReplica;
+import io.distkv.raft.SnapshotPolicy;
 import io.distkv.raft.core.Configuration;
 import io.distkv.raft.core.RaftOptions;
 import io.distkv.raft.core.Role;
@@ -70,7 +71,8 @@ class RemoteRaftTest {
       kit.spawn(writer.behavior(), "raft-log");
       sm = new MapStateMachine();
       RaftReplica.Settings settings = new RaftReplica.Settings("g", id, Configuration.ofVoters("n1", "n2", "n3"),
-          options, Duration.ofMillis(50), 1_000_000, id.hashCode());
+          options, Duration.ofMillis(50), new SnapshotPolicy(1_000_000, Long.MAX_VALUE), tmp.resolve(id + "-snapshots"),
+          id.hashCode());
       transport = new FaultyTransport(ActorTransport.byAddress(kit.system(), addresses));
       java.util.function.LongSupplier clock = () -> {
         long f = frozenAt.get();

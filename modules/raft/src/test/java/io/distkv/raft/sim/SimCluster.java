@@ -10,7 +10,7 @@ import io.distkv.raft.core.RaftOptions;
 import io.distkv.raft.core.ReadState;
 import io.distkv.raft.core.Ready;
 import io.distkv.raft.core.Role;
-import io.distkv.raft.core.Snapshot;
+import io.distkv.raft.core.SnapshotMeta;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -35,7 +35,9 @@ public final class SimCluster {
   /** What a replica has made durable. */
   static final class Disk {
     HardState hardState = HardState.EMPTY;
-    Snapshot snapshot;
+    /** The log's compaction point, and the state machine's state there (its durable state). */
+    SnapshotMeta snapshot;
+    byte[] snapshotState;
     final List<Entry> entries = new ArrayList<>();
   }
 
@@ -63,8 +65,8 @@ public final class SimCluster {
       state = new TreeMap<>();
       applied = 0;
       if (d.snapshot != null) {
-        state = decodeState(d.snapshot.data());
-        applied = d.snapshot.meta().index();
+        state = decodeState(d.snapshotState);
+        applied = d.snapshot.index();
       }
       core = new RaftCore(id, options, random.nextLong(), d.hardState, d.snapshot, List.copyOf(d.entries), bootstrap, applied);
       up = true;
@@ -150,7 +152,7 @@ public final class SimCluster {
       for (RaftMessage m : r.messages()) {
         if (m instanceof RaftMessage.AppendEntries || m instanceof RaftMessage.Heartbeat
             || m instanceof RaftMessage.InstallSnapshot || m instanceof RaftMessage.TimeoutNow) {
-          send(m);
+          send(n, m);
         } else {
           deferred.add(m);
         }
@@ -174,6 +176,40 @@ public final class SimCluster {
     }
   }
 
+  /**
+   * Every snapshot sent so far, by index: a snapshot's files, as the real driver streams them
+   * before its receiver steps the InstallSnapshot in. Two snapshots at one index must hold the
+   * same state (state machine safety), which {@link #sendSnapshot} checks.
+   */
+  private final Map<Long, byte[]> snapshotFiles = new HashMap<>();
+
+  /**
+   * RaftReplica's rule for a core's InstallSnapshot: a checkpoint of the state machine as applied
+   * now (not below the requested index) goes to the follower, whose core then adopts it.
+   */
+  private void sendSnapshot(Node n, RaftMessage.InstallSnapshot m) {
+    SnapshotMeta meta = n.core.snapshotMetaAt(n.applied);
+    if (meta.index() < m.meta().index()) {
+      throw new AssertionError("seed " + seed + ": " + n.id + " applied " + n.applied + " is below the snapshot it was asked for, "
+          + m.meta().index());
+    }
+    byte[] data = encodeState(n.state);
+    byte[] earlier = snapshotFiles.putIfAbsent(meta.index(), data);
+    if (earlier != null && !java.util.Arrays.equals(earlier, data)) {
+      throw new AssertionError("seed " + seed + ": two snapshots at index " + meta.index() + " differ");
+    }
+    send(new RaftMessage.InstallSnapshot(m.from(), m.to(), m.term(), meta));
+  }
+
+  /** Sends {@code m} from {@code n} as its driver would. */
+  private void send(Node n, RaftMessage m) {
+    if (m instanceof RaftMessage.InstallSnapshot s) {
+      sendSnapshot(n, s);
+    } else {
+      send(m);
+    }
+  }
+
   private void send(RaftMessage m) {
     if (blocked.contains(m.from() + "->" + m.to()) || random.nextDouble() < dropRate) {
       return;
@@ -191,10 +227,12 @@ public final class SimCluster {
       n.disk.hardState = r.hardState();
     }
     if (r.snapshot() != null) {
+      byte[] files = snapshotFiles.get(r.snapshot().index());
       n.disk.snapshot = r.snapshot();
+      n.disk.snapshotState = files;
       n.disk.entries.clear();
-      n.state = decodeState(r.snapshot().data());
-      n.applied = r.snapshot().meta().index();
+      n.state = decodeState(files);
+      n.applied = r.snapshot().index();
     }
     if (!r.entries().isEmpty()) {
       long first = r.entries().get(0).index();
@@ -202,7 +240,7 @@ public final class SimCluster {
       n.disk.entries.addAll(r.entries());
     }
     for (RaftMessage m : f.deferred()) {
-      send(m);
+      send(n, m);
     }
     if (!f.applied()) {
       for (Entry e : r.committed()) {
@@ -395,10 +433,8 @@ public final class SimCluster {
   void snapshot(Node n) {
     // (only when nothing applied early is still unadvanced: the snapshot's index must be the state's)
     if (n.up && n.applied > n.core.snapshotIndex() + 5 && n.applied == n.core.appliedIndex()) {
-      byte[] data = encodeState(n.state);
-      n.core.compact(n.applied, data);
-      n.disk.snapshot = new Snapshot(
-          new io.distkv.raft.core.SnapshotMeta(n.applied, n.core.termAt(n.applied), n.core.configuration()), data);
+      n.disk.snapshotState = encodeState(n.state);
+      n.disk.snapshot = n.core.compact(n.applied);
       long upTo = n.applied;
       n.disk.entries.removeIf(e -> e.index() <= upTo);
     }

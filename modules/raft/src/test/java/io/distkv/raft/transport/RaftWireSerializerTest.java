@@ -46,12 +46,19 @@ class RaftWireSerializerTest {
     assertThat(back.entries()).hasSize(2);
     assertThat(back.entries().get(0).data()).containsExactly(1, 2, 3);
     assertThat(back.entries().get(1).type()).isEqualTo(Entry.Type.NOOP);
-    RaftMessage.InstallSnapshot is = new RaftMessage.InstallSnapshot("a", "b", 3,
-        new SnapshotMeta(100, 3, Configuration.ofVoters("a", "b", "c")), 0, new byte[] {9, 9}, true);
-    RaftMessage.InstallSnapshot isBack = (RaftMessage.InstallSnapshot) roundTrip(is);
-    assertThat(isBack.meta()).isEqualTo(is.meta());
-    assertThat(isBack.chunk()).containsExactly(9, 9);
-    assertThat(isBack.done()).isTrue();
+    SnapshotMeta meta = new SnapshotMeta(100, 3, Configuration.ofVoters("a", "b", "c"));
+    assertThat(roundTrip(new RaftMessage.InstallSnapshot("a", "b", 3, meta)))
+        .isEqualTo(new RaftMessage.InstallSnapshot("a", "b", 3, meta));
+    RaftMessage.SnapshotOffer offer = (RaftMessage.SnapshotOffer) roundTrip(
+        new RaftMessage.SnapshotOffer("a", "b", 3, meta, new byte[] {4, 5}));
+    assertThat(offer.meta()).isEqualTo(meta);
+    assertThat(offer.manifest()).containsExactly(4, 5);
+    RaftMessage.SnapshotChunk chunk = (RaftMessage.SnapshotChunk) roundTrip(
+        new RaftMessage.SnapshotChunk("a", "b", 3, 100, 1 << 20, new byte[] {9, 9}, 0x1234abcd));
+    assertThat(chunk.snapshotIndex()).isEqualTo(100);
+    assertThat(chunk.offset()).isEqualTo(1 << 20);
+    assertThat(chunk.data()).containsExactly(9, 9);
+    assertThat(chunk.crc()).isEqualTo(0x1234abcd);
   }
 
   @Test

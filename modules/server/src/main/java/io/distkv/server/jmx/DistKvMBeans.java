@@ -159,6 +159,11 @@ public final class DistKvMBeans implements AutoCloseable {
         public long getLastIndex() {
           return s().lastIndex();
         }
+
+        @Override
+        public long getSnapshotIndex() {
+          return s().snapshotIndex();
+        }
       }));
       names.add(register(new ObjectName("io.distkv:type=Store,node=" + node + ",partition=" + e.getKey()), new StoreMXBean() {
         @Override

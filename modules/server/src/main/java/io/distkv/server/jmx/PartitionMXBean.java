@@ -13,4 +13,7 @@ public interface PartitionMXBean {
   long getAppliedIndex();
 
   long getLastIndex();
+
+  /** Where the log starts: compacted up to here, or a snapshot installed here. */
+  long getSnapshotIndex();
 }

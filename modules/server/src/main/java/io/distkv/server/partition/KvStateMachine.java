@@ -62,6 +62,15 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     this.dir = dir;
     this.options = options;
     this.sessionTtlMillis = sessionTtl.toMillis();
+    if (Files.exists(restoringMarker(dir))) {
+      // A restore was cut short: what is here is neither the old store nor the new one.
+      try {
+        emptyDirectory(dir);
+        Files.delete(restoringMarker(dir));
+      } catch (IOException e) {
+        throw new StorageIoException("cannot clear the half-restored store " + dir + ": " + e.getMessage(), e);
+      }
+    }
     this.store = LsmStore.open(dir, options);
     this.applied = Math.max(0, store.persistedAppliedIndex());
     this.lastSweep = readLastSweep();
@@ -318,55 +327,84 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     store.flush();
   }
 
-  /** The whole store as bytes: an LSM checkpoint's files, packed. */
+  /**
+   * An LSM checkpoint into {@code target}: the memtable is flushed, then the tables are
+   * hard-linked (they never change) beside a manifest of their own. Returns the applied index it
+   * holds, which is everything applied so far.
+   */
   @Override
-  public byte[] snapshot() {
-    Path tmp = dir.resolveSibling(dir.getFileName() + ".snapshot-" + System.nanoTime());
-    try {
-      Checkpoint cp = store.checkpoint(tmp);
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream out = new DataOutputStream(bytes);
-      List<String> files = cp.files();
-      out.writeInt(files.size());
-      for (String f : files) {
-        byte[] content = Files.readAllBytes(tmp.resolve(f));
-        out.writeUTF(f);
-        out.writeInt(content.length);
-        out.write(content);
-      }
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new StorageIoException("snapshot of " + dir + " failed: " + e.getMessage(), e);
-    } finally {
-      deleteTree(tmp);
+  public long checkpoint(Path target) {
+    Checkpoint cp = store.checkpoint(target);
+    if (cp.appliedIndex() != applied) {
+      throw new IllegalStateException("checkpoint of " + dir + " holds index " + cp.appliedIndex() + ", not the applied "
+          + applied);
     }
+    return cp.appliedIndex();
   }
 
-  /** Replaces the store with a snapshot taken at {@code index} (packed checkpoint). */
+  /**
+   * Replaces the store with the checkpoint in {@code source} (taken at {@code index}): the old
+   * store's files are deleted and the checkpoint's hard-linked in, CURRENT last. {@code source}
+   * stays whole, and a marker beside the store ({@link #restoringMarker}) is there until the new
+   * store is complete: a crash in between reopens as an empty store (applied 0), and the replica
+   * restores again from the snapshot files it kept.
+   */
   @Override
-  public void restore(long index, byte[] snapshot) {
+  public void restore(long index, Path source) {
     store.close();
-    deleteTree(dir);
+    Path marker = restoringMarker(dir);
     try {
-      Files.createDirectories(dir);
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot));
-      int n = in.readInt();
-      for (int i = 0; i < n; i++) {
-        String name = in.readUTF();
-        if (name.contains("/") || name.contains("..")) {
-          throw new InvalidArgumentException("snapshot holds a bad file name '" + name + "'");
-        }
-        byte[] content = new byte[in.readInt()];
-        in.readFully(content);
-        Files.write(dir.resolve(name), content);
+      Files.write(marker, new byte[0]);
+      syncDirectory(dir.getParent());
+      emptyDirectory(dir);
+      List<Path> files;
+      try (Stream<Path> s = Files.list(source)) {
+        files = s.sorted(Comparator.comparing((Path p) -> p.getFileName().toString().equals("CURRENT"))).toList();
       }
+      for (Path f : files) {
+        Path to = dir.resolve(f.getFileName().toString());
+        try {
+          Files.createLink(to, f);
+        } catch (UnsupportedOperationException e) {
+          Files.copy(f, to);
+        }
+      }
+      syncDirectory(dir);
+      Files.delete(marker);
+      syncDirectory(dir.getParent());
     } catch (IOException e) {
-      throw new StorageIoException("restoring snapshot into " + dir + " failed: " + e.getMessage(), e);
+      throw new StorageIoException("restoring snapshot " + source + " into " + dir + " failed: " + e.getMessage(), e);
     }
     store = LsmStore.open(dir, options);
+    if (store.persistedAppliedIndex() != index) {
+      throw new StorageIoException("snapshot " + source + " holds applied index " + store.persistedAppliedIndex()
+          + ", not " + index, null);
+    }
     sessions.clear();
     applied = index;
     lastSweep = readLastSweep();
+  }
+
+  /** Present while a restore replaces the store in {@code dir}: the store there is not whole. */
+  static Path restoringMarker(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".restoring");
+  }
+
+  private static void emptyDirectory(Path d) throws IOException {
+    Files.createDirectories(d);
+    try (Stream<Path> s = Files.list(d)) {
+      for (Path p : s.toList()) {
+        deleteTree(p);
+      }
+    }
+  }
+
+  private static void syncDirectory(Path d) {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(d, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ignored) {
+      // not every platform can open a directory
+    }
   }
 
   private static void deleteTree(Path p) {

@@ -137,22 +137,48 @@ class KvStateMachineTest {
   }
 
   @Test
-  void snapshotRestoresTheSameStateElsewhere() {
-    byte[] snapshot;
+  void checkpointRestoresTheSameStateElsewhereAndSurvivesReopen() {
+    Path snapshot = tmp.resolve("snap");
     try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("a"), LsmOptions.defaults())) {
       for (long i = 1; i <= 100; i++) {
         apply(sm, i, put("k" + i, "v" + i));
       }
-      snapshot = sm.snapshot();
+      assertThat(sm.checkpoint(snapshot)).isEqualTo(100);
+      apply(sm, 101, put("later", "not in the checkpoint"));
     }
     try (KvStateMachine other = KvStateMachine.open(tmp.resolve("b"), LsmOptions.defaults())) {
       apply(other, 1, put("stale", "x"));
       other.restore(100, snapshot);
       assertThat(other.get(b("k77")).value()).isEqualTo(b("v77"));
       assertThat(other.get(b("stale")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      assertThat(other.get(b("later")).code()).isEqualTo(ErrorCode.NOT_FOUND);
       assertThat(other.appliedIndex()).isEqualTo(100);
       assertThat(other.lastApplied()).isEqualTo(100);
     }
+    assertThat(snapshot).as("the source stays whole until the caller drops it").isDirectoryContaining("glob:**/CURRENT");
+    try (KvStateMachine reopened = KvStateMachine.open(tmp.resolve("b"), LsmOptions.defaults())) {
+      assertThat(reopened.appliedIndex()).isEqualTo(100);
+      assertThat(reopened.get(b("k1")).value()).isEqualTo(b("v1"));
+    }
+  }
+
+  @Test
+  void aRestoreCutShortReopensEmptySoTheReplicaRestoresAgain() throws Exception {
+    Path store = tmp.resolve("p");
+    try (KvStateMachine sm = KvStateMachine.open(store, LsmOptions.defaults())) {
+      apply(sm, 1, put("old", "x"));
+      sm.flush();
+    }
+    // As a crash would leave it: the marker written, the old store half gone.
+    Files.write(KvStateMachine.restoringMarker(store), new byte[0]);
+    try (java.util.stream.Stream<Path> files = Files.list(store)) {
+      Files.delete(files.filter(f -> f.getFileName().toString().equals("CURRENT")).findFirst().orElseThrow());
+    }
+    try (KvStateMachine sm = KvStateMachine.open(store, LsmOptions.defaults())) {
+      assertThat(sm.appliedIndex()).isZero();
+      assertThat(sm.get(b("old")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+    }
+    assertThat(KvStateMachine.restoringMarker(store)).doesNotExist();
   }
 
   @Test
@@ -177,10 +203,10 @@ class KvStateMachineTest {
 
   @Test
   void sessionsSurviveReopenAndSnapshots() {
-    byte[] snapshot;
+    Path snapshot = tmp.resolve("snap");
     try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("a"), LsmOptions.defaults())) {
       apply(sm, 1, new KvCommand("c", 5, 5, List.of(KvCommand.Op.put(b("k"), b("v")))));
-      snapshot = sm.snapshot();
+      sm.checkpoint(snapshot);
     }
     try (KvStateMachine other = KvStateMachine.open(tmp.resolve("b"), LsmOptions.defaults())) {
       other.restore(1, snapshot);

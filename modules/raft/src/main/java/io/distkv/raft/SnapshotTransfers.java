@@ -1,0 +1,222 @@
+package io.distkv.raft;
+
+import io.distkv.raft.core.RaftCore;
+import io.distkv.raft.core.RaftMessage;
+import io.distkv.raft.core.SnapshotMeta;
+import io.distkv.raft.snapshot.SnapshotDirs;
+import io.distkv.raft.snapshot.SnapshotManifest;
+import io.distkv.raft.snapshot.SnapshotReceiver;
+import io.distkv.raft.snapshot.SnapshotSender;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica's snapshot transfers, both ways (docs/raft.md "Snapshot transfer"). As leader it
+ * serves a core's {@link RaftMessage.InstallSnapshot} by streaming a checkpoint of the state
+ * machine from disk: it reuses the newest checkpoint the log still continues from, or makes one
+ * at the applied index, and hands it to a {@link SnapshotSender} per follower. As follower it
+ * hands offers and chunks to its {@link SnapshotReceiver}. Senders and receiver run on the
+ * {@value #DISPATCHER} dispatcher, so their disk I/O never holds up a thread that Artery, the
+ * cluster or a replica needs. Used only from the replica's actor.
+ */
+final class SnapshotTransfers {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotTransfers.class);
+  /** The dispatcher transfers run on (raft module's reference.conf). */
+  static final String DISPATCHER = "distkv-snapshot-dispatcher";
+  /** Bytes a sender may have unacknowledged. */
+  static final long WINDOW_BYTES = 4L << 20;
+  static final Duration RETRANSMIT = Duration.ofSeconds(1);
+  static final Duration GIVE_UP = Duration.ofSeconds(20);
+
+  private record Active(ActorRef<SnapshotSender.Command> sender, long index) {}
+
+  private final ActorContext<RaftReplica.Command> context;
+  private final RaftReplica.Settings settings;
+  private final SnapshotDirs dirs;
+  private final Transport transport;
+  private final ActorRef<SnapshotSender.Ended> endedAdapter;
+  private final ActorRef<SnapshotReceiver.Received> receivedAdapter;
+  private final Map<String, Active> senders = new HashMap<>();
+  /** Checkpoints made to send, newest first. */
+  private final List<SnapshotDirs.Outgoing> outgoing = new ArrayList<>();
+  private ActorRef<SnapshotReceiver.Command> receiver;
+  private long nextName = 1;
+
+  SnapshotTransfers(ActorContext<RaftReplica.Command> context, RaftReplica.Settings settings, Transport transport,
+      ActorRef<SnapshotSender.Ended> endedAdapter, ActorRef<SnapshotReceiver.Received> receivedAdapter,
+      long snapshotIndex) {
+    this.context = context;
+    this.settings = settings;
+    this.dirs = new SnapshotDirs(settings.snapshotDir());
+    this.transport = transport;
+    this.endedAdapter = endedAdapter;
+    this.receivedAdapter = receivedAdapter;
+    try {
+      for (SnapshotDirs.Outgoing o : dirs.outgoing()) {
+        if (o.manifest().meta().index() >= snapshotIndex) {
+          outgoing.add(o); // still valid: a transfer interrupted by a restart resumes with it
+        } else {
+          SnapshotDirs.deleteTree(o.dir());
+        }
+      }
+    } catch (IOException e) {
+      log.warn("{}: cannot list snapshots in {}: {}", settings.group(), dirs.root(), e.toString());
+    }
+  }
+
+  SnapshotDirs dirs() {
+    return dirs;
+  }
+
+  /** The core wants {@code m.to()} brought a snapshot at {@code m.meta().index()} or later. */
+  void request(RaftMessage.InstallSnapshot m, RaftCore core, StateMachine stateMachine) {
+    if (senders.containsKey(m.to())) {
+      return; // one transfer per follower at a time
+    }
+    SnapshotDirs.Outgoing source = null;
+    for (SnapshotDirs.Outgoing o : outgoing) {
+      if (o.manifest().meta().index() >= m.meta().index() && o.manifest().meta().index() >= core.snapshotIndex()) {
+        source = o;
+        break;
+      }
+    }
+    if (source == null) {
+      source = checkpoint(core, stateMachine);
+      if (source == null) {
+        return; // logged; the core asks again at its next heartbeat
+      }
+    }
+    SnapshotMeta meta = source.manifest().meta();
+    SnapshotSender.Params params = new SnapshotSender.Params(settings.group(), settings.id(), m.to(), m.term(),
+        source.dir(), meta, settings.options().snapshotChunkBytes(), WINDOW_BYTES, RETRANSMIT, GIVE_UP,
+        settings.snapshots().bytesPerSecond());
+    ActorRef<SnapshotSender.Command> sender = context.spawn(SnapshotSender.create(params, transport, endedAdapter),
+        "snapshot-to-" + m.to() + "-" + nextName++, DispatcherSelector.fromConfig(DISPATCHER));
+    senders.put(m.to(), new Active(sender, meta.index()));
+    log.info("{}: sending snapshot {} to {}", settings.group(), meta.index(), m.to());
+  }
+
+  /** Makes a checkpoint of the state machine as applied now (≥ the core's applied index). */
+  private SnapshotDirs.Outgoing checkpoint(RaftCore core, StateMachine stateMachine) {
+    Path tmp = dirs.root().resolve("out").resolve("tmp-" + System.nanoTime());
+    try {
+      Files.createDirectories(tmp.getParent());
+      long index = stateMachine.checkpoint(SnapshotDirs.files(tmp));
+      SnapshotMeta meta = core.snapshotMetaAt(index);
+      Path dir = dirs.outgoing(meta);
+      SnapshotDirs.deleteTree(dir);
+      Files.move(tmp, dir);
+      // (the manifest, which needs every file read, is written by the sender on its own thread)
+      SnapshotDirs.Outgoing o = new SnapshotDirs.Outgoing(dir, new SnapshotManifest(meta, List.of()));
+      dropUnused(Long.MAX_VALUE); // older ones are superseded
+      outgoing.add(0, o);
+      return o;
+    } catch (RuntimeException | IOException e) {
+      log.warn("{}: cannot checkpoint the state machine for a snapshot: {}", settings.group(), e.toString());
+      try {
+        SnapshotDirs.deleteTree(tmp);
+      } catch (IOException ignored) {
+        // left for the next start's clean-up
+      }
+      return null;
+    }
+  }
+
+  /** Deletes outgoing checkpoints below {@code index} that no transfer uses. */
+  private void dropUnused(long index) {
+    outgoing.removeIf(o -> {
+      long i = o.manifest().meta().index();
+      if (i >= index || senders.values().stream().anyMatch(a -> a.index() == i)) {
+        return false;
+      }
+      try {
+        SnapshotDirs.deleteTree(o.dir());
+      } catch (IOException e) {
+        log.warn("{}: cannot delete snapshot {}: {}", settings.group(), o.dir(), e.toString());
+      }
+      return true;
+    });
+  }
+
+  /** The log was compacted to {@code snapshotIndex}: checkpoints below it can no longer be used. */
+  void compacted(long snapshotIndex) {
+    dropUnused(snapshotIndex);
+  }
+
+  /** The log must not be compacted past this while a transfer sends a checkpoint taken there. */
+  long holdIndex() {
+    long hold = Long.MAX_VALUE;
+    for (Active a : senders.values()) {
+      hold = Math.min(hold, a.index());
+    }
+    return hold;
+  }
+
+  void acked(RaftMessage.SnapshotAck a) {
+    Active s = senders.get(a.from());
+    if (s != null) {
+      s.sender().tell(new SnapshotSender.Acked(a));
+    }
+  }
+
+  void ended(SnapshotSender.Ended e) {
+    Active s = senders.get(e.peer());
+    if (s != null && s.index() == e.index()) {
+      senders.remove(e.peer());
+    }
+  }
+
+  /** Leadership lost (or the replica leaves): stop sending. */
+  void stopSending() {
+    for (Active a : senders.values()) {
+      context.stop(a.sender());
+    }
+    senders.clear();
+  }
+
+  void offered(RaftMessage.SnapshotOffer o) {
+    receiver().tell(new SnapshotReceiver.Offered(o));
+  }
+
+  void chunk(RaftMessage.SnapshotChunk c) {
+    if (receiver != null) {
+      receiver.tell(new SnapshotReceiver.Chunk(c));
+    }
+  }
+
+  /** The state machine took the received files over. */
+  void installed() {
+    if (receiver != null) {
+      receiver.tell(new SnapshotReceiver.Forget());
+    }
+  }
+
+  private ActorRef<SnapshotReceiver.Command> receiver() {
+    if (receiver == null) {
+      receiver = context.spawn(SnapshotReceiver.create(settings.group(), settings.id(), dirs, transport, receivedAdapter),
+          "snapshot-in", DispatcherSelector.fromConfig(DISPATCHER));
+    }
+    return receiver;
+  }
+
+  /** The replica leaves its group: stop everything and delete its snapshots. */
+  void close() {
+    stopSending();
+    if (receiver != null) {
+      context.stop(receiver);
+      receiver = null;
+    }
+    outgoing.clear();
+  }
+}
