@@ -229,6 +229,8 @@ public final class RaftReplica {
   /** When (in {@link #ticksDone}) a Raft message from each peer last arrived. */
   private final Map<String, Long> lastHeard = new HashMap<>();
   private final SnapshotTransfers snapshots;
+  /** The applied index when the state machine was last asked to persist ({@link #maybeCompact}). */
+  private long persistRequestedAt;
 
   private RaftReplica(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
       SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
@@ -791,13 +793,22 @@ public final class RaftReplica {
    * made here: one is made only when a follower needs it ({@link SnapshotTransfers}).
    */
   private void maybeCompact() {
-    long upTo = Math.min(Math.min(stateMachine.appliedIndex(), core.appliedIndex()), snapshots.holdIndex());
+    long durable = Math.min(stateMachine.appliedIndex(), core.appliedIndex());
+    long upTo = Math.min(durable, snapshots.holdIndex());
     long held = upTo - core.snapshotIndex();
-    if (held > 0 && (held >= settings.snapshots().entries() || core.logBytes() >= settings.snapshots().bytes())) {
+    boolean tooLarge = core.logBytes() >= settings.snapshots().bytes();
+    if (held > 0 && (held >= settings.snapshots().entries() || tooLarge)) {
       SnapshotMeta meta = core.compact(upTo);
       logWriter.append(new NodeLogWriter.Append(new SegmentedLog.GroupWrite(settings.group(), null, meta, List.of()),
           nextToken++, persistedAdapter));
       snapshots.compacted(meta.index());
+    } else if ((core.appliedIndex() - core.snapshotIndex() >= settings.snapshots().entries() || tooLarge)
+        && durable < core.appliedIndex() && persistRequestedAt <= core.snapshotIndex()) {
+      // The log is due for compaction but the state machine holds less on disk than it applied
+      // (an LSM flushes on its own only when its memtable is full): ask it to persist, once per
+      // compaction.
+      persistRequestedAt = core.appliedIndex();
+      stateMachine.persistSoon();
     }
   }
 

@@ -16,6 +16,12 @@ public interface StateMachine {
   long appliedIndex();
 
   /**
+   * Asks the state machine to make what it has applied survive a restart soon (the log can then
+   * be compacted up to it); returns at once. A state machine that is always durable ignores it.
+   */
+  default void persistSoon() {}
+
+  /**
    * Writes a consistent copy of the state as applied so far into the new directory {@code dir},
    * as files that do not change afterwards (a snapshot for a lagging or new follower, streamed
    * from disk), and returns the index it holds: the last index applied. Called between applies.

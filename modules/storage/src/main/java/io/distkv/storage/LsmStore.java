@@ -644,6 +644,25 @@ public final class LsmStore implements AutoCloseable {
     flushInternal();
   }
 
+  /**
+   * Starts making every write so far durable and returns at once: the memtable is switched and
+   * flushed in the background. Nothing happens while a flush is already running or when there is
+   * nothing to flush (ask again later).
+   */
+  public void flushAsync() {
+    checkOpen();
+    mutex.lock();
+    boolean busy;
+    try {
+      busy = imm != null || mem.isEmpty();
+    } finally {
+      mutex.unlock();
+    }
+    if (!busy) {
+      submit(new Writer(null));
+    }
+  }
+
   private void flushInternal() {
     submit(new Writer(null));
     mutex.lock();

@@ -50,6 +50,11 @@ public final class VerifyMain implements Callable<Integer> {
   @Option(names = "--request-timeout", defaultValue = "3s", description = "The clients' request deadline (default ${DEFAULT-VALUE}).")
   String requestTimeout;
 
+  @Option(names = "--snapshot-entries", defaultValue = "200",
+      description = "The nodes' distkv.raft.snapshot-entries: logs are compacted this often, so a node that was down "
+          + "catches up by snapshot (default ${DEFAULT-VALUE}).")
+  long snapshotEntries;
+
   @Option(names = "--out", description = "Output directory (default verify-out/<date-time>).")
   Path out;
 
@@ -80,11 +85,13 @@ public final class VerifyMain implements Callable<Integer> {
     }
     long s = seed != null ? seed : System.currentTimeMillis() % 1_000_000;
     Path dir = out != null ? out : Path.of("verify-out", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    String command = String.format("scripts/verify --time %s --nemesis %s --seed %d --clients %d --keys %d --nodes %d",
-        time, nemesis, s, clients, keys, nodes);
+    String command = String.format(
+        "scripts/verify --time %s --nemesis %s --seed %d --clients %d --keys %d --nodes %d --snapshot-entries %d",
+        time, nemesis, s, clients, keys, nodes, snapshotEntries);
     VerifyRun.Options o = new VerifyRun.Options(NodeCluster.jarLaunch(serverJar.toAbsolutePath(), nodeHeap), dir, nodes,
         partitions, clients, keys, Durations.parse("--time", time), s, Nemesis.parse(nemesis),
-        Durations.parse("--down-after", downAfter), Durations.parse("--request-timeout", requestTimeout), command);
+        Durations.parse("--down-after", downAfter), Durations.parse("--request-timeout", requestTimeout), snapshotEntries,
+        command);
     VerifyRun.Result r = VerifyRun.run(o, System.out);
     System.out.println();
     System.out.print(r.summary());

@@ -31,10 +31,13 @@ public final class VerifyRun {
    * @param nemesis fault kinds (empty = none)
    * @param downAfter the nodes' {@code distkv.cluster.down-unreachable-after}
    * @param requestTimeout the clients' request deadline
+   * @param snapshotEntries the nodes' {@code distkv.raft.snapshot-entries}: small, so that a node
+   *     that was down catches up by snapshot and the snapshot path is under test
    * @param command the command line, for the summary
    */
   public record Options(List<String> launch, Path out, int nodes, int partitions, int clients, int keys, Duration time,
-      long seed, List<Nemesis.Kind> nemesis, Duration downAfter, Duration requestTimeout, String command) {}
+      long seed, List<Nemesis.Kind> nemesis, Duration downAfter, Duration requestTimeout, long snapshotEntries,
+      String command) {}
 
   /** What a run found. */
   public record Result(History history, List<Nemesis.Window> faults, List<CheckResult> checks, String summary) {
@@ -55,6 +58,23 @@ public final class VerifyRun {
         new LostWriteChecker().check(history));
   }
 
+  /**
+   * How many snapshots the nodes received during the run, from their logs (a node logs each one
+   * it received and verified at INFO; a node logging at WARN shows none).
+   */
+  static String snapshotsInstalled(NodeCluster cluster) {
+    long received = 0;
+    for (int i = 0; i < cluster.size(); i++) {
+      Path log = cluster.dir().resolve(NodeCluster.id(i) + ".log");
+      try (java.util.stream.Stream<String> lines = Files.lines(log)) {
+        received += lines.filter(l -> l.contains("SnapshotReceiver") && l.contains("received from")).count();
+      } catch (IOException | UncheckedIOException e) {
+        // no log: nothing counted
+      }
+    }
+    return "snapshots received by followers (node logs): " + received + "\n";
+  }
+
   public static Result run(Options o, java.io.PrintStream progress) throws InterruptedException {
     try {
       Files.createDirectories(o.out());
@@ -67,8 +87,9 @@ public final class VerifyRun {
         distkv {
           partitions = %d
           cluster.down-unreachable-after = %dms
+          raft.snapshot-entries = %d
         }
-        """.formatted(o.partitions(), o.downAfter().toMillis());
+        """.formatted(o.partitions(), o.downAfter().toMillis(), o.snapshotEntries());
     try (NodeCluster cluster = new NodeCluster(o.launch(), o.out().resolve("cluster"), o.nodes(), extra)) {
       progress.printf("starting %d nodes in %s%n", o.nodes(), cluster.dir());
       cluster.startAll();
@@ -127,7 +148,7 @@ public final class VerifyRun {
       writeFaults(windows.get(), o.out().resolve("faults.json"));
       List<CheckResult> checks = check(history);
       String summary = Report.render(history, windows.get(), checks, Report.availability(history, windows.get(), runNanos),
-          o.command());
+          o.command()) + snapshotsInstalled(cluster);
       writeText(o.out().resolve("summary.txt"), summary);
       TimelineChart.write(history, windows.get(), o.out().resolve("timeline.png"), o.command());
       return new Result(history, windows.get(), checks, summary);

@@ -33,7 +33,8 @@ class VerifyNemesisRunTest {
 
     VerifyRun.Options o = new VerifyRun.Options(
         NodeCluster.classPathLaunch(System.getProperty("java.class.path"), "384m"), tmp, 3, 8, 6, 4,
-        Duration.ofSeconds(50), SEED, kinds, Duration.ofSeconds(5), Duration.ofSeconds(3), "VerifyNemesisRunTest seed " + SEED);
+        Duration.ofSeconds(50), SEED, kinds, Duration.ofSeconds(5), Duration.ofSeconds(3), 200,
+        "VerifyNemesisRunTest seed " + SEED);
     VerifyRun.Result r = VerifyRun.run(o, System.out);
     System.out.println(r.summary());
 

@@ -45,7 +45,13 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   private final Path dir;
   private final LsmOptions options;
-  private LsmStore store;
+  private volatile LsmStore store;
+  /**
+   * Reads from other threads (a router's eventual reads, JMX) hold the read side; a restore,
+   * which closes the store and opens the snapshot's in its place, holds the write side.
+   */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock storeSwap =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
   private long applied;
 
   /** Client sessions idle this long (by the proposing routers' clocks) are forgotten. */
@@ -250,9 +256,17 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return KvResult.ok(index);
   }
 
-  /** Reads from this replica's current state (an eventual read, or after ReadIndex a linearizable one). */
+  /**
+   * Reads from this replica's current state (an eventual read, or after ReadIndex a linearizable
+   * one); safe from any thread, also while a snapshot is being installed.
+   */
   public KvResult get(byte[] key) {
-    return lookup(key);
+    storeSwap.readLock().lock();
+    try {
+      return lookup(key);
+    } finally {
+      storeSwap.readLock().unlock();
+    }
   }
 
   /**
@@ -261,6 +275,15 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
    * and values are collected.
    */
   public ClientProtocol.ScanPart scan(byte[] start, byte[] end, int limit) {
+    storeSwap.readLock().lock();
+    try {
+      return scanLocked(start, end, limit);
+    } finally {
+      storeSwap.readLock().unlock();
+    }
+  }
+
+  private ClientProtocol.ScanPart scanLocked(byte[] start, byte[] end, int limit) {
     byte[] from = prefixed(DATA, start == null ? new byte[0] : start);
     byte[] to = end == null ? new byte[] {DATA + 1} : prefixed(DATA, end);
     List<ClientProtocol.ScanEntry> out = new ArrayList<>();
@@ -319,12 +342,23 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   /** The store's counters (for JMX). */
   public io.distkv.storage.StoreStats stats() {
-    return store.stats();
+    storeSwap.readLock().lock();
+    try {
+      return store.stats();
+    } finally {
+      storeSwap.readLock().unlock();
+    }
   }
 
   /** Makes everything applied durable (flush); Raft may then compact its log up to it. */
   public void flush() {
     store.flush();
+  }
+
+  /** Starts a flush in the background (the Raft log has grown past its compaction threshold). */
+  @Override
+  public void persistSoon() {
+    store.flushAsync();
   }
 
   /**
@@ -351,6 +385,15 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
    */
   @Override
   public void restore(long index, Path source) {
+    storeSwap.writeLock().lock();
+    try {
+      restoreLocked(index, source);
+    } finally {
+      storeSwap.writeLock().unlock();
+    }
+  }
+
+  private void restoreLocked(long index, Path source) {
     store.close();
     Path marker = restoringMarker(dir);
     try {

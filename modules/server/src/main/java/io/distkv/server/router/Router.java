@@ -165,8 +165,12 @@ public final class Router {
       } else {
         onTransfer((TransferLeader) k, now, trace);
       }
-    } catch (InvalidArgumentException e) {
-      answer(k, now, Reply.error(k.id(), ErrorCode.INVALID_ARGUMENT, e.getMessage(), null, self.value()));
+    } catch (io.distkv.common.error.DistKvException e) {
+      answer(k, now, Reply.error(k.id(), e.code(), e.getMessage(), null, self.value()));
+    } catch (RuntimeException e) {
+      // A bug or a store failure on a local read: the request fails, the router goes on serving.
+      context.getLog().error("request {} failed on {}", k.id(), self, e);
+      answer(k, now, Reply.error(k.id(), ErrorCode.INTERNAL, "internal error on " + self + ": " + e, null, self.value()));
     }
     return Behaviors.same();
   }

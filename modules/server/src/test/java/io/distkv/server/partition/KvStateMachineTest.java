@@ -163,6 +163,49 @@ class KvStateMachineTest {
   }
 
   @Test
+  void readsFromAnotherThreadNeverFailWhileSnapshotsAreInstalled() throws Exception {
+    Path snapshot = tmp.resolve("snap");
+    try (KvStateMachine source = KvStateMachine.open(tmp.resolve("a"), LsmOptions.defaults())) {
+      for (long i = 1; i <= 50; i++) {
+        apply(source, i, put("k" + i, "v" + i));
+      }
+      source.checkpoint(snapshot);
+    }
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("b"), LsmOptions.defaults())) {
+      apply(sm, 1, put("k1", "v1"));
+      java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+      Thread reader = new Thread(() -> { // as a router serving eventual reads
+        while (!stop.get()) {
+          try {
+            assertThat(sm.get(b("k1")).value()).isEqualTo(b("v1"));
+            sm.scan(null, null, 10);
+            reads.incrementAndGet();
+          } catch (Throwable t) {
+            failed.compareAndSet(null, t);
+          }
+        }
+      });
+      reader.start();
+      for (int round = 0; round < 20; round++) {
+        Path copy = tmp.resolve("copy-" + round);
+        try (java.util.stream.Stream<Path> files = Files.list(snapshot)) {
+          Files.createDirectories(copy);
+          for (Path f : files.toList()) {
+            Files.copy(f, copy.resolve(f.getFileName()));
+          }
+        }
+        sm.restore(50, copy);
+      }
+      stop.set(true);
+      reader.join();
+      assertThat(failed.get()).as("a read during a restore").isNull();
+      assertThat(reads.get()).isPositive();
+    }
+  }
+
+  @Test
   void aRestoreCutShortReopensEmptySoTheReplicaRestoresAgain() throws Exception {
     Path store = tmp.resolve("p");
     try (KvStateMachine sm = KvStateMachine.open(store, LsmOptions.defaults())) {
