@@ -77,6 +77,14 @@ public final class NodeProcess {
    * Starts the node's first incarnation, its remote JMX connector (if a port is configured) and a
    * JVM shutdown hook that stops it cleanly.
    */
+  /** Every partition store's options, from {@code distkv.storage.*} and the key/value limits. */
+  static LsmOptions lsmOptions(NodeConfig config) {
+    io.distkv.common.config.StorageSettings s = config.storage();
+    return LsmOptions.builder().limits(config.limits()).writeBufferBytes(s.writeBufferBytes())
+        .compression(s.lz4() ? io.distkv.storage.Compression.LZ4 : io.distkv.storage.Compression.NONE)
+        .bloomBitsPerKey(s.bloomBitsPerKey()).build();
+  }
+
   public static NodeProcess start(NodeConfig config, Config raw) {
     NodeProcess p = new NodeProcess(config, raw);
     if (config.faultInjection()) {
@@ -150,7 +158,8 @@ public final class NodeProcess {
             pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
             pekko.remote.artery.advanced.test-mode = %s
-            """.formatted(faults != null ? "on" : "off"))
+            distkv-storage-dispatcher.thread-pool-executor.fixed-pool-size = %d
+            """.formatted(faults != null ? "on" : "off", config.storage().compactionThreads()))
         .withFallback(Remoting.artery(config.host(), config.port(), raw.withFallback(ClusterMembership.settings(
             config.nodeId(), config.seedNodes(), config.downUnreachableAfter(), false))))
         .withFallback(ConfigFactory.load());
@@ -162,10 +171,10 @@ public final class NodeProcess {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       try {
         NodeRuntime runtime = NodeServices.spawn(ctx, new NodeServices.Wiring(config.nodeId(), placement, addresses,
-            config.dataDir(), LsmOptions.builder().limits(config.limits()).build(), raftOptions, tick, t -> t,
+            config.dataDir(), lsmOptions(config), raftOptions, tick, t -> t,
             config.requestTimeout(), metrics, config.limits(), n -> true, config.leaderBalanceInterval(),
             new io.distkv.raft.SnapshotPolicy(config.snapshotEntries(), config.snapshotBytes(),
-                config.snapshotBytesPerSecond()))).runtime();
+                config.snapshotBytesPerSecond()), config.storage())).runtime();
         started.complete(runtime);
       } catch (Exception e) {
         started.completeExceptionally(e);

@@ -51,6 +51,9 @@ public final class NodeRuntime implements AutoCloseable {
   private final RaftOptions raftOptions;
   private final Duration tick;
   private final io.distkv.raft.SnapshotPolicy snapshots;
+  /** What every partition's store shares: block cache, memtable budget, the Compactor actor. */
+  private final io.distkv.storage.StoreResources storeResources;
+  private final ActorRef<io.distkv.storage.Compactor.Command> compactor;
   private final Map<Integer, KvStateMachine> stateMachines = new ConcurrentSkipListMap<>();
   private final Map<Integer, ActorRef<RaftReplica.Command>> replicas = new ConcurrentSkipListMap<>();
   private final Map<Integer, Integer> incarnations = new TreeMap<>();
@@ -97,8 +100,8 @@ public final class NodeRuntime implements AutoCloseable {
    */
   public NodeRuntime(ActorSystem<?> system, NodeId self, Set<Integer> hosted, Placement placement,
       Map<NodeId, String> addresses, Path dataDir, LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick,
-      io.distkv.raft.SnapshotPolicy snapshots, UnaryOperator<io.distkv.raft.Transport> transportDecorator)
-      throws IOException {
+      io.distkv.raft.SnapshotPolicy snapshots, io.distkv.common.config.StorageSettings storage,
+      UnaryOperator<io.distkv.raft.Transport> transportDecorator) throws IOException {
     this.system = system;
     this.self = self;
     this.dataDir = dataDir;
@@ -106,6 +109,12 @@ public final class NodeRuntime implements AutoCloseable {
     this.raftOptions = raftOptions;
     this.tick = tick;
     this.snapshots = snapshots;
+    this.compactor = system.systemActorOf(io.distkv.storage.Compactor.create(storage.compactionThreads(),
+        org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(STORAGE_DISPATCHER)), "compactor", Props.empty());
+    this.storeResources = new io.distkv.storage.StoreResources(
+        new io.distkv.storage.sstable.BlockCache(storage.blockCacheBytes()),
+        new io.distkv.storage.WriteBufferManager(storage.writeBufferBudgetBytes()),
+        io.distkv.storage.Compactor.scheduler(compactor));
     this.log = SegmentedLog.open(dataDir.resolve("raft"), 64L << 20, true);
     this.logSink = NodeLogWriter.start(log, "distkv-raft-log-" + self.value());
     this.writer = system.systemActorOf(logSink.behavior(), "raft-log", Props.empty());
@@ -124,6 +133,19 @@ public final class NodeRuntime implements AutoCloseable {
     }
   }
 
+  /** The dispatcher every partition's flushes and compactions run on (common module's reference.conf). */
+  public static final String STORAGE_DISPATCHER = "distkv-storage-dispatcher";
+
+  /** The node's flush and compaction scheduler (JMX asks it for its queue). */
+  public ActorRef<io.distkv.storage.Compactor.Command> compactor() {
+    return compactor;
+  }
+
+  /** The block cache, memtable budget and scheduler every partition's store shares. */
+  public io.distkv.storage.StoreResources storeResources() {
+    return storeResources;
+  }
+
   private Path storeDir(int partition) {
     return dataDir.resolve("partitions").resolve(group(partition));
   }
@@ -134,7 +156,7 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   private void start(int n, Configuration bootstrap, SegmentedLog.GroupState recovered) throws IOException {
-    KvStateMachine sm = KvStateMachine.open(storeDir(n), lsmOptions);
+    KvStateMachine sm = KvStateMachine.open(storeDir(n), lsmOptions, storeResources);
     int incarnation = incarnations.merge(n, 1, Integer::sum);
     RaftReplica.Settings settings = new RaftReplica.Settings(group(n), self.value(), bootstrap, raftOptions, tick,
         snapshots, snapshotDir(n), (self.value() + n + "/" + incarnation).hashCode());

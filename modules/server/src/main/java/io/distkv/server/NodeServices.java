@@ -34,14 +34,15 @@ public record NodeServices(NodeDirectory directory, NodeRuntime runtime, ActorRe
   public record Wiring(NodeId self, Placement bootstrapPlacement, Map<NodeId, String> bootstrapAddresses, Path dataDir,
       LsmOptions lsmOptions, RaftOptions raftOptions, Duration tick, UnaryOperator<Transport> transportDecorator,
       Duration requestTimeout, RequestMetrics metrics, KeyLimits limits, Predicate<NodeId> reachable,
-      Duration leaderBalanceInterval, io.distkv.raft.SnapshotPolicy snapshots) {}
+      Duration leaderBalanceInterval, io.distkv.raft.SnapshotPolicy snapshots,
+      io.distkv.common.config.StorageSettings storage) {}
 
   public static NodeServices spawn(ActorContext<?> ctx, Wiring w) throws IOException {
     NodeDirectory directory = NodeDirectory.open(w.dataDir(), w.bootstrapPlacement(), w.bootstrapAddresses());
     NodeRuntime runtime = new NodeRuntime(ctx.getSystem(), w.self(),
         NodeRuntime.hostedAtStart(w.dataDir(), w.self(), directory.placement(), directory.firstBoot()),
         directory.placement(), directory.addresses(), w.dataDir(), w.lsmOptions(), w.raftOptions(), w.tick(),
-        w.snapshots(), w.transportDecorator());
+        w.snapshots(), w.storage(), w.transportDecorator());
     ctx.spawn(ReplicaHost.create(w.self(), runtime, directory, true), "host");
     ActorRef<RouterCommand> router = ctx.spawn(Router.create(w.self(), directory::placement, directory.addresses(),
         runtime.stateMachines(), runtime.replicas(), w.requestTimeout(), w.metrics(), w.limits(), w.reachable(),

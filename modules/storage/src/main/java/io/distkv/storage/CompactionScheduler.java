@@ -9,6 +9,19 @@ package io.distkv.storage;
 public interface CompactionScheduler extends AutoCloseable {
   void compactionNeeded(LsmStore store);
 
+  /**
+   * Whether this scheduler also runs the store's memtable flushes ({@link #flushNeeded}); if not,
+   * the store flushes on a thread of its own.
+   */
+  default boolean runsFlushes() {
+    return false;
+  }
+
+  /** The store switched its memtable: call {@link LsmStore#runFlush()} (off the caller's thread). */
+  default void flushNeeded(LsmStore store) {
+    throw new UnsupportedOperationException("this scheduler does not run flushes");
+  }
+
   @Override
   void close();
 

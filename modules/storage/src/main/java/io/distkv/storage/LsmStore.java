@@ -72,13 +72,19 @@ public final class LsmStore implements AutoCloseable {
   private final LeveledCompactionPicker picker;
   private final CompactionScheduler compactions;
   private final boolean ownsScheduler;
+  /** The store's own flush thread, or null when the scheduler runs flushes. */
   private final ExecutorService flusher;
+  private final WriteBufferManager writeBuffers;
   private final ScheduledExecutorService syncer;
 
   private final ReentrantLock mutex = new ReentrantLock();
   private final Condition backgroundDone = mutex.newCondition();
   private final ArrayDeque<Writer> writers = new ArrayDeque<>();
   private final Object fileLock = new Object();
+  /** One flush at a time (the scheduler's thread, or the closing thread once the scheduler may be gone). */
+  private final ReentrantLock flushLock = new ReentrantLock();
+  /** Closing with a scheduler that runs flushes: flush on the closing thread (the scheduler may be gone). */
+  private volatile boolean flushInline;
   /** Held by a compaction for its whole run, and by a flush while it places its table below L0. */
   private final ReentrantLock compactionLock = new ReentrantLock();
   private final Set<Long> pendingOutputs = new HashSet<>();
@@ -96,6 +102,8 @@ public final class LsmStore implements AutoCloseable {
   private volatile boolean closing;
   private volatile boolean closed;
   private volatile boolean compactionRunning;
+  /** {@link #flushAsync()} asked for a memtable switch while a write was in progress: the next write makes it. */
+  private volatile boolean switchRequested;
   private volatile Throwable backgroundError;
 
   private final AtomicLong userBytes = new AtomicLong();
@@ -122,7 +130,8 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
-  private LsmStore(Path dir, LsmOptions options, CompactionScheduler scheduler) throws IOException {
+  private LsmStore(Path dir, LsmOptions options, StoreResources shared) throws IOException {
+    CompactionScheduler scheduler = shared.scheduler();
     this.dir = dir;
     this.options = options;
     this.limits = options.limits();
@@ -140,12 +149,13 @@ public final class LsmStore implements AutoCloseable {
     }
     this.lock = l;
     this.versions = new VersionSet(dir);
-    this.blockCache = new BlockCache(options.blockCacheBytes());
+    this.blockCache = shared.blockCache() != null ? shared.blockCache() : new BlockCache(options.blockCacheBytes());
+    this.writeBuffers = shared.writeBuffers();
     this.tables = new TableCache(dir, blockCache);
     this.picker = new LeveledCompactionPicker(options.l0CompactionTrigger(), options.levelBaseBytes(), options.levelMultiplier());
     this.ownsScheduler = scheduler == null;
     this.compactions = scheduler == null ? CompactionScheduler.threadPool() : scheduler;
-    this.flusher = Executors.newSingleThreadExecutor(r -> daemon(r, "distkv-flush"));
+    this.flusher = compactions.runsFlushes() ? null : Executors.newSingleThreadExecutor(r -> daemon(r, "distkv-flush"));
     this.syncer = options.walEnabled() && options.syncPolicy() == SyncPolicy.INTERVAL
         ? Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "distkv-wal-sync"))
         : null;
@@ -159,14 +169,19 @@ public final class LsmStore implements AutoCloseable {
 
   /** Opens (creating if needed) the store in {@code dir}, recovering from its WAL and manifest. */
   public static LsmStore open(Path dir, LsmOptions options) {
-    return open(dir, options, null);
+    return open(dir, options, StoreResources.NONE);
   }
 
   /** As {@link #open(Path, LsmOptions)}, running compactions through {@code scheduler}. */
   public static LsmStore open(Path dir, LsmOptions options, CompactionScheduler scheduler) {
+    return open(dir, options, new StoreResources(null, null, scheduler));
+  }
+
+  /** As {@link #open(Path, LsmOptions)}, sharing a node's cache, memtable budget and scheduler. */
+  public static LsmStore open(Path dir, LsmOptions options, StoreResources shared) {
     LsmStore store;
     try {
-      store = new LsmStore(dir, options, scheduler);
+      store = new LsmStore(dir, options, shared);
     } catch (IOException e) {
       throw new StorageIoException("cannot open store " + dir + ": " + e.getMessage(), e);
     }
@@ -178,6 +193,9 @@ public final class LsmStore implements AutoCloseable {
     } catch (RuntimeException e) {
       store.abandon();
       throw e;
+    }
+    if (store.writeBuffers != null) {
+      store.writeBuffers.register(store);
     }
     return store;
   }
@@ -278,7 +296,9 @@ public final class LsmStore implements AutoCloseable {
   }
 
   private void abandon() {
-    flusher.shutdownNow();
+    if (flusher != null) {
+      flusher.shutdownNow();
+    }
     if (syncer != null) {
       syncer.shutdownNow();
     }
@@ -412,12 +432,17 @@ public final class LsmStore implements AutoCloseable {
     }
     long seq = firstSeq;
     long maxApplied = -1;
+    long inserted = 0;
     for (Writer x : group) {
       for (WriteBatch.Op op : x.batch.ops()) {
         target.add(seq++, op.type(), op.key(), op.value());
-        userBytes.addAndGet(op.key().length + (op.value() == null ? 0 : op.value().length));
+        inserted += op.key().length + (op.value() == null ? 0 : op.value().length);
       }
       maxApplied = Math.max(maxApplied, x.batch.appliedIndex());
+    }
+    userBytes.addAndGet(inserted);
+    if (writeBuffers != null) {
+      writeBuffers.inserted(inserted);
     }
     if (maxApplied >= 0) {
       target.noteAppliedIndex(maxApplied);
@@ -454,7 +479,7 @@ public final class LsmStore implements AutoCloseable {
         throw new ShuttingDownException("store " + dir + " is closing");
       }
       int l0 = versions.current().fileCount(0);
-      if (allowDelay && l0 >= options.l0SlowdownTrigger()) {
+      if (allowDelay && (l0 >= options.l0SlowdownTrigger() || (writeBuffers != null && writeBuffers.overLimit()))) {
         // Near the stop trigger: delay each write by 1 ms once, spreading the wait over many
         // writes instead of stopping one for seconds.
         slowdowns.incrementAndGet();
@@ -465,7 +490,10 @@ public final class LsmStore implements AutoCloseable {
           mutex.lock();
         }
         allowDelay = false;
-      } else if (!force && mem.approximateBytes() < options.writeBufferBytes()) {
+      } else if (!force && mem.approximateBytes() < options.writeBufferBytes()
+          && (!switchRequested || imm != null || l0 >= options.l0StopTrigger())) {
+        // Room enough. A switch flushAsync asked for waits until no flush runs and level 0 has
+        // room: it never stalls this writer.
         return;
       } else if (imm != null) {
         awaitBackground();
@@ -473,23 +501,36 @@ public final class LsmStore implements AutoCloseable {
         maybeScheduleCompaction();
         awaitBackground();
       } else {
-        if (force && mem.isEmpty()) {
+        if ((force || switchRequested) && mem.isEmpty()) {
+          switchRequested = false;
           return;
         }
-        long newLog = 0;
-        if (options.walEnabled()) {
-          newLog = versions.newFileNumber();
-          WalWriter next = new WalWriter(dir.resolve(FileNames.wal(newLog)));
-          WalWriter old = wal;
-          wal = next;
-          // Retired off the write path: the flush syncs (unless sync is NEVER) and closes it.
-          retiredWal = old;
-        }
-        imm = mem;
-        mem = new MemTable(newLog);
+        switchMemtable();
         force = false;
-        flusher.execute(this::flushImmutable);
       }
+    }
+  }
+
+  /** With the mutex held and no flush running: the memtable becomes the one to flush, and its flush is scheduled. */
+  private void switchMemtable() throws IOException {
+    long newLog = 0;
+    if (options.walEnabled()) {
+      newLog = versions.newFileNumber();
+      WalWriter next = new WalWriter(dir.resolve(FileNames.wal(newLog)));
+      WalWriter old = wal;
+      wal = next;
+      // Retired off the write path: the flush syncs (unless sync is NEVER) and closes it.
+      retiredWal = old;
+    }
+    imm = mem;
+    mem = new MemTable(newLog);
+    switchRequested = false;
+    if (flusher != null) {
+      flusher.execute(this::flushImmutable);
+    } else if (flushInline) {
+      flushImmutable(); // (the mutex is reentrant)
+    } else {
+      compactions.flushNeeded(this);
     }
   }
 
@@ -529,9 +570,49 @@ public final class LsmStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- flush
 
-  private void flushImmutable() {
+  /**
+   * Flushes the memtable a switch retired to a level-0 table; called by the {@link
+   * CompactionScheduler} when it {@link CompactionScheduler#runsFlushes() runs flushes}, off the
+   * writers' threads. Nothing to do (returns at once) if there is no such memtable.
+   */
+  public void runFlush() {
+    flushImmutable();
+  }
+
+  /** Bytes in the memtable taking writes. */
+  public long activeMemtableBytes() {
+    MemTable m = mem;
+    return m == null ? 0 : m.approximateBytes();
+  }
+
+  /** Bytes in the memtable being flushed (0 if none). */
+  public long immutableMemtableBytes() {
     MemTable m = imm;
-    if (m == null) {
+    return m == null ? 0 : m.approximateBytes();
+  }
+
+  /** Tables in level 0: how urgently the store needs a compaction (writes slow down, then stop, as it grows). */
+  public int level0Files() {
+    return versions.current().fileCount(0);
+  }
+
+  /** Whether the store is closed (a closing store still flushes its last memtable). */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private void flushImmutable() {
+    flushLock.lock();
+    try {
+      flushImmutableLocked();
+    } finally {
+      flushLock.unlock();
+    }
+  }
+
+  private void flushImmutableLocked() {
+    MemTable m = imm;
+    if (m == null || closed) {
       return;
     }
     try {
@@ -652,14 +733,19 @@ public final class LsmStore implements AutoCloseable {
   public void flushAsync() {
     checkOpen();
     mutex.lock();
-    boolean busy;
     try {
-      busy = imm != null || mem.isEmpty();
+      if (imm != null || mem.isEmpty() || closing) {
+        return;
+      }
+      if (writers.isEmpty()) {
+        switchMemtable(); // nobody is writing: switch here (never blocks)
+      } else {
+        switchRequested = true; // a writer is in progress (maybe this very thread): the next write switches
+      }
+    } catch (IOException e) {
+      throw new StorageIoException("cannot switch the memtable of " + dir + ": " + e.getMessage(), e);
     } finally {
       mutex.unlock();
-    }
-    if (!busy) {
-      submit(new Writer(null));
     }
   }
 
@@ -1145,6 +1231,11 @@ public final class LsmStore implements AutoCloseable {
     }
     try {
       if (flush && backgroundError == null) {
+        if (flusher == null) {
+          // The scheduler (a node's Compactor actor) may already be stopped: flush here.
+          flushInline = true;
+          flushImmutable();
+        }
         flushInternal();
       }
     } catch (RuntimeException e) {
@@ -1159,12 +1250,19 @@ public final class LsmStore implements AutoCloseable {
     if (ownsScheduler) {
       compactions.close();
     }
-    flusher.shutdown();
+    if (writeBuffers != null) {
+      writeBuffers.unregister(this);
+    }
+    if (flusher != null) {
+      flusher.shutdown();
+    }
     if (syncer != null) {
       syncer.shutdown();
     }
     try {
-      flusher.awaitTermination(60, TimeUnit.SECONDS);
+      if (flusher != null) {
+        flusher.awaitTermination(60, TimeUnit.SECONDS);
+      }
       if (syncer != null) {
         syncer.awaitTermination(10, TimeUnit.SECONDS);
       }

@@ -16,15 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
 final class TableCache implements AutoCloseable {
   private final Path dir;
   private final BlockCache blockCache;
+  private final long cacheOwner;
   private final ConcurrentHashMap<Long, SsTableReader> readers = new ConcurrentHashMap<>();
 
   TableCache(Path dir, BlockCache blockCache) {
     this.dir = dir;
     this.blockCache = blockCache;
+    this.cacheOwner = blockCache.newOwner();
   }
 
   SsTableReader get(long number) {
-    return readers.computeIfAbsent(number, n -> new SsTableReader(dir.resolve(FileNames.table(n)), n, blockCache));
+    return readers.computeIfAbsent(number, n -> new SsTableReader(dir.resolve(FileNames.table(n)), n, blockCache,
+        cacheOwner));
   }
 
   void evict(long number) {

@@ -53,6 +53,7 @@ public final class DistKvTestCluster implements AutoCloseable {
   private final Duration downUnreachableAfter;
   private final io.distkv.raft.SnapshotPolicy snapshotPolicy;
   private final io.distkv.storage.LsmOptions lsmOptions;
+  private final io.distkv.common.config.StorageSettings storageSettings;
   private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
 
   private DistKvTestCluster(Builder b) throws IOException {
@@ -64,6 +65,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.downUnreachableAfter = b.downUnreachableAfter;
     this.snapshotPolicy = b.snapshotPolicy;
     this.lsmOptions = b.lsmOptions;
+    this.storageSettings = b.storageSettings;
     this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
       NodeId id = NodeId.of("node" + i);
@@ -166,6 +168,10 @@ public final class DistKvTestCluster implements AutoCloseable {
 
   Duration leaderBalanceInterval() {
     return leaderBalanceInterval;
+  }
+
+  io.distkv.common.config.StorageSettings storageSettings() {
+    return storageSettings;
   }
 
   io.distkv.storage.LsmOptions lsmOptions() {
@@ -338,6 +344,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     private Duration downUnreachableAfter = Duration.ofSeconds(5);
     private io.distkv.raft.SnapshotPolicy snapshotPolicy = io.distkv.raft.SnapshotPolicy.DEFAULT;
     private io.distkv.storage.LsmOptions lsmOptions = io.distkv.storage.LsmOptions.defaults();
+    private io.distkv.common.config.StorageSettings storageSettings = io.distkv.common.config.StorageSettings.DEFAULTS;
 
     public Builder nodes(int n) {
       if (n < 1 || n > 16) {
@@ -418,7 +425,16 @@ public final class DistKvTestCluster implements AutoCloseable {
       return this;
     }
 
-    /** Every partition store's options (write buffer, block cache, ...); the defaults unless set. */
+    /**
+     * Each node's shared storage resources (block cache, memtable budget, compaction threads; a
+     * node's {@code distkv.storage.*}); the defaults unless set.
+     */
+    public Builder storageSettings(io.distkv.common.config.StorageSettings s) {
+      storageSettings = s;
+      return this;
+    }
+
+    /** Every partition store's options (write buffer, ...); the defaults unless set. */
     public Builder lsmOptions(io.distkv.storage.LsmOptions o) {
       lsmOptions = o;
       return this;

@@ -101,7 +101,7 @@ public final class TestNode {
                 }
               };
             }, cluster.requestTimeout(), new RequestMetrics(), KeyLimits.DEFAULT, n -> !cutTo.contains(n.value()),
-            cluster.leaderBalanceInterval(), cluster.snapshotPolicy()));
+            cluster.leaderBalanceInterval(), cluster.snapshotPolicy(), cluster.storageSettings()));
         directory = services.directory();
         runtime = services.runtime();
         router = services.router();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.distkv.client.BlockingDistKvClient;
 import io.distkv.client.DistKvClient;
+import io.distkv.common.config.StorageSettings;
 import io.distkv.common.protocol.ClientProtocol;
 import io.distkv.common.protocol.Consistency;
 import io.distkv.raft.RaftReplica;
@@ -44,8 +45,11 @@ class SnapshotTransferTest {
 
   @Test
   void aNewReplicaOfALargePartitionIsBroughtUpByAStreamedSnapshotAndServesEveryKey() throws Exception {
-    LsmOptions small = LsmOptions.builder().writeBufferBytes(128 << 10).blockCacheBytes(128 << 10).build();
+    LsmOptions small = LsmOptions.builder().writeBufferBytes(128 << 10).build();
+    // Each node: a 128 KiB block cache and 512 KiB of memtables for all its partitions.
+    StorageSettings budgets = new StorageSettings(128 << 10, 128 << 10, 512 << 10, 2, false, 10);
     try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(PARTITIONS).lsmOptions(small)
+        .storageSettings(budgets)
         .snapshotPolicy(new SnapshotPolicy(50, 256 << 10)).start();
          DistKvClient client = cluster.newClient()) {
       BlockingDistKvClient kv = client.blocking();

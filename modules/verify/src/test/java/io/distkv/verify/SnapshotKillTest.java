@@ -62,6 +62,7 @@ class SnapshotKillTest {
           partitions = 1
           raft { snapshot-entries = 200, snapshot-bytes = 8MiB, snapshot-max-bytes-per-sec = 48MiB }
           cluster.down-unreachable-after = 120s
+          leader-balance-interval = 0s # leaders stay where the test puts them
         }
         """;
     // The nodes log what the snapshot transfers do (the test class path's logback-test.xml says WARN).
@@ -107,7 +108,7 @@ class SnapshotKillTest {
 
         // 3. node3 holds every acknowledged write: as leader it answers linearizable reads from its own store.
         client.transferLeader(0, "node3").toCompletableFuture().get(60, TimeUnit.SECONDS);
-        assertThat(role(cluster, 2)).isEqualTo("LEADER");
+        awaitTrue("node3 leads", Duration.ofSeconds(30), () -> "LEADER".equals(role(cluster, 2)));
         List<CompletableFuture<Optional<Versioned>>> reads = new ArrayList<>();
         for (int i = 0; i < KEYS; i++) {
           reads.add(client.get(key(i)).toCompletableFuture());

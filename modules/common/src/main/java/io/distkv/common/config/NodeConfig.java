@@ -36,7 +36,8 @@ public record NodeConfig(
     boolean faultInjection,
     long snapshotEntries,
     long snapshotBytes,
-    long snapshotBytesPerSecond) {
+    long snapshotBytesPerSecond,
+    StorageSettings storage) {
 
   /**
    * A node's Raft tick is its heartbeat interval; the election timeout is this many ticks at
@@ -183,6 +184,15 @@ public record NodeConfig(
     long snapshotEntries = r.intInRange("distkv.raft.snapshot-entries", 1, Integer.MAX_VALUE);
     long snapshotBytes = r.bytesInRange("distkv.raft.snapshot-bytes", 1, Long.MAX_VALUE);
     long snapshotRate = r.bytesInRange("distkv.raft.snapshot-max-bytes-per-sec", 0, Long.MAX_VALUE);
+    long blockCache = r.bytesInRange("distkv.storage.block-cache-size", 0, Long.MAX_VALUE);
+    long writeBuffer = r.bytesInRange("distkv.storage.write-buffer-size", 64 * 1024, 1L << 30);
+    long writeBudget = r.bytesInRange("distkv.storage.write-buffer-budget", 64 * 1024, Long.MAX_VALUE);
+    int compactionThreads = r.intInRange("distkv.storage.compaction-threads", 1, 64);
+    String compression = r.string("distkv.storage.compression", true);
+    if (compression != null && !compression.equals("none") && !compression.equals("lz4")) {
+      r.problem("distkv.storage.compression", "expected \"none\" or \"lz4\"");
+    }
+    int bloomBits = r.intInRange("distkv.storage.bloom-bits-per-key", 0, 32);
     Duration leaderBalance = r.nonNegativeDuration("distkv.leader-balance-interval");
     Duration requestTimeout = r.positiveDuration("distkv.client.request-timeout");
     int retries = r.intInRange("distkv.client.max-retries", 0, 100);
@@ -261,6 +271,7 @@ public record NodeConfig(
         faultInjection,
         snapshotEntries,
         snapshotBytes,
-        snapshotRate);
+        snapshotRate,
+        new StorageSettings(blockCache, writeBuffer, writeBudget, compactionThreads, "lz4".equals(compression), bloomBits));
   }
 }

@@ -74,6 +74,23 @@ class NodeConfigTest {
   }
 
   @Test
+  void storageResourcesAreReadAndChecked() {
+    assertThat(NodeConfig.from(ConfigFactory.parseString(VALID)).storage()).isEqualTo(StorageSettings.DEFAULTS);
+    StorageSettings s = NodeConfig.from(ConfigFactory.parseString(VALID + """
+        distkv.storage { block-cache-size = 8MiB, write-buffer-size = 1MiB, write-buffer-budget = 32MiB,
+          compaction-threads = 3, compression = lz4, bloom-bits-per-key = 0 }
+        """)).storage();
+    assertThat(s).isEqualTo(new StorageSettings(8L << 20, 1L << 20, 32L << 20, 3, true, 0));
+    ConfigValidationException e = catchThrowableOfType(() -> NodeConfig.from(ConfigFactory.parseString(VALID + """
+        distkv.storage { compaction-threads = 0, compression = zstd, write-buffer-size = 1KiB, bloom-bits-per-key = 99 }
+        """)), ConfigValidationException.class);
+    assertThat(e.problems()).hasSize(4);
+    assertThat(e.getMessage()).contains("distkv.storage.compaction-threads").contains("distkv.storage.compression")
+        .contains("\"none\" or \"lz4\"").contains("distkv.storage.write-buffer-size")
+        .contains("distkv.storage.bloom-bits-per-key");
+  }
+
+  @Test
   void theHeartbeatIntervalIsTheRaftTickAndSetsElectionAndLeaseTicks() {
     NodeConfig defaults = NodeConfig.from(ConfigFactory.parseString(VALID));
     assertThat(defaults.electionTicks()).isEqualTo(10);

@@ -39,6 +39,7 @@ public final class DistKvMBeans implements AutoCloseable {
     this.system = system;
     this.runtime = runtime;
     String node = runtime.self().value();
+    registerStorage(node);
     register(new ObjectName("io.distkv:type=Node,name=" + node), new NodeMXBean() {
       @Override
       public String getState() {
@@ -217,6 +218,77 @@ public final class DistKvMBeans implements AutoCloseable {
     server.registerMBean(bean, name);
     registered.add(name);
     return name;
+  }
+
+  private void registerStorage(String node) throws Exception {
+    io.distkv.storage.StoreResources shared = runtime.storeResources();
+    register(new ObjectName("io.distkv:type=Storage,name=" + node), new StorageMXBean() {
+      private io.distkv.storage.Compactor.Status s() {
+        try {
+          return Ask.<io.distkv.storage.Compactor.Command, io.distkv.storage.Compactor.Status>ask(runtime.compactor(),
+              io.distkv.storage.Compactor.GetStatus::new, Duration.ofSeconds(2), system.scheduler()).get();
+        } catch (Exception e) {
+          throw new IllegalStateException("the compactor did not answer: " + e);
+        }
+      }
+
+      @Override
+      public int getFlushesQueued() {
+        return s().flushesQueued();
+      }
+
+      @Override
+      public int getCompactionsQueued() {
+        return s().compactionsQueued();
+      }
+
+      @Override
+      public int getJobsRunning() {
+        return s().running();
+      }
+
+      @Override
+      public long getFlushesRun() {
+        return s().flushesRun();
+      }
+
+      @Override
+      public long getCompactionsRun() {
+        return s().compactionsRun();
+      }
+
+      @Override
+      public long getJobFailures() {
+        return s().failures();
+      }
+
+      @Override
+      public long getMemtableBytes() {
+        return shared.writeBuffers().memtableBytes();
+      }
+
+      @Override
+      public long getWriteBufferBudget() {
+        return shared.writeBuffers().budgetBytes();
+      }
+
+      @Override
+      public long getFlushesForced() {
+        return shared.writeBuffers().flushesForced();
+      }
+
+      @Override
+      public long getBlockCacheBytes() {
+        return shared.blockCache().weightedSize();
+      }
+
+      @Override
+      public double getBlockCacheHitRate() {
+        long h = shared.blockCache().hits();
+        long m = shared.blockCache().misses();
+        return h + m == 0 ? 0 : (double) h / (h + m);
+      }
+    });
   }
 
   private static RaftReplica.Status status(ActorSystem<?> system, ActorRef<RaftReplica.Command> replica) {

@@ -45,6 +45,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   private final Path dir;
   private final LsmOptions options;
+  private final io.distkv.storage.StoreResources shared;
   private volatile LsmStore store;
   /**
    * Reads from other threads (a router's eventual reads, JMX) hold the read side; a restore,
@@ -64,9 +65,10 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   private final long sessionTtlMillis;
   private long lastSweep;
 
-  private KvStateMachine(Path dir, LsmOptions options, Duration sessionTtl) {
+  private KvStateMachine(Path dir, LsmOptions options, Duration sessionTtl, io.distkv.storage.StoreResources shared) {
     this.dir = dir;
     this.options = options;
+    this.shared = shared;
     this.sessionTtlMillis = sessionTtl.toMillis();
     if (Files.exists(restoringMarker(dir))) {
       // A restore was cut short: what is here is neither the old store nor the new one.
@@ -77,7 +79,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         throw new StorageIoException("cannot clear the half-restored store " + dir + ": " + e.getMessage(), e);
       }
     }
-    this.store = LsmStore.open(dir, options);
+    this.store = LsmStore.open(dir, options, shared);
     this.applied = Math.max(0, store.persistedAppliedIndex());
     this.lastSweep = readLastSweep();
   }
@@ -127,7 +129,17 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   /** As above, forgetting client sessions idle for longer than {@code sessionTtl}. */
   public static KvStateMachine open(Path dir, LsmOptions base, Duration sessionTtl) {
-    return new KvStateMachine(dir, base.toBuilder().walEnabled(false).limits(STORE_LIMITS).build(), sessionTtl);
+    return open(dir, base, sessionTtl, io.distkv.storage.StoreResources.NONE);
+  }
+
+  /** As above, on the node's shared block cache, memtable budget and flush/compaction scheduler. */
+  public static KvStateMachine open(Path dir, LsmOptions base, io.distkv.storage.StoreResources shared) {
+    return open(dir, base, DEFAULT_SESSION_TTL, shared);
+  }
+
+  private static KvStateMachine open(Path dir, LsmOptions base, Duration sessionTtl,
+      io.distkv.storage.StoreResources shared) {
+    return new KvStateMachine(dir, base.toBuilder().walEnabled(false).limits(STORE_LIMITS).build(), sessionTtl, shared);
   }
 
   static byte[] prefixed(byte prefix, byte[] key) {
@@ -418,7 +430,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     } catch (IOException e) {
       throw new StorageIoException("restoring snapshot " + source + " into " + dir + " failed: " + e.getMessage(), e);
     }
-    store = LsmStore.open(dir, options);
+    store = LsmStore.open(dir, options, shared);
     if (store.persistedAppliedIndex() != index) {
       throw new StorageIoException("snapshot " + source + " holds applied index " + store.persistedAppliedIndex()
           + ", not " + index, null);

@@ -6,13 +6,22 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * Decoded data blocks shared by every table of a store, bounded in bytes (Caffeine, W-TinyLFU).
+ * Decoded data blocks shared by every table of a store, or of every store of a node (each store
+ * is an {@link #newOwner() owner}: table numbers are per store), bounded in bytes (Caffeine,
+ * W-TinyLFU).
  * Blocks of a deleted table are not looked for and dropped (that would scan the whole cache per
  * deleted file); table numbers are never reused, so nothing can hit them and they age out like any
  * other cold block, as in LevelDB and RocksDB.
  */
 public final class BlockCache {
-  record Key(long fileNumber, long offset) {}
+  record Key(long owner, long fileNumber, long offset) {}
+
+  private final java.util.concurrent.atomic.AtomicLong owners = new java.util.concurrent.atomic.AtomicLong();
+
+  /** A new owner id: the blocks of one store's tables. */
+  public long newOwner() {
+    return owners.incrementAndGet();
+  }
 
   private final Cache<Key, Block> cache;
   private final LongAdder hits = new LongAdder();
@@ -32,8 +41,8 @@ public final class BlockCache {
    * evict what readers use) a loaded block is not cached and the lookup is not counted in the
    * hit rate.
    */
-  Block get(long fileNumber, long offset, Function<Key, Block> loader, boolean fill) {
-    Key key = new Key(fileNumber, offset);
+  Block get(long owner, long fileNumber, long offset, Function<Key, Block> loader, boolean fill) {
+    Key key = new Key(owner, fileNumber, offset);
     Block b = cache.getIfPresent(key);
     if (!fill) {
       return b != null ? b : loader.apply(key);

@@ -39,6 +39,7 @@ public final class SsTableReader implements AutoCloseable {
   /** Names an index entry in errors (built once, not per lookup). */
   private final String indexEntryWhat;
   private final long fileNumber;
+  private final long cacheOwner;
   private final FileChannel channel;
   /** The whole file, read-only, once a user read needed it; null before, or if too large to map in one piece. */
   private volatile java.nio.MappedByteBuffer map;
@@ -51,9 +52,15 @@ public final class SsTableReader implements AutoCloseable {
   private final long entries;
 
   public SsTableReader(Path path, long fileNumber, BlockCache cache) {
+    this(path, fileNumber, cache, 0);
+  }
+
+  /** A reader whose blocks are cached under {@code cacheOwner} (its store's, in a cache shared by stores). */
+  public SsTableReader(Path path, long fileNumber, BlockCache cache, long cacheOwner) {
     this.path = path;
     this.indexEntryWhat = path + " index entry";
     this.fileNumber = fileNumber;
+    this.cacheOwner = cacheOwner;
     this.cache = cache;
     try {
       this.channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -187,7 +194,7 @@ public final class SsTableReader implements AutoCloseable {
   /** The data block the index iterator {@code idx} points at. */
   private Block dataBlock(Block.Iter idx, boolean fillCache) {
     BlockHandle h = BlockHandle.decode(idx.blockData(), idx.valueOffset(), idx.valueLength(), indexEntryWhat);
-    return cache.get(fileNumber, h.offset(), k -> {
+    return cache.get(cacheOwner, fileNumber, h.offset(), k -> {
       try {
         return new Block(readBlock(h, fillCache), new BlockSource(path, h.offset()));
       } catch (IOException e) {
