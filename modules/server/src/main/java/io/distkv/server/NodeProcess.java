@@ -212,6 +212,24 @@ public final class NodeProcess {
     log.info("node {} started at {}:{} (incarnation {}), hosting {} of {} partitions, data in {}; joining seeds {}",
         config.nodeId(), config.host(), config.port(), number, runtime.replicas().size(), placement.partitionCount(),
         config.dataDir(), config.seedNodes());
+    String tooLarge = storageBeyondHeap(config.storage(), Runtime.getRuntime().maxMemory());
+    if (tooLarge != null) {
+      log.warn("node {}: {}", config.nodeId(), tooLarge);
+    }
+  }
+
+  /**
+   * Why the storage budgets do not fit {@code maxHeap} (they may take more than half of it: block
+   * cache plus twice the memtable budget), or null if they fit.
+   */
+  public static String storageBeyondHeap(io.distkv.common.config.StorageSettings s, long maxHeap) {
+    long storage = s.blockCacheBytes() + 2 * s.writeBufferBudgetBytes();
+    if (storage <= maxHeap / 2) {
+      return null;
+    }
+    return String.format("distkv.storage.block-cache-size + 2 × write-buffer-budget = %d MiB is more than half the"
+        + " heap (%d MiB): lower them or raise -Xmx, or the node may run out of memory under load",
+        storage >> 20, maxHeap >> 20);
   }
 
   /** The incarnation's ActorSystem has terminated: close its stores, then restart or finish. */

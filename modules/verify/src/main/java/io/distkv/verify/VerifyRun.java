@@ -88,6 +88,7 @@ public final class VerifyRun {
           partitions = %d
           cluster.down-unreachable-after = %dms
           raft.snapshot-entries = %d
+          storage { block-cache-size = 32MiB, write-buffer-budget = 64MiB } # within a verify node's heap
         }
         """.formatted(o.partitions(), o.downAfter().toMillis(), o.snapshotEntries());
     try (NodeCluster cluster = new NodeCluster(o.launch(), o.out().resolve("cluster"), o.nodes(), extra)) {

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three node processes with {@code -Xmx64m} and one partition of 512 MiB (8× a node's heap): a
+ * Three node processes with {@code -Xmx64m} (storage budgets sized to it: 8 MiB block cache,
+ * 16 MiB of memtables) and one partition of 512 MiB (8× a node's heap): a
  * follower that missed the load can only come back by snapshot, streamed file by file from disk.
  * {@code kill -9} of the receiver mid-transfer: the restarted follower resumes after the bytes it
  * kept. {@code kill -9} of the sender (the leader) mid-transfer: the new leader sends its own
@@ -63,6 +64,8 @@ class SnapshotKillTest {
           raft { snapshot-entries = 200, snapshot-bytes = 8MiB, snapshot-max-bytes-per-sec = 48MiB }
           cluster.down-unreachable-after = 120s
           leader-balance-interval = 0s # leaders stay where the test puts them
+          # Budgets for a 64 MiB heap: 8 MiB of block cache, 16 MiB of memtables (2 MiB each).
+          storage { block-cache-size = 8MiB, write-buffer-size = 2MiB, write-buffer-budget = 16MiB }
         }
         """;
     // The nodes log what the snapshot transfers do (the test class path's logback-test.xml says WARN).
