@@ -73,6 +73,19 @@ public final class RecordWriter implements AutoCloseable {
     size += framed.length;
   }
 
+  /** Appends already-framed records held in several buffers with gathering writes (one system call for all, usually). */
+  public void appendRaw(java.nio.ByteBuffer[] framed) throws IOException {
+    long total = 0;
+    for (java.nio.ByteBuffer b : framed) {
+      total += b.remaining();
+    }
+    long written = 0;
+    while (written < total) {
+      written += channel.write(framed);
+    }
+    size += total;
+  }
+
   /** Appends one record (not yet durable: see {@link #sync()}). */
   public void append(byte[] payload, int off, int len) throws IOException {
     appendRaw(frame(payload, off, len));

@@ -186,37 +186,55 @@ public final class SegmentedLog implements AutoCloseable {
     return out;
   }
 
+  /** Framed records gathered for one write system call hold at most about this many bytes. */
+  static final int GATHER_BYTES = 4 << 20;
+
   /**
-   * Appends every write's records, then one fsync (if enabled). Small records are gathered into
-   * one file write; a group's entries are framed in one array of their exact size and written as
-   * they come, so a round costs at most one copy of its largest group write, not of the round.
+   * Appends every write's records, then one fsync (if enabled). Each group's entries are framed
+   * in one array of their exact size (one copy, never one of the whole round), and the framed
+   * records go down with gathering writes of up to {@link #GATHER_BYTES}: usually one system call
+   * per round.
    */
   public void write(List<GroupWrite> writes) throws IOException {
-    ByteArrayOutputStream small = new ByteArrayOutputStream();
-    Segment seg = segments.lastEntry().getValue();
+    List<java.nio.ByteBuffer> gathered = new ArrayList<>();
+    long gatheredBytes = 0;
     long written = 0;
+    Segment seg = segments.lastEntry().getValue();
     for (GroupWrite w : writes) {
       Group g = groups.computeIfAbsent(w.group(), k -> new Group());
+      ByteArrayOutputStream small = new ByteArrayOutputStream();
       if (w.snapshot() != null) {
         frame(small, encodeSnapshot(w.group(), w.snapshot()));
         applySnapshot(g, w.snapshot());
       }
+      if (small.size() > 0) {
+        gathered.add(java.nio.ByteBuffer.wrap(small.toByteArray()));
+        gatheredBytes += small.size();
+        small.reset();
+      }
       if (!w.entries().isEmpty()) {
-        if (small.size() > 0) {
-          written += writeRaw(small.toByteArray());
-          small.reset();
-        }
-        written += writeRaw(framedEntries(w.group(), w.entries()));
+        byte[] framed = framedEntries(w.group(), w.entries());
+        gathered.add(java.nio.ByteBuffer.wrap(framed));
+        gatheredBytes += framed.length;
         long last = w.entries().get(w.entries().size() - 1).index();
         seg.maxIndex.merge(w.group(), last, Math::max);
       }
       if (w.hardState() != null) {
         frame(small, encodeHardState(w.group(), w.hardState()));
+        gathered.add(java.nio.ByteBuffer.wrap(small.toByteArray()));
+        gatheredBytes += small.size();
         g.hardState = w.hardState();
       }
+      if (gatheredBytes >= GATHER_BYTES) {
+        active.appendRaw(gathered.toArray(new java.nio.ByteBuffer[0]));
+        written += gatheredBytes;
+        gathered.clear();
+        gatheredBytes = 0;
+      }
     }
-    if (small.size() > 0) {
-      written += writeRaw(small.toByteArray());
+    if (!gathered.isEmpty()) {
+      active.appendRaw(gathered.toArray(new java.nio.ByteBuffer[0]));
+      written += gatheredBytes;
     }
     syncWritten(written);
     if (active.size() >= segmentBytes) {
