@@ -147,19 +147,16 @@ class SnapshotStreamTest {
         .isEqualTo(SnapshotManifest.readFrom(r.dir()));
   }
 
-  @Test
-  void aReceiverThatStopsMidTransferResumesAfterWhatItKept() throws Exception {
-    Path source = checkpoint();
-    long total = SnapshotManifest.describe(META, SnapshotDirs.files(source)).totalBytes();
-    SnapshotDirs dirs = new SnapshotDirs(tmp.resolve("b"));
+  /**
+   * A transfer whose receiver's node "dies" once two chunks are in (nothing more reaches it or
+   * comes from it); then receiver and sender are stopped, the two chunks kept on disk.
+   */
+  void stopAfterTwoChunks(Path source, SnapshotDirs dirs) {
     Link first = new Link();
-    // The receiver's node "dies" once two chunks are in: nothing more reaches it or comes from it.
     AtomicLong passed = new AtomicLong();
     first.pass = m -> !(m instanceof RaftMessage.SnapshotChunk) || passed.incrementAndGet() <= 2;
-    TestProbe<SnapshotReceiver.Received> got = kit.createTestProbe();
-    TestProbe<SnapshotSender.Ended> ended = kit.createTestProbe();
-    ActorRef<SnapshotReceiver.Command> r1 = startReceiver(first, dirs, got);
-    ActorRef<SnapshotSender.Command> s1 = startSender(first, source, ended);
+    ActorRef<SnapshotReceiver.Command> r1 = startReceiver(first, dirs, kit.createTestProbe());
+    ActorRef<SnapshotSender.Command> s1 = startSender(first, source, kit.createTestProbe());
     TestProbe<Object> watcher = kit.createTestProbe();
     watcher.awaitAssert(Duration.ofSeconds(10), () -> {
       assertThat(first.chunkBytesDelivered.get()).isEqualTo(2L * CHUNK);
@@ -167,6 +164,16 @@ class SnapshotStreamTest {
     });
     kit.stop(r1);
     kit.stop(s1);
+  }
+
+  @Test
+  void aReceiverThatStopsMidTransferResumesAfterWhatItKept() throws Exception {
+    Path source = checkpoint();
+    long total = SnapshotManifest.describe(META, SnapshotDirs.files(source)).totalBytes();
+    SnapshotDirs dirs = new SnapshotDirs(tmp.resolve("b"));
+    stopAfterTwoChunks(source, dirs);
+    TestProbe<SnapshotReceiver.Received> got = kit.createTestProbe();
+    TestProbe<SnapshotSender.Ended> ended = kit.createTestProbe();
 
     // A new receiver (the node restarted) on the same directories, and a new offer of the same snapshot.
     Link second = new Link();
@@ -182,20 +189,9 @@ class SnapshotStreamTest {
   void aStagedFileThatDoesNotMatchTheManifestIsReceivedAgain() throws Exception {
     Path source = checkpoint();
     SnapshotDirs dirs = new SnapshotDirs(tmp.resolve("b"));
-    Link first = new Link();
-    AtomicLong passed = new AtomicLong();
-    first.pass = m -> !(m instanceof RaftMessage.SnapshotChunk) || passed.incrementAndGet() <= 2;
+    stopAfterTwoChunks(source, dirs);
     TestProbe<SnapshotReceiver.Received> got = kit.createTestProbe();
     TestProbe<SnapshotSender.Ended> ended = kit.createTestProbe();
-    ActorRef<SnapshotReceiver.Command> r1 = startReceiver(first, dirs, got);
-    ActorRef<SnapshotSender.Command> s1 = startSender(first, source, ended);
-    TestProbe<Object> watcher = kit.createTestProbe();
-    watcher.awaitAssert(Duration.ofSeconds(10), () -> {
-      assertThat(first.chunkBytesDelivered.get()).isEqualTo(2L * CHUNK);
-      return null;
-    });
-    kit.stop(r1);
-    kit.stop(s1);
     // Bit rot in what was kept (its chunks' checksums were good when they arrived).
     Path staged = SnapshotDirs.files(dirs.staging(META)).resolve("000002.sst");
     byte[] bytes = Files.readAllBytes(staged);
