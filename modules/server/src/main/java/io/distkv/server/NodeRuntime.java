@@ -224,14 +224,7 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
+    io.distkv.common.io.Dirs.deleteTree(dir);
   }
 
   public NodeId self() {

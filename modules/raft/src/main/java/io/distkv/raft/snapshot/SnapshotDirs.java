@@ -1,11 +1,10 @@
 package io.distkv.raft.snapshot;
 
+import io.distkv.common.io.Dirs;
 import io.distkv.raft.core.SnapshotMeta;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -88,21 +87,10 @@ public final class SnapshotDirs {
   }
 
   public static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(f);
-      }
-    }
+    Dirs.deleteTree(p);
   }
 
   static void syncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException ignored) {
-      // some platforms cannot open a directory; the files themselves were synced
-    }
+    Dirs.syncDirectory(dir);
   }
 }

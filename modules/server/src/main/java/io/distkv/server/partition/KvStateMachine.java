@@ -455,21 +455,12 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   }
 
   private static void syncDirectory(Path d) {
-    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(d, java.nio.file.StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException ignored) {
-      // not every platform can open a directory
-    }
+    io.distkv.common.io.Dirs.syncDirectory(d);
   }
 
   private static void deleteTree(Path p) {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
+    try {
+      io.distkv.common.io.Dirs.deleteTree(p);
     } catch (IOException e) {
       throw new StorageIoException("cannot delete " + p + ": " + e.getMessage(), e);
     }
