@@ -144,6 +144,9 @@ public final class RaftReplica {
 
   private record Tick() implements Command {}
 
+  /** The node's log memory budget is reached and this replica's log is the largest: compact it. */
+  private record ShrinkLog() implements Command {}
+
   /** Takes the core's Ready once every request already in the mailbox has been stepped in (see {@link #batch}). */
   private record Flush() implements Command {}
 
@@ -158,10 +161,11 @@ public final class RaftReplica {
   /**
    * Static wiring of a replica. {@code snapshots} says when the log is compacted and how fast
    * snapshots are sent; {@code snapshotDir} is the replica's own directory for snapshots being
-   * sent or received (on the state machine's file system, so installing one links files).
+   * sent or received (on the state machine's file system, so installing one links files);
+   * {@code logBudget} is the node's bound on the log memory of all its replicas.
    */
   public record Settings(String group, String id, Configuration bootstrap, RaftOptions options, Duration tickInterval,
-      SnapshotPolicy snapshots, java.nio.file.Path snapshotDir, long seed) {}
+      SnapshotPolicy snapshots, java.nio.file.Path snapshotDir, long seed, LogMemoryBudget logBudget) {}
 
   private record Pending(long term, Completion done) {}
 
@@ -231,6 +235,10 @@ public final class RaftReplica {
   private final SnapshotTransfers snapshots;
   /** The applied index when the state machine was last asked to persist ({@link #maybeCompact}). */
   private long persistRequestedAt;
+  /** This replica's log in the node's log memory budget. */
+  private final LogMemoryBudget.Member logMemory;
+  /** The node's log budget asked this replica to compact as far as its state machine allows. */
+  private boolean shrinkAsked;
 
   private RaftReplica(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
       SegmentedLog.GroupState recovered, StateMachine stateMachine, Transport transport,
@@ -245,6 +253,8 @@ public final class RaftReplica {
     this.transport = transport;
     this.logWriter = logWriter;
     this.persistedAdapter = context.messageAdapter(NodeLogWriter.Persisted.class, LogPersisted::new);
+    ActorRef<Command> self = context.getSelf();
+    this.logMemory = settings.logBudget().join(() -> self.tell(new ShrinkLog()));
     HardState hs = recovered == null ? HardState.EMPTY : recovered.hardState();
     SnapshotMeta meta = recovered == null ? null : recovered.snapshot();
     List<Entry> entries = recovered == null ? List.of() : recovered.entries();
@@ -435,7 +445,15 @@ public final class RaftReplica {
         })
         .onMessage(Tick.class, t -> {
           catchUp();
+          if (shrinkAsked) {
+            maybeCompact(); // waiting for the state machine's flush; no apply may come to retry
+          }
           return afterStep();
+        })
+        .onMessage(ShrinkLog.class, s -> {
+          shrinkAsked = true;
+          maybeCompact();
+          return Behaviors.same();
         })
         .onMessage(Flush.class, f -> {
           flushQueued = false;
@@ -480,6 +498,7 @@ public final class RaftReplica {
   private Behavior<Command> retire(Retire r) {
     timers.cancelAll();
     snapshots.close();
+    logMemory.close();
     for (Pending p : proposals.values()) {
       p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left " + settings.group(),
           null), outbox);
@@ -788,27 +807,34 @@ public final class RaftReplica {
 
   /**
    * Compacts the log up to what the state machine holds durably, once {@code snapshotEntries}
-   * entries or {@code snapshotBytes} bytes are held after the last compaction point, but never
-   * past a checkpoint being sent (its follower continues from the log after it). No snapshot is
-   * made here: one is made only when a follower needs it ({@link SnapshotTransfers}).
+   * entries or {@code snapshotBytes} bytes are held after the last compaction point, or when the
+   * node's log memory budget asks ({@link ShrinkLog}), but never past a checkpoint being sent (its
+   * follower continues from the log after it). No snapshot is made here: one is made only when a
+   * follower needs it ({@link SnapshotTransfers}).
    */
   private void maybeCompact() {
     long durable = Math.min(stateMachine.appliedIndex(), core.appliedIndex());
     long upTo = Math.min(durable, snapshots.holdIndex());
     long held = upTo - core.snapshotIndex();
     boolean tooLarge = core.logBytes() >= settings.snapshots().bytes();
-    if (held > 0 && (held >= settings.snapshots().entries() || tooLarge)) {
+    boolean due = core.appliedIndex() - core.snapshotIndex() >= settings.snapshots().entries() || tooLarge
+        || shrinkAsked;
+    if (held > 0 && (held >= settings.snapshots().entries() || tooLarge || shrinkAsked)) {
       SnapshotMeta meta = core.compact(upTo);
       logWriter.append(new NodeLogWriter.Append(new SegmentedLog.GroupWrite(settings.group(), null, meta, List.of()),
           nextToken++, persistedAdapter));
       snapshots.compacted(meta.index());
-    } else if ((core.appliedIndex() - core.snapshotIndex() >= settings.snapshots().entries() || tooLarge)
-        && durable < core.appliedIndex() && persistRequestedAt <= core.snapshotIndex()) {
-      // The log is due for compaction but the state machine holds less on disk than it applied
-      // (an LSM flushes on its own only when its memtable is full): ask it to persist, once per
-      // compaction.
-      persistRequestedAt = core.appliedIndex();
-      stateMachine.persistSoon();
+      shrinkAsked = false;
+      logMemory.compacted(core.logBytes());
+    } else {
+      if (due && durable < core.appliedIndex() && persistRequestedAt <= core.snapshotIndex()) {
+        // The log is due for compaction but the state machine holds less on disk than it applied
+        // (an LSM flushes on its own only when its memtable is full): ask it to persist, once per
+        // compaction.
+        persistRequestedAt = core.appliedIndex();
+        stateMachine.persistSoon();
+      }
+      logMemory.report(core.logBytes());
     }
   }
 

@@ -51,7 +51,7 @@ class RaftReplicaPipelineTest {
     MapStateMachine sm = new MapStateMachine();
     RaftReplica.Settings settings = new RaftReplica.Settings("g", "a", Configuration.ofVoters("a"), RaftOptions.defaults(),
         Duration.ofMillis(10), new SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE),
-        tmp.resolve("snapshots"), 1);
+        tmp.resolve("snapshots"), 1, LogMemoryBudget.unlimited());
     ActorRef<RaftReplica.Command> replica = kit.spawn(RaftReplica.create(settings, null, sm, (group, m) -> {},
         io.distkv.raft.log.LogSink.of(writer.ref())));
 

@@ -174,7 +174,7 @@ public final class NodeProcess {
             config.dataDir(), lsmOptions(config), raftOptions, tick, t -> t,
             config.requestTimeout(), metrics, config.limits(), n -> true, config.leaderBalanceInterval(),
             new io.distkv.raft.SnapshotPolicy(config.snapshotEntries(), config.snapshotBytes(),
-                config.snapshotBytesPerSecond()), config.storage())).runtime();
+                config.snapshotBytesPerSecond(), config.raftLogMemoryBudget()), config.storage())).runtime();
         started.complete(runtime);
       } catch (Exception e) {
         started.completeExceptionally(e);
@@ -212,24 +212,24 @@ public final class NodeProcess {
     log.info("node {} started at {}:{} (incarnation {}), hosting {} of {} partitions, data in {}; joining seeds {}",
         config.nodeId(), config.host(), config.port(), number, runtime.replicas().size(), placement.partitionCount(),
         config.dataDir(), config.seedNodes());
-    String tooLarge = storageBeyondHeap(config.storage(), Runtime.getRuntime().maxMemory());
+    String tooLarge = storageBeyondHeap(config.storage(), config.raftLogMemoryBudget(), Runtime.getRuntime().maxMemory());
     if (tooLarge != null) {
       log.warn("node {}: {}", config.nodeId(), tooLarge);
     }
   }
 
   /**
-   * Why the storage budgets do not fit {@code maxHeap} (they may take more than half of it: block
-   * cache plus twice the memtable budget), or null if they fit.
+   * Why the memory budgets do not fit {@code maxHeap} (they may take more than half of it: block
+   * cache, twice the memtable budget, the Raft log budget), or null if they fit.
    */
-  public static String storageBeyondHeap(io.distkv.common.config.StorageSettings s, long maxHeap) {
-    long storage = s.blockCacheBytes() + 2 * s.writeBufferBudgetBytes();
-    if (storage <= maxHeap / 2) {
+  public static String storageBeyondHeap(io.distkv.common.config.StorageSettings s, long raftLogBudget, long maxHeap) {
+    long total = s.blockCacheBytes() + 2 * s.writeBufferBudgetBytes() + raftLogBudget;
+    if (total <= maxHeap / 2) {
       return null;
     }
-    return String.format("distkv.storage.block-cache-size + 2 × write-buffer-budget = %d MiB is more than half the"
-        + " heap (%d MiB): lower them or raise -Xmx, or the node may run out of memory under load",
-        storage >> 20, maxHeap >> 20);
+    return String.format("distkv.storage.block-cache-size + 2 × distkv.storage.write-buffer-budget +"
+        + " distkv.raft.log-memory-budget = %d MiB is more than half the heap (%d MiB): lower them or raise -Xmx,"
+        + " or the node may run out of memory under load", total >> 20, maxHeap >> 20);
   }
 
   /** The incarnation's ActorSystem has terminated: close its stores, then restart or finish. */

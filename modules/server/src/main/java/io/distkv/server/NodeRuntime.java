@@ -53,6 +53,7 @@ public final class NodeRuntime implements AutoCloseable {
   private final io.distkv.raft.SnapshotPolicy snapshots;
   /** What every partition's store shares: block cache, memtable budget, the Compactor actor. */
   private final io.distkv.storage.StoreResources storeResources;
+  private final io.distkv.raft.LogMemoryBudget logBudget;
   private final ActorRef<io.distkv.storage.Compactor.Command> compactor;
   private final Map<Integer, KvStateMachine> stateMachines = new ConcurrentSkipListMap<>();
   private final Map<Integer, ActorRef<RaftReplica.Command>> replicas = new ConcurrentSkipListMap<>();
@@ -115,6 +116,7 @@ public final class NodeRuntime implements AutoCloseable {
         new io.distkv.storage.sstable.BlockCache(storage.blockCacheBytes()),
         new io.distkv.storage.WriteBufferManager(storage.writeBufferBudgetBytes()),
         io.distkv.storage.Compactor.scheduler(compactor));
+    this.logBudget = new io.distkv.raft.LogMemoryBudget(snapshots.logMemoryBudget());
     this.log = SegmentedLog.open(dataDir.resolve("raft"), 64L << 20, true);
     this.logSink = NodeLogWriter.start(log, "distkv-raft-log-" + self.value());
     this.writer = system.systemActorOf(logSink.behavior(), "raft-log", Props.empty());
@@ -135,6 +137,11 @@ public final class NodeRuntime implements AutoCloseable {
 
   /** The dispatcher every partition's flushes and compactions run on (common module's reference.conf). */
   public static final String STORAGE_DISPATCHER = "distkv-storage-dispatcher";
+
+  /** The bound on the Raft log memory of every replica of this node. */
+  public io.distkv.raft.LogMemoryBudget logBudget() {
+    return logBudget;
+  }
 
   /** The node's flush and compaction scheduler (JMX asks it for its queue). */
   public ActorRef<io.distkv.storage.Compactor.Command> compactor() {
@@ -159,7 +166,7 @@ public final class NodeRuntime implements AutoCloseable {
     KvStateMachine sm = KvStateMachine.open(storeDir(n), lsmOptions, storeResources);
     int incarnation = incarnations.merge(n, 1, Integer::sum);
     RaftReplica.Settings settings = new RaftReplica.Settings(group(n), self.value(), bootstrap, raftOptions, tick,
-        snapshots, snapshotDir(n), (self.value() + n + "/" + incarnation).hashCode());
+        snapshots, snapshotDir(n), (self.value() + n + "/" + incarnation).hashCode(), logBudget);
     ActorRef<RaftReplica.Command> ref = dormant.remove(n);
     if (ref != null) {
       ref.tell(new RaftReplica.Revive(settings, sm)); // the same actor, so peers' cached paths stay good

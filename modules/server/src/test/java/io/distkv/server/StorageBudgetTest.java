@@ -11,9 +11,14 @@ import org.junit.jupiter.api.Test;
 class StorageBudgetTest {
   @Test
   void budgetsBeyondHalfTheHeapAreNamedWithBothSizes() {
-    // The defaults (128 MiB cache + 2 × 128 MiB memtables) fit the 1 GiB heap scripts/start-cluster.sh gives.
-    assertThat(NodeProcess.storageBeyondHeap(StorageSettings.DEFAULTS, 1L << 30)).isNull();
-    assertThat(NodeProcess.storageBeyondHeap(StorageSettings.DEFAULTS, 256L << 20))
-        .contains("384 MiB").contains("heap (256 MiB)").contains("distkv.storage.block-cache-size");
+    // The defaults are shares of the heap (15% cache + 2 × 12% memtables + 10% Raft logs): they fit any heap.
+    for (long heap : new long[] {64L << 20, 256L << 20, 1L << 30, 16L << 30}) {
+      assertThat(NodeProcess.storageBeyondHeap(StorageSettings.forHeap(heap), heap / 10, heap)).isNull();
+    }
+    StorageSettings fixed = new StorageSettings(128L << 20, 4L << 20, 128L << 20, 2, false, 10);
+    assertThat(NodeProcess.storageBeyondHeap(fixed, 64L << 20, 1L << 30)).isNull();
+    assertThat(NodeProcess.storageBeyondHeap(fixed, 64L << 20, 256L << 20))
+        .contains("448 MiB").contains("heap (256 MiB)").contains("distkv.storage.block-cache-size")
+        .contains("distkv.raft.log-memory-budget");
   }
 }

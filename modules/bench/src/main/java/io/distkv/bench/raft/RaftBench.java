@@ -124,7 +124,8 @@ public final class RaftBench {
         String group = "g" + g;
         RaftReplica.Settings settings = new RaftReplica.Settings(group, id, Configuration.ofVoters("n1", "n2", "n3"),
             RaftOptions.defaults(), Duration.ofMillis(100), new SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE),
-            dir.resolve(id + "-snapshots").resolve(group), (id + group).hashCode());
+            dir.resolve(id + "-snapshots").resolve(group), (id + group).hashCode(),
+            io.distkv.raft.LogMemoryBudget.unlimited());
         ActorRef<RaftReplica.Command> ref = n.system.systemActorOf(
             RaftReplica.create(settings, null, new CountingStateMachine(),
                 new ActorTransport(n.system, (peer, grp) -> addresses.get(peer) + "/system/raft-" + grp), writer),

@@ -127,6 +127,37 @@ public final class ConfigReader {
     }
   }
 
+  /**
+   * A size, or a share of the heap written {@code "N%"} (N from 1 to 90) and resolved against
+   * {@code heapBytes}; either way at least {@code min} and at most {@code max} bytes.
+   */
+  public long bytesOrHeapShare(String path, long min, long max, long heapBytes) {
+    if (!present(path)) {
+      return min;
+    }
+    String raw = config.getValue(path).unwrapped().toString().trim();
+    if (!raw.endsWith("%")) {
+      return bytesInRange(path, min, max);
+    }
+    int percent;
+    try {
+      percent = Integer.parseInt(raw.substring(0, raw.length() - 1).trim());
+    } catch (NumberFormatException e) {
+      problem(path, "expected a size (e.g. 64MiB) or a whole percentage of the heap (e.g. 10%)");
+      return min;
+    }
+    if (percent < 1 || percent > 90) {
+      problem(path, "a share of the heap must be 1%..90%");
+      return min;
+    }
+    long v = heapBytes / 100 * percent;
+    if (v < min || v > max) {
+      problem(path, percent + "% of the heap (" + heapBytes + " bytes) is " + v + " bytes; must be " + min + ".."
+          + max + " bytes");
+    }
+    return v;
+  }
+
   public List<String> stringList(String path) {
     if (!present(path)) {
       return List.of();

@@ -37,6 +37,7 @@ public record NodeConfig(
     long snapshotEntries,
     long snapshotBytes,
     long snapshotBytesPerSecond,
+    long raftLogMemoryBudget,
     StorageSettings storage) {
 
   /**
@@ -184,9 +185,11 @@ public record NodeConfig(
     long snapshotEntries = r.intInRange("distkv.raft.snapshot-entries", 1, Integer.MAX_VALUE);
     long snapshotBytes = r.bytesInRange("distkv.raft.snapshot-bytes", 1, Long.MAX_VALUE);
     long snapshotRate = r.bytesInRange("distkv.raft.snapshot-max-bytes-per-sec", 0, Long.MAX_VALUE);
-    long blockCache = r.bytesInRange("distkv.storage.block-cache-size", 0, Long.MAX_VALUE);
+    long heap = Runtime.getRuntime().maxMemory();
+    long logBudget = r.bytesOrHeapShare("distkv.raft.log-memory-budget", 1L << 20, Long.MAX_VALUE, heap);
+    long blockCache = r.bytesOrHeapShare("distkv.storage.block-cache-size", 0, Long.MAX_VALUE, heap);
     long writeBuffer = r.bytesInRange("distkv.storage.write-buffer-size", 64 * 1024, 1L << 30);
-    long writeBudget = r.bytesInRange("distkv.storage.write-buffer-budget", 64 * 1024, Long.MAX_VALUE);
+    long writeBudget = r.bytesOrHeapShare("distkv.storage.write-buffer-budget", 64 * 1024, Long.MAX_VALUE, heap);
     int compactionThreads = r.intInRange("distkv.storage.compaction-threads", 1, 64);
     String compression = r.string("distkv.storage.compression", true);
     if (compression != null && !compression.equals("none") && !compression.equals("lz4")) {
@@ -272,6 +275,7 @@ public record NodeConfig(
         snapshotEntries,
         snapshotBytes,
         snapshotRate,
+        logBudget,
         new StorageSettings(blockCache, writeBuffer, writeBudget, compactionThreads, "lz4".equals(compression), bloomBits));
   }
 }

@@ -15,6 +15,11 @@ package io.distkv.common.config;
 public record StorageSettings(long blockCacheBytes, long writeBufferBytes, long writeBufferBudgetBytes,
     int compactionThreads, boolean lz4, int bloomBitsPerKey) {
 
-  /** The reference.conf defaults. */
-  public static final StorageSettings DEFAULTS = new StorageSettings(128L << 20, 4L << 20, 128L << 20, 2, false, 10);
+  /** The reference.conf defaults in this JVM (block cache 15% of the heap, memtable budget 12%). */
+  public static final StorageSettings DEFAULTS = forHeap(Runtime.getRuntime().maxMemory());
+
+  /** The reference.conf defaults for a JVM whose heap is {@code heapBytes}. */
+  public static StorageSettings forHeap(long heapBytes) {
+    return new StorageSettings(heapBytes / 100 * 15, 4L << 20, heapBytes / 100 * 12, 2, false, 10);
+  }
 }

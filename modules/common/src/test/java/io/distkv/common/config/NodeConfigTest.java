@@ -74,6 +74,30 @@ class NodeConfigTest {
   }
 
   @Test
+  void memoryBudgetsAreSizesOrSharesOfTheHeap() {
+    long heap = Runtime.getRuntime().maxMemory();
+    NodeConfig defaults = NodeConfig.from(ConfigFactory.parseString(VALID));
+    assertThat(defaults.raftLogMemoryBudget()).isEqualTo(heap / 100 * 10);
+    assertThat(defaults.storage().blockCacheBytes()).isEqualTo(heap / 100 * 15);
+    assertThat(defaults.storage().writeBufferBudgetBytes()).isEqualTo(heap / 100 * 12);
+    NodeConfig set = NodeConfig.from(ConfigFactory.parseString(VALID + """
+        distkv.raft.log-memory-budget = 32MiB
+        distkv.storage { block-cache-size = "25%", write-buffer-budget = 5 % }
+        """));
+    assertThat(set.raftLogMemoryBudget()).isEqualTo(32L << 20);
+    assertThat(set.storage().blockCacheBytes()).isEqualTo(heap / 100 * 25);
+    assertThat(set.storage().writeBufferBudgetBytes()).isEqualTo(heap / 100 * 5);
+    ConfigValidationException e = catchThrowableOfType(() -> NodeConfig.from(ConfigFactory.parseString(VALID + """
+        distkv.raft.log-memory-budget = 95%
+        distkv.storage { block-cache-size = "ten%", write-buffer-budget = 0% }
+        """)), ConfigValidationException.class);
+    assertThat(e.problems()).hasSize(3);
+    assertThat(e.getMessage()).contains("distkv.raft.log-memory-budget = 95%: a share of the heap must be 1%..90%")
+        .contains("distkv.storage.block-cache-size").contains("whole percentage of the heap")
+        .contains("distkv.storage.write-buffer-budget");
+  }
+
+  @Test
   void storageResourcesAreReadAndChecked() {
     assertThat(NodeConfig.from(ConfigFactory.parseString(VALID)).storage()).isEqualTo(StorageSettings.DEFAULTS);
     StorageSettings s = NodeConfig.from(ConfigFactory.parseString(VALID + """

@@ -72,7 +72,7 @@ class RemoteRaftTest {
       sm = new MapStateMachine();
       RaftReplica.Settings settings = new RaftReplica.Settings("g", id, Configuration.ofVoters("n1", "n2", "n3"),
           options, Duration.ofMillis(50), new SnapshotPolicy(1_000_000, Long.MAX_VALUE), tmp.resolve(id + "-snapshots"),
-          id.hashCode());
+          id.hashCode(), io.distkv.raft.LogMemoryBudget.unlimited());
       transport = new FaultyTransport(ActorTransport.byAddress(kit.system(), addresses));
       java.util.function.LongSupplier clock = () -> {
         long f = frozenAt.get();

@@ -283,6 +283,21 @@ public final class DistKvMBeans implements AutoCloseable {
       }
 
       @Override
+      public long getRaftLogBytes() {
+        return runtime.logBudget().bytes();
+      }
+
+      @Override
+      public long getRaftLogBudget() {
+        return runtime.logBudget().budgetBytes();
+      }
+
+      @Override
+      public long getRaftLogShrinksAsked() {
+        return runtime.logBudget().shrinksAsked();
+      }
+
+      @Override
       public double getBlockCacheHitRate() {
         long h = shared.blockCache().hits();
         long m = shared.blockCache().misses();
