@@ -814,7 +814,7 @@ public final class RaftReplica {
    */
   private void maybeCompact() {
     long durable = Math.min(stateMachine.appliedIndex(), core.appliedIndex());
-    long upTo = Math.min(durable, snapshots.holdIndex());
+    long upTo = Math.min(durable, snapshots.holdIndex(core));
     long held = upTo - core.snapshotIndex();
     boolean tooLarge = core.logBytes() >= settings.snapshots().bytes();
     boolean due = core.appliedIndex() - core.snapshotIndex() >= settings.snapshots().entries() || tooLarge

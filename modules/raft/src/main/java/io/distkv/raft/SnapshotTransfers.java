@@ -41,6 +41,16 @@ final class SnapshotTransfers {
 
   private record Active(ActorRef<SnapshotSender.Command> sender, long index) {}
 
+  /**
+   * How long the log stays held, and no new snapshot is sent, for a follower that received a
+   * snapshot and has not yet been matched at its index: long enough to install it and answer,
+   * short enough that a follower that died meanwhile does not hold the log for long.
+   */
+  static final Duration CATCH_UP_HOLD = Duration.ofSeconds(30);
+
+  /** A follower that received a snapshot at {@code index}: the log after it is kept until its match reaches it. */
+  private record CatchingUp(long index, long untilNanos) {}
+
   private final ActorContext<RaftReplica.Command> context;
   private final RaftReplica.Settings settings;
   private final SnapshotDirs dirs;
@@ -48,6 +58,7 @@ final class SnapshotTransfers {
   private final ActorRef<SnapshotSender.Ended> endedAdapter;
   private final ActorRef<SnapshotReceiver.Received> receivedAdapter;
   private final Map<String, Active> senders = new HashMap<>();
+  private final Map<String, CatchingUp> catchingUp = new HashMap<>();
   /** Checkpoints made to send, newest first. */
   private final List<SnapshotDirs.Outgoing> outgoing = new ArrayList<>();
   private ActorRef<SnapshotReceiver.Command> receiver;
@@ -83,6 +94,12 @@ final class SnapshotTransfers {
   void request(RaftMessage.InstallSnapshot m, RaftCore core, StateMachine stateMachine) {
     if (senders.containsKey(m.to())) {
       return; // one transfer per follower at a time
+    }
+    CatchingUp sent = catchingUp.get(m.to());
+    if (sent != null && System.nanoTime() - sent.untilNanos() < 0 && core.matchIndex(m.to()) < sent.index()) {
+      // Its files arrived; the core repeats its request every heartbeat until the follower has
+      // installed them and answered. Sending another snapshot meanwhile moved every partition twice.
+      return;
     }
     SnapshotDirs.Outgoing source = null;
     for (SnapshotDirs.Outgoing o : outgoing) {
@@ -154,11 +171,22 @@ final class SnapshotTransfers {
     dropUnused(snapshotIndex);
   }
 
-  /** The log must not be compacted past this while a transfer sends a checkpoint taken there. */
-  long holdIndex() {
+  /**
+   * The log must not be compacted past this while a transfer sends a checkpoint taken there, nor
+   * while a follower that received one has not been matched at its index yet (for at most
+   * {@link #CATCH_UP_HOLD}): compacting then, as the node's log budget may ask at any time, made
+   * the follower need a second snapshot right after the first.
+   */
+  long holdIndex(RaftCore core) {
     long hold = Long.MAX_VALUE;
     for (Active a : senders.values()) {
       hold = Math.min(hold, a.index());
+    }
+    long now = System.nanoTime();
+    catchingUp.entrySet().removeIf(e -> core.matchIndex(e.getKey()) >= e.getValue().index()
+        || now - e.getValue().untilNanos() > 0);
+    for (CatchingUp c : catchingUp.values()) {
+      hold = Math.min(hold, c.index());
     }
     return hold;
   }
@@ -174,6 +202,9 @@ final class SnapshotTransfers {
     Active s = senders.get(e.peer());
     if (s != null && s.index() == e.index()) {
       senders.remove(e.peer());
+      if (e.completed()) {
+        catchingUp.put(e.peer(), new CatchingUp(e.index(), System.nanoTime() + CATCH_UP_HOLD.toNanos()));
+      }
     }
   }
 
@@ -183,6 +214,7 @@ final class SnapshotTransfers {
       context.stop(a.sender());
     }
     senders.clear();
+    catchingUp.clear();
   }
 
   void offered(RaftMessage.SnapshotOffer o) {

@@ -777,6 +777,12 @@ public final class RaftCore {
       return;
     }
     p.recentActive = true;
+    if (!r.success() && p.state == Progress.State.SNAPSHOT) {
+      // The follower waits for a snapshot: a rejection now answers an append sent before (stale,
+      // as in etcd/raft). Probing again would ask for a newer snapshot than the one on its way,
+      // and the follower would be sent a second one right after the first.
+      return;
+    }
     if (!r.success()) {
       // Fast back-off: jump to where the follower says our logs may agree.
       long next = r.hintTerm() > 0 ? log.findConflictByTerm(r.index(), r.hintTerm()) + 1 : r.index() + 1;

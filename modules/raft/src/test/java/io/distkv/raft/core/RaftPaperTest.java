@@ -246,6 +246,60 @@ class RaftPaperTest {
     assertThat(net.appliedData("c")).containsExactly("after");
   }
 
+  /** Delivers messages until quiet, holding back every InstallSnapshot (returned: the driver's job). */
+  static List<RaftMessage.InstallSnapshot> settleHoldingSnapshots(Net net) {
+    List<RaftMessage.InstallSnapshot> held = new java.util.ArrayList<>();
+    for (int guard = 0; guard < 100_000; guard++) {
+      for (String id : List.of("a", "b", "c")) {
+        net.drain(net.get(id));
+      }
+      if (net.queue.isEmpty()) {
+        return held;
+      }
+      RaftMessage m = net.queue.remove(0);
+      if (m instanceof RaftMessage.InstallSnapshot s) {
+        held.add(s);
+      } else if (!net.cut.contains(m.from()) && !net.cut.contains(m.to())) {
+        net.get(m.to()).step(m);
+      }
+    }
+    throw new AssertionError("network did not settle");
+  }
+
+  @Test
+  void s7_aStaleRejectionWhileASnapshotIsOnItsWayDoesNotAskForASecondOne() {
+    RaftOptions small = OPTS.withLimits(4, 1024, 2, 1 << 20, 16);
+    Net net = Net.of(small, "a", "b", "c");
+    net.elect("a");
+    net.cut.add("c");
+    for (int i = 0; i < 30; i++) {
+      net.get("a").propose(("e" + i).getBytes());
+    }
+    net.settle();
+    RaftCore a = net.get("a");
+    a.compact(a.commitIndex());
+    net.cut.clear();
+    List<RaftMessage.InstallSnapshot> asked = new java.util.ArrayList<>();
+    for (int t = 0; t < 3 && asked.isEmpty(); t++) {
+      a.tick(); // (Net.tick would deliver the InstallSnapshot itself)
+      asked.addAll(settleHoldingSnapshots(net));
+    }
+    assertThat(asked).as("a asks its driver for a snapshot for c").isNotEmpty();
+    RaftMessage.InstallSnapshot sent = asked.get(0);
+    // While the snapshot is on its way: more writes, and a rejection c sent before it was cut off.
+    for (int i = 0; i < 10; i++) {
+      a.propose(("f" + i).getBytes());
+    }
+    settleHoldingSnapshots(net);
+    a.step(new RaftMessage.AppendResponse("c", "a", a.term(), false, 0, 0));
+    settleHoldingSnapshots(net);
+    // The snapshot arrives and is installed: c continues from a's log, no second snapshot needed.
+    net.get("c").step(sent);
+    assertThat(settleHoldingSnapshots(net)).as("snapshots asked after c installed the first").isEmpty();
+    assertThat(net.get("c").commitIndex()).isEqualTo(a.commitIndex());
+    assertThat(net.appliedData("c")).contains("f9");
+  }
+
   @Test
   void s4_membershipChangeAddsALearnerThenPromotesIt() {
     Net net = Net.of(OPTS, "a", "b", "c");

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * Runs add-node, remove-node and rebalance on the node that received the request, one at a time
  * (a second request meanwhile is answered {@code BUSY}). It computes the target placement with
  * {@link PlacementFunction#next} (only the replicas that must move do), publishes it to every
- * node, then brings each partition's Raft group to the target's replica set one server at a time:
+ * node, then brings each partition's Raft group to the target's replica set one server at a time
+ * ({@link #MOVES_AT_ONCE} partitions at once):
  *
  * <ol>
  *   <li>for a node that should hold a replica and does not: start an empty replica there, add it
@@ -59,6 +60,13 @@ public final class Rebalancer {
   private static final Duration ASK = Duration.ofSeconds(2);
   private static final Duration STEP_DEADLINE = Duration.ofSeconds(60);
   private static final Duration CATCH_UP_DEADLINE = Duration.ofSeconds(120);
+  /**
+   * Partitions moved at the same time. One at a time left the disks and the network idle between
+   * the steps of a move (adding a learner, promoting it, handing leadership over, removing the old
+   * replica: about a second per partition); each node's snapshot dispatcher still bounds the
+   * transfers' disk I/O.
+   */
+  static final int MOVES_AT_ONCE = 4;
 
   private final ActorSystem<?> system;
   private final NodeId self;
@@ -145,15 +153,40 @@ public final class Rebalancer {
       }
     }
     Moves total = new Moves();
-    for (int p = 0; p < target.partitionCount(); p++) {
-      List<NodeId> desired = target.replicasOf(PartitionId.of(p)).nodes();
-      Set<NodeId> candidates = new LinkedHashSet<>(current.replicasOf(PartitionId.of(p)).nodes());
-      candidates.addAll(desired);
-      converge(p, desired, candidates, total);
+    ExecutorService movers = Executors.newFixedThreadPool(MOVES_AT_ONCE, r -> {
+      Thread t = new Thread(r, "distkv-rebalance-" + self.value() + "-move");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<java.util.concurrent.Future<?>> moves = new ArrayList<>();
+      for (int p = 0; p < target.partitionCount(); p++) {
+        int partition = p;
+        List<NodeId> desired = target.replicasOf(PartitionId.of(p)).nodes();
+        Set<NodeId> candidates = new LinkedHashSet<>(current.replicasOf(PartitionId.of(p)).nodes());
+        candidates.addAll(desired);
+        moves.add(movers.submit(() -> {
+          converge(partition, desired, candidates, total);
+          return null;
+        }));
+      }
+      Exception first = null;
+      for (java.util.concurrent.Future<?> m : moves) {
+        try {
+          m.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (first == null) {
+            first = e.getCause() instanceof Exception c ? c : new IllegalStateException(e.getCause());
+          }
+        }
+      }
+      if (first != null) {
+        throw first; // the others ran to their end; running the operation again finishes the rest
+      }
+    } finally {
+      movers.shutdownNow();
     }
-    return "placement epoch " + target.epoch() + ", members " + target.members() + ": " + total.changed
-        + " partition(s) changed, " + total.added + " replica(s) added, " + total.removed + " removed"
-        + (total.notes.isEmpty() ? "" : "; " + String.join("; ", total.notes));
+    return "placement epoch " + target.epoch() + ", members " + target.members() + ": " + total;
   }
 
   private static NodeId nodeId(String node) {
@@ -163,11 +196,34 @@ public final class Rebalancer {
     return NodeId.of(node);
   }
 
+  /** What the partitions' moves did (they run on several threads). */
   private static final class Moves {
-    int changed;
-    int added;
-    int removed;
-    final List<String> notes = new ArrayList<>();
+    private int changed;
+    private int added;
+    private int removed;
+    private final List<String> notes = new ArrayList<>();
+
+    synchronized void changed() {
+      changed++;
+    }
+
+    synchronized void added() {
+      added++;
+    }
+
+    synchronized void removed() {
+      removed++;
+    }
+
+    synchronized void note(String note) {
+      notes.add(note);
+    }
+
+    @Override
+    public synchronized String toString() {
+      return changed + " partition(s) changed, " + added + " replica(s) added, " + removed + " removed"
+          + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
+    }
   }
 
   /** Brings partition {@code p}'s group to exactly {@code desired} (voters), one change at a time. */
@@ -179,12 +235,12 @@ public final class Rebalancer {
     if (conf.voters().equals(new TreeSet<>(want)) && conf.learners().isEmpty()) {
       return;
     }
-    moves.changed++;
+    moves.changed();
     for (String n : want) {
       if (!conf.contains(n)) {
         host(n, p, true);
         change(p, candidates, new ConfChange(ConfChange.Type.ADD_LEARNER, n));
-        moves.added++;
+        moves.added();
       }
     }
     for (String n : want) {
@@ -203,7 +259,7 @@ public final class Rebalancer {
         transfer(p, candidates, o, desired.get(0).value());
       }
       change(p, candidates, new ConfChange(ConfChange.Type.REMOVE, o));
-      moves.removed++;
+      moves.removed();
       String address = directory.addresses().get(NodeId.of(o));
       boolean up = address != null && "up".equals(ClusterMembership.statusOf(system, address));
       try {
@@ -212,7 +268,7 @@ public final class Rebalancer {
         }
         host(o, p, false);
       } catch (DistKvException e) {
-        moves.notes.add("partition " + p + ": the replica on " + o + " left its group but was not dropped there ("
+        moves.note("partition " + p + ": the replica on " + o + " left its group but was not dropped there ("
             + e.getMessage() + "); " + o + " drops it by itself when it is back");
       }
     }
