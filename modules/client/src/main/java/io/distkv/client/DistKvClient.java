@@ -52,16 +52,44 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 public final class DistKvClient implements AutoCloseable {
   private final ClientSettings settings;
-  private final ActorSystem<Replies> system;
+  private final ActorSystem<?> system;
+  /** The client started its system (and stops it at close), or was attached to a node's. */
+  private final boolean ownsSystem;
   private final Routing routing;
   private final WriteSession session;
   private volatile boolean closed;
 
-  private DistKvClient(ClientSettings settings, ActorSystem<Replies> system, Routing routing) {
+  private DistKvClient(ClientSettings settings, ActorSystem<?> system, boolean ownsSystem, Routing routing) {
     this.settings = settings;
     this.system = system;
+    this.ownsSystem = ownsSystem;
     this.routing = routing;
     this.session = new WriteSession(settings.clientId());
+  }
+
+  /**
+   * A client inside an existing ActorSystem (a node's: its RESP server routes through it as a
+   * Java client would): its inbox is a system actor named {@code inboxName}, which lives as long
+   * as the system; close() does not stop the system. Fetches the cluster map as {@link #connect} does.
+   */
+  public static DistKvClient attach(ActorSystem<?> system, ClientSettings settings, String inboxName) {
+    java.util.concurrent.atomic.AtomicReference<Routing> routingRef = new java.util.concurrent.atomic.AtomicReference<>();
+    ActorRef<Replies> inbox = system.systemActorOf(Behaviors.receive(Replies.class)
+        .onMessage(Replies.class, r -> {
+          routingRef.get().onReplies(r);
+          return Behaviors.same();
+        }).build(), inboxName, org.apache.pekko.actor.typed.Props.empty());
+    Routing routing = new Routing(system, inbox, settings);
+    routingRef.set(routing);
+    try {
+      routing.bootstrap();
+    } catch (RuntimeException e) {
+      routing.close();
+      org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system).stop(
+          org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(inbox));
+      throw e;
+    }
+    return new DistKvClient(settings, system, false, routing);
   }
 
   /**
@@ -89,7 +117,7 @@ public final class DistKvClient implements AutoCloseable {
       terminate(system);
       throw e;
     }
-    return new DistKvClient(settings, system, routing);
+    return new DistKvClient(settings, system, true, routing);
   }
 
   /** Attempts sent (by node), retries, unanswered attempts, and the nodes currently skipped as silent. */
@@ -413,7 +441,9 @@ public final class DistKvClient implements AutoCloseable {
     if (!closed) {
       closed = true;
       routing.close();
-      terminate(system);
+      if (ownsSystem) {
+        terminate(system);
+      }
     }
   }
 

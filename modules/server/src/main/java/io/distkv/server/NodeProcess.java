@@ -198,6 +198,16 @@ public final class NodeProcess {
     if (faults != null) {
       faults.attach(system);
     }
+    if (config.resp().enabled()) {
+      try {
+        RespFrontDoor.start(system, config.nodeId().value(), config.host() + ":" + config.port(), config.host(),
+            config.resp(), config.limits(), config.requestTimeout());
+      } catch (RuntimeException e) {
+        system.terminate();
+        lifecycle.markFailed(e);
+        throw new IllegalStateException("node " + config.nodeId() + " failed to start: " + e.getMessage(), e);
+      }
+    }
     Incarnation inc = new Incarnation(number, system, runtime, mbeans);
     current = inc;
     Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {

@@ -54,6 +54,7 @@ public final class DistKvTestCluster implements AutoCloseable {
   private final io.distkv.raft.SnapshotPolicy snapshotPolicy;
   private final io.distkv.storage.LsmOptions lsmOptions;
   private final io.distkv.common.config.StorageSettings storageSettings;
+  private final String respPassword;
   private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
 
   private DistKvTestCluster(Builder b) throws IOException {
@@ -66,12 +67,13 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.snapshotPolicy = b.snapshotPolicy;
     this.lsmOptions = b.lsmOptions;
     this.storageSettings = b.storageSettings;
+    this.respPassword = b.respPassword;
     this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
       NodeId id = NodeId.of("node" + i);
       int port = freePort();
       addresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
-      nodes.add(new TestNode(this, id, port, dataDir.resolve(id.value())));
+      nodes.add(new TestNode(this, id, port, b.resp ? freePort() : 0, dataDir.resolve(id.value())));
     }
     this.placement = PlacementFunction.initial(addresses.keySet(),
         new PlacementSettings(b.partitions, Math.min(b.replicationFactor, b.nodes), 150));
@@ -112,7 +114,8 @@ public final class DistKvTestCluster implements AutoCloseable {
       NodeId id = NodeId.of("node" + (nodes.size() + 1));
       int port = freePort();
       addresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
-      TestNode node = new TestNode(this, id, port, dataDir.resolve(id.value()));
+      TestNode node = new TestNode(this, id, port, nodes.get(0).respPort() > 0 ? freePort() : 0,
+          dataDir.resolve(id.value()));
       nodes.add(node);
       node.start();
       awaitMembersUp(within);
@@ -168,6 +171,10 @@ public final class DistKvTestCluster implements AutoCloseable {
 
   Duration leaderBalanceInterval() {
     return leaderBalanceInterval;
+  }
+
+  String respPassword() {
+    return respPassword;
   }
 
   io.distkv.common.config.StorageSettings storageSettings() {
@@ -345,6 +352,15 @@ public final class DistKvTestCluster implements AutoCloseable {
     private io.distkv.raft.SnapshotPolicy snapshotPolicy = io.distkv.raft.SnapshotPolicy.DEFAULT;
     private io.distkv.storage.LsmOptions lsmOptions = io.distkv.storage.LsmOptions.defaults();
     private io.distkv.common.config.StorageSettings storageSettings = io.distkv.common.config.StorageSettings.DEFAULTS;
+    private boolean resp;
+    private String respPassword = "";
+
+    /** Every node also serves RESP, on a free port ({@link TestNode#respPort()}); {@code password} "" = no AUTH. */
+    public Builder resp(String password) {
+      resp = true;
+      respPassword = password;
+      return this;
+    }
 
     public Builder nodes(int n) {
       if (n < 1 || n > 16) {

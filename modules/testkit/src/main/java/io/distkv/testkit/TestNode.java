@@ -33,6 +33,7 @@ public final class TestNode {
   private final DistKvTestCluster cluster;
   private final NodeId id;
   private final int port;
+  private final int respPort;
   private final Path dataDir;
   /** Nodes this node's Raft messages and router requests do not reach (cut paths). */
   final Set<String> cutTo = ConcurrentHashMap.newKeySet();
@@ -55,11 +56,17 @@ public final class TestNode {
       pekko.cluster.retry-unsuccessful-join-after = 1s
       """;
 
-  TestNode(DistKvTestCluster cluster, NodeId id, int port, Path dataDir) {
+  TestNode(DistKvTestCluster cluster, NodeId id, int port, int respPort, Path dataDir) {
     this.cluster = cluster;
     this.id = id;
     this.port = port;
+    this.respPort = respPort;
     this.dataDir = dataDir;
+  }
+
+  /** The node's RESP port (0 if the cluster was built without {@code resp(...)}). */
+  public int respPort() {
+    return respPort;
   }
 
   public String id() {
@@ -113,6 +120,11 @@ public final class TestNode {
     }), ClientProtocol.SYSTEM_NAME, config);
     try {
       started.get(60, TimeUnit.SECONDS);
+      if (respPort > 0) {
+        io.distkv.server.RespFrontDoor.start(system, id.value(), hostPort(), "127.0.0.1",
+            new io.distkv.common.config.RespConfig(respPort, cluster.respPassword(), 128, java.time.Duration.ofMinutes(5)),
+            KeyLimits.DEFAULT, cluster.requestTimeout());
+      }
     } catch (Exception e) {
       system.terminate();
       throw new IllegalStateException("node " + id + " failed to start: " + e.getMessage(), e);

@@ -31,6 +31,7 @@ public final class NodeCluster implements AutoCloseable {
   private final int size;
   private final List<Integer> ports = new ArrayList<>();
   private final List<Integer> jmxPorts = new ArrayList<>();
+  private final List<Integer> respPorts = new ArrayList<>();
   private final Process[] processes;
   private final boolean[] paused;
   private final Thread shutdownHook = new Thread(this::close, "verify-node-cleanup");
@@ -67,6 +68,7 @@ public final class NodeCluster implements AutoCloseable {
       for (int i = 0; i < size; i++) {
         ports.add(freePort(used));
         jmxPorts.add(freePort(used));
+        respPorts.add(freePort(used));
       }
       List<String> memberList = new ArrayList<>();
       for (int i = 0; i < members; i++) {
@@ -77,12 +79,12 @@ public final class NodeCluster implements AutoCloseable {
             # Written by the verifier (modules/verify NodeCluster): node %d of %d on loopback. Test-only
             # fault injection lets the verifier cut message paths over JMX (docs/verification.md).
             distkv {
-              node { id = "%s", host = "127.0.0.1", port = %d, jmx-port = %d, data-dir = "%s" }
+              node { id = "%s", host = "127.0.0.1", port = %d, jmx-port = %d, resp-port = %d, data-dir = "%s" }
               cluster.members = [%s]
               test.fault-injection = on
             }
             %s
-            """.formatted(i + 1, size, id(i), ports.get(i), jmxPorts.get(i), dir.resolve("data-" + id(i)).toAbsolutePath(),
+            """.formatted(i + 1, size, id(i), ports.get(i), jmxPorts.get(i), respPorts.get(i), dir.resolve("data-" + id(i)).toAbsolutePath(),
             String.join(", ", memberList), extraConfig));
       }
     } catch (IOException e) {
@@ -281,6 +283,11 @@ public final class NodeCluster implements AutoCloseable {
   private javax.management.remote.JMXConnector jmx(int node) throws java.io.IOException {
     return javax.management.remote.JMXConnectorFactory.connect(new javax.management.remote.JMXServiceURL(
         "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPorts.get(node) + "/jmxrmi"));
+  }
+
+  /** Node {@code node}'s Redis-protocol port (docs/resp.md). */
+  public int respPort(int node) {
+    return respPorts.get(node);
   }
 
   /** Client settings that reach this cluster. */

@@ -38,7 +38,8 @@ public record NodeConfig(
     long snapshotBytes,
     long snapshotBytesPerSecond,
     long raftLogMemoryBudget,
-    StorageSettings storage) {
+    StorageSettings storage,
+    RespConfig resp) {
 
   /**
    * A node's Raft tick is its heartbeat interval; the election timeout is this many ticks at
@@ -162,6 +163,10 @@ public record NodeConfig(
     String host = r.string("distkv.node.host", true);
     int port = r.intInRange("distkv.node.port", 1, 65535);
     int jmxPort = r.intInRange("distkv.node.jmx-port", 0, 65535);
+    int respPort = r.intInRange("distkv.node.resp-port", 0, 65535);
+    String respPassword = r.string("distkv.resp.password", false);
+    int respInFlight = r.intInRange("distkv.resp.max-in-flight", 1, 10_000);
+    Duration respIdle = r.positiveDuration("distkv.resp.idle-timeout");
     String dataDir = r.string("distkv.node.data-dir", true);
     int partitions = r.intInRange("distkv.partitions", PlacementSettings.MIN_PARTITIONS, PlacementSettings.MAX_PARTITIONS);
     int rf = r.intInRange("distkv.replication-factor", HashRing.MIN_REPLICATION_FACTOR, HashRing.MAX_REPLICATION_FACTOR);
@@ -276,6 +281,7 @@ public record NodeConfig(
         snapshotBytes,
         snapshotRate,
         logBudget,
-        new StorageSettings(blockCache, writeBuffer, writeBudget, compactionThreads, "lz4".equals(compression), bloomBits));
+        new StorageSettings(blockCache, writeBuffer, writeBudget, compactionThreads, "lz4".equals(compression), bloomBits),
+        new RespConfig(respPort, respPassword == null ? "" : respPassword, respInFlight, respIdle));
   }
 }

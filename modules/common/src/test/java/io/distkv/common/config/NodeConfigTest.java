@@ -74,6 +74,25 @@ class NodeConfigTest {
   }
 
   @Test
+  void theRespServerIsOffByDefaultAndItsKeysAreChecked() {
+    NodeConfig defaults = NodeConfig.from(ConfigFactory.parseString(VALID));
+    assertThat(defaults.resp()).isEqualTo(RespConfig.OFF);
+    assertThat(defaults.resp().enabled()).isFalse();
+    RespConfig set = NodeConfig.from(ConfigFactory.parseString(VALID + """
+        distkv.node.resp-port = 6401
+        distkv.resp { password = "s3cret", max-in-flight = 16, idle-timeout = 30s }
+        """)).resp();
+    assertThat(set).isEqualTo(new RespConfig(6401, "s3cret", 16, java.time.Duration.ofSeconds(30)));
+    ConfigValidationException e = catchThrowableOfType(() -> NodeConfig.from(ConfigFactory.parseString(VALID + """
+        distkv.node.resp-port = 70000
+        distkv.resp { max-in-flight = 0, idle-timeout = soon }
+        """)), ConfigValidationException.class);
+    assertThat(e.problems()).hasSize(3);
+    assertThat(e.getMessage()).contains("distkv.node.resp-port").contains("distkv.resp.max-in-flight")
+        .contains("distkv.resp.idle-timeout");
+  }
+
+  @Test
   void memoryBudgetsAreSizesOrSharesOfTheHeap() {
     long heap = Runtime.getRuntime().maxMemory();
     NodeConfig defaults = NodeConfig.from(ConfigFactory.parseString(VALID));

@@ -1,0 +1,45 @@
+package io.distkv.resp;
+
+import io.distkv.common.error.DistKvException;
+import io.distkv.common.error.ErrorCode;
+import java.util.concurrent.CompletionException;
+
+/**
+ * dist-kv's errors in Redis's form (docs/resp.md "Errors"): the prefix a Redis client acts on,
+ * then dist-kv's code and message. READONLY on the minority side of a split, CLUSTERDOWN without
+ * a quorum, TRYAGAIN while a partition has no leader or a request timed out, BUSY under
+ * backpressure, ERR for the rest.
+ */
+final class RespErrors {
+  private RespErrors() {}
+
+  static RespReply of(Throwable t) {
+    Throwable cause = t;
+    while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof DistKvException e) {
+      return new RespReply.Error(prefix(e.code()), e.code() + " " + e.getMessage());
+    }
+    return new RespReply.Error("ERR", "INTERNAL " + cause);
+  }
+
+  static String prefix(ErrorCode code) {
+    switch (code) {
+      case READ_ONLY:
+        return "READONLY";
+      case NO_QUORUM:
+      case PARTITIONED:
+        return "CLUSTERDOWN";
+      case NOT_LEADER:
+      case TIMEOUT:
+      case UNAVAILABLE:
+        return "TRYAGAIN";
+      case BUSY:
+        return "BUSY";
+      default:
+        return "ERR";
+    }
+  }
+}

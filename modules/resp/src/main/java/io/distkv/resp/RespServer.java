@@ -1,0 +1,134 @@
+package io.distkv.resp;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's Redis-protocol front door (docs/resp.md): a Pekko Streams TCP server in the node's
+ * ActorSystem. Each connection is one stream: bytes → {@link RespRequestParser} → at most
+ * {@code maxInFlight} requests carried out at once ({@link RespCommands}, pipelined, answered in
+ * request order) → encoded replies. A slow reader backpressures its own requests only; no thread
+ * per connection. A connection idle for {@code idleTimeout} is closed; broken framing is answered
+ * with an error and the connection closed.
+ */
+public final class RespServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RespServer.class);
+  /** dist-kv's version as HELLO and INFO report it. */
+  public static final String VERSION = "0.1.0";
+
+  /**
+   * Where and how a node serves RESP.
+   *
+   * @param maxBulkBytes longest bulk string accepted (a longer one is answered with an error, its bytes skipped)
+   * @param maxRequestBytes longest request in all (beyond it the connection closes)
+   */
+  public record Settings(String host, int port, int maxInFlight, Duration idleTimeout, long maxBulkBytes,
+      long maxRequestBytes, int maxArgs) {
+    /** Limits derived from dist-kv's key and value limits: one bulk holds a key or a value; a request 16 of each. */
+    public static Settings forLimits(String host, int port, int maxInFlight, Duration idleTimeout, int maxKeyBytes,
+        int maxValueBytes) {
+      long bulk = Math.max(maxKeyBytes, maxValueBytes);
+      return new Settings(host, port, maxInFlight, idleTimeout, bulk, 16L * (maxKeyBytes + maxValueBytes) + 65_536,
+          1 << 20);
+    }
+  }
+
+  /** One reply, encoded, and whether the connection closes after it. */
+  private record Out(byte[] bytes, boolean last) {}
+
+  private final org.apache.pekko.stream.javadsl.Tcp.ServerBinding binding;
+
+  private RespServer(org.apache.pekko.stream.javadsl.Tcp.ServerBinding binding) {
+    this.binding = binding;
+  }
+
+  /** Binds and starts serving; throws if the port cannot be bound within 10 s. */
+  public static RespServer start(ActorSystem<?> system, RespCommands commands, Settings settings) {
+    Materializer materializer = Materializer.matFromSystem(system);
+    AtomicLong ids = new AtomicLong();
+    CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system).bind(settings.host(), settings.port())
+        .to(Sink.foreach(conn -> {
+          RespConnection c = new RespConnection(ids.incrementAndGet(), conn.remoteAddress().toString(),
+              !commands.needsAuth());
+          commands.connectionOpened();
+          conn.handleWith(connectionFlow(c, commands, settings)
+              .watchTermination((mat, done) -> {
+                done.whenComplete((d, t) -> commands.connectionClosed());
+                return mat;
+              }), materializer);
+        }))
+        .run(materializer);
+    try {
+      Tcp.ServerBinding b = bound.toCompletableFuture().get(10, TimeUnit.SECONDS);
+      log.info("serving RESP on {}", b.localAddress());
+      return new RespServer(b);
+    } catch (Exception e) {
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("cannot serve RESP on " + settings.host() + ":" + settings.port() + ": " + cause,
+          cause);
+    }
+  }
+
+  private static Flow<ByteString, ByteString, NotUsed> connectionFlow(RespConnection c, RespCommands commands,
+      Settings s) {
+    return Flow.<ByteString>create()
+        .idleTimeout(s.idleTimeout())
+        .statefulMapConcat(() -> {
+          RespRequestParser parser = new RespRequestParser(s.maxBulkBytes(), s.maxRequestBytes(), s.maxArgs());
+          return bytes -> parser.feed(bytes.toArray());
+        })
+        .mapAsync(s.maxInFlight(), item -> handle(c, commands, item))
+        .takeWhile(out -> !out.last(), true)
+        .map(out -> ByteString.fromArrayUnsafe(out.bytes()));
+  }
+
+  private static CompletionStage<Out> handle(RespConnection c, RespCommands commands, RespRequestParser.Item item) {
+    if (item instanceof RespRequestParser.Broken b) {
+      return CompletableFuture.completedFuture(new Out(RespReply.error("Protocol error: " + b.reason()).encode(c.protocol),
+          true));
+    }
+    if (item instanceof RespRequestParser.Oversized o) {
+      return CompletableFuture.completedFuture(new Out(RespReply.error("Protocol error: a bulk string of " + o.bytes()
+          + " bytes is over the limit of " + o.limit() + " bytes (distkv.limits)").encode(c.protocol), false));
+    }
+    List<byte[]> args = ((RespRequestParser.Request) item).args();
+    List<byte[]> keys = commands.keysOf(args);
+    // After the connection's earlier requests on the same keys (a request without keys runs at
+    // once, so HELLO, QUIT, READONLY take effect in order as the stream hands them over).
+    CompletableFuture<RespReply> reply = c.after(keys).thenCompose(x -> commands.execute(c, args)).toCompletableFuture();
+    c.track(keys, reply);
+    // Read after execute: HELLO switches the protocol for its own reply, QUIT closes after its.
+    int protocol = c.protocol;
+    boolean last = c.closing;
+    return reply.thenApply(r -> new Out(r.encode(protocol), last));
+  }
+
+  /** The address the server listens on (its port, if 0 was asked). */
+  public InetSocketAddress address() {
+    return binding.localAddress();
+  }
+
+  /** Stops accepting connections (open ones end with the ActorSystem). */
+  @Override
+  public void close() {
+    try {
+      binding.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("unbinding RESP on {} failed: {}", binding.localAddress(), e.toString());
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.distkv.server;
+
+import io.distkv.client.ClientSettings;
+import io.distkv.client.DistKvClient;
+import io.distkv.common.KeyLimits;
+import io.distkv.common.config.RespConfig;
+import io.distkv.resp.RespCommands;
+import io.distkv.resp.RespServer;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Starts a node's RESP server (docs/resp.md): a {@link DistKvClient} attached to the node's own
+ * ActorSystem (its contact point is the node itself; it routes every request to the partition's
+ * leader like any Java client) behind a {@link RespServer} on {@code distkv.node.resp-port}.
+ * The node process and the test kit start it here, once the node's router answers.
+ */
+public final class RespFrontDoor {
+  private RespFrontDoor() {}
+
+  /**
+   * @param selfHostPort the node's Artery {@code host:port}
+   * @param requestTimeout the deadline of one RESP command (distkv.client.request-timeout)
+   */
+  public static RespServer start(ActorSystem<?> system, String nodeId, String selfHostPort, String bindHost,
+      RespConfig resp, KeyLimits limits, Duration requestTimeout) {
+    ClientSettings settings = ClientSettings.builder().contactPoints(selfHostPort).requestTimeout(requestTimeout)
+        .clientId("resp-" + nodeId).limits(limits).build();
+    DistKvClient client = DistKvClient.attach(system, settings, "resp-client");
+    RespCommands commands = new RespCommands(client, nodeId, resp.password());
+    return RespServer.start(system, commands, RespServer.Settings.forLimits(bindHost, resp.port(), resp.maxInFlight(),
+        resp.idleTimeout(), limits.maxKeyBytes(), limits.maxValueBytes()));
+  }
+}

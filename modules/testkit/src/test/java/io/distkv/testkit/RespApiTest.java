@@ -1,0 +1,330 @@
+package io.distkv.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.commands.ProtocolCommand;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * A real Redis client library (Jedis) against three in-JVM nodes serving RESP: every node answers
+ * every key (requests route to the partition's leader), in RESP2 and RESP3, pipelined, with
+ * Redis's errors, and compare-and-set updates that lose nothing between connections.
+ */
+@Tag("phase5")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RespApiTest {
+  DistKvTestCluster cluster;
+
+  @BeforeAll
+  void start() {
+    cluster = DistKvTestCluster.builder().nodes(3).partitions(8).resp("").start();
+  }
+
+  @AfterAll
+  void stop() {
+    cluster.close();
+  }
+
+  Jedis jedis(int node) {
+    return new Jedis("127.0.0.1", cluster.node(node).respPort());
+  }
+
+  Jedis jedis3(int node) {
+    return new Jedis(new HostAndPort("127.0.0.1", cluster.node(node).respPort()),
+        DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP3).build());
+  }
+
+  static ProtocolCommand command(String name) {
+    return () -> name.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void stringsThroughAnyNode() {
+    try (Jedis a = jedis(1); Jedis b = jedis(2); Jedis c = jedis(3)) {
+      assertThat(a.ping()).isEqualTo("PONG");
+      assertThat(a.echo("hi")).isEqualTo("hi");
+      for (int i = 0; i < 30; i++) {
+        assertThat(a.set("s-" + i, "v" + i)).isEqualTo("OK");
+      }
+      for (int i = 0; i < 30; i++) { // written via node1, read linearizably via the others
+        assertThat((i % 2 == 0 ? b : c).get("s-" + i)).isEqualTo("v" + i);
+      }
+      assertThat(b.get("s-missing")).isNull();
+      assertThat(b.strlen("s-1")).isEqualTo(2);
+      assertThat(b.strlen("s-missing")).isZero();
+      assertThat(c.exists("s-1", "s-2", "s-missing")).isEqualTo(2);
+      assertThat(c.mget("s-1", "s-missing", "s-3")).containsExactly("v1", null, "v3");
+      assertThat(a.del("s-1", "s-2", "s-missing")).isEqualTo(2);
+      assertThat(b.get("s-1")).isNull();
+    }
+  }
+
+  @Test
+  void conditionalSets() {
+    try (Jedis r = jedis(2)) {
+      assertThat(r.set("c-1", "a", SetParams.setParams().nx())).isEqualTo("OK");
+      assertThat(r.set("c-1", "b", SetParams.setParams().nx())).isNull();
+      assertThat(r.set("c-2", "b", SetParams.setParams().xx())).isNull();
+      assertThat(r.get("c-2")).isNull();
+      assertThat(r.set("c-1", "c", SetParams.setParams().xx())).isEqualTo("OK");
+      assertThat(r.setGet("c-1", "d")).isEqualTo("c");
+      assertThat(r.setGet("c-new", "x")).isNull();
+      assertThat(r.get("c-1")).isEqualTo("d");
+      assertThat(r.setnx("c-1", "e")).isZero();
+      assertThat(r.setnx("c-3", "e")).isEqualTo(1);
+      assertThatThrownBy(() -> r.set("c-4", "v", SetParams.setParams().ex(10)))
+          .isInstanceOf(JedisDataException.class).hasMessageContaining("do not expire");
+    }
+  }
+
+  @Test
+  void countersAndTheirErrors() {
+    try (Jedis r = jedis(3)) {
+      assertThat(r.incr("n-1")).isEqualTo(1);
+      assertThat(r.incrBy("n-1", 41)).isEqualTo(42);
+      assertThat(r.decr("n-1")).isEqualTo(41);
+      assertThat(r.decrBy("n-1", 50)).isEqualTo(-9);
+      assertThat(r.get("n-1")).isEqualTo("-9");
+      r.set("n-text", "abc");
+      assertThatThrownBy(() -> r.incr("n-text")).isInstanceOf(JedisDataException.class)
+          .hasMessage("ERR value is not an integer or out of range");
+      r.set("n-max", Long.toString(Long.MAX_VALUE));
+      assertThatThrownBy(() -> r.incr("n-max")).hasMessageContaining("overflow");
+    }
+  }
+
+  @Test
+  void incrementsFromManyConnectionsAreNeverLost() throws Exception {
+    int threads = 4;
+    int each = 40;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int node = 1 + t % 3;
+        done.add(pool.submit(() -> {
+          try (Jedis r = jedis(node)) {
+            for (int i = 0; i < each; i++) {
+              r.incr("race");
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    try (Jedis r = jedis(1)) {
+      assertThat(r.get("race")).isEqualTo(Integer.toString(threads * each));
+    }
+  }
+
+  @Test
+  void msetIsAtomicInOnePartitionAndRefusedAcrossPartitions() {
+    // Two keys of one partition, as the cluster's partitioner places them.
+    io.distkv.client.DistKvClient client = cluster.newClient();
+    String first = "one-0";
+    String second = null;
+    for (int i = 1; second == null; i++) {
+      if (client.partitionOf(("one-" + i).getBytes(StandardCharsets.UTF_8))
+          == client.partitionOf(first.getBytes(StandardCharsets.UTF_8))) {
+        second = "one-" + i;
+      }
+    }
+    try (Jedis r = jedis(1)) {
+      assertThat(r.mset(first, "ann", second, "ann@example.org", first, "bob")).isEqualTo("OK");
+      assertThat(r.mget(first, second)).containsExactly("bob", "ann@example.org"); // a key set twice: the last wins
+      // Without hash tags, 20 keys over 8 partitions: refused, nothing written.
+      List<String> kv = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        kv.add("m-" + i);
+        kv.add("v");
+      }
+      assertThatThrownBy(() -> r.mset(kv.toArray(String[]::new))).isInstanceOf(JedisDataException.class)
+          .hasMessageStartingWith("CROSSSLOT");
+      assertThat(r.exists(kv.stream().filter(k -> k.startsWith("m-")).toArray(String[]::new))).isZero();
+    }
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() {
+    try (Jedis r = jedis(2)) {
+      Pipeline p = r.pipelined();
+      List<Response<String>> sets = new ArrayList<>();
+      List<Response<String>> gets = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        sets.add(p.set("p-" + i, "v" + i));
+        gets.add(p.get("p-" + i));
+      }
+      p.sync();
+      for (int i = 0; i < 500; i++) {
+        assertThat(sets.get(i).get()).isEqualTo("OK");
+        assertThat(gets.get(i).get()).as("get p-%d after its set in the same pipeline", i).isEqualTo("v" + i);
+      }
+    }
+  }
+
+  @Test
+  void scanWalksEveryKeyWithItsCursor() {
+    try (Jedis r = jedis(3)) {
+      for (int i = 0; i < 40; i++) {
+        r.set("scan:" + i, "x");
+      }
+      Set<String> seen = new HashSet<>();
+      String cursor = ScanParams.SCAN_POINTER_START;
+      int pages = 0;
+      do {
+        ScanResult<String> page = r.scan(cursor, new ScanParams().match("scan:*").count(7));
+        seen.addAll(page.getResult());
+        cursor = page.getCursor();
+        pages++;
+      } while (!cursor.equals("0") && pages < 1000);
+      Set<String> want = new HashSet<>();
+      for (int i = 0; i < 40; i++) {
+        want.add("scan:" + i);
+      }
+      assertThat(seen).containsAll(want).allMatch(k -> k.startsWith("scan:"));
+      assertThat(pages).isGreaterThan(1);
+    }
+  }
+
+  @Test
+  void distKvCommandsGiveVersionsAndCompareAndSet() {
+    try (Jedis r = jedis(1)) {
+      r.set("v-1", "one");
+      @SuppressWarnings("unchecked")
+      List<Object> gv = (List<Object>) r.sendCommand(command("DKV.GETV"), "v-1");
+      long version = (Long) gv.get(1);
+      assertThat(new String((byte[]) gv.get(0), StandardCharsets.UTF_8)).isEqualTo("one");
+      @SuppressWarnings("unchecked")
+      List<Object> stale = (List<Object>) r.sendCommand(command("DKV.CAS"), "v-1", Long.toString(version - 1), "x");
+      assertThat(stale).containsExactly(0L, version);
+      @SuppressWarnings("unchecked")
+      List<Object> applied = (List<Object>) r.sendCommand(command("DKV.CAS"), "v-1", Long.toString(version), "two");
+      assertThat(applied.get(0)).isEqualTo(1L);
+      assertThat((Long) applied.get(1)).isGreaterThan(version);
+      assertThat(r.get("v-1")).isEqualTo("two");
+      Object leader = r.sendCommand(command("DKV.LEADER"), "v-1");
+      assertThat(new String((byte[]) leader, StandardCharsets.UTF_8)).matches("node[123]");
+    }
+  }
+
+  @Test
+  void resp3AfterHello() throws Exception {
+    try (Jedis r = jedis3(2)) { // Jedis says HELLO 3 when it connects
+      assertThat(r.set("r3", "v")).isEqualTo("OK");
+      assertThat(r.get("r3")).isEqualTo("v");
+      assertThat(r.get("r3-missing")).isNull();
+      assertThat(r.clientId()).isPositive();
+    }
+    try (Socket s = new Socket("127.0.0.1", cluster.node(2).respPort())) {
+      OutputStream out = s.getOutputStream();
+      out.write("GET r3-missing\r\nHELLO 3\r\nGET r3-missing\r\nHELLO 2\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String replies = readLines(s.getInputStream(), 1 + 26 + 1 + 26); // HELLO: 7 keys and values, 26 lines
+      assertThat(replies).startsWith("$-1\r\n%7\r\n$6\r\nserver\r\n$7\r\ndist-kv\r\n") // RESP2 null, then a RESP3 map
+          .contains("$5\r\nproto\r\n:3\r\n").contains("\r\n_\r\n*14\r\n"); // RESP3 null; HELLO 2: a flat array
+    }
+  }
+
+  @Test
+  void connectionCommands() {
+    try (Jedis r = jedis(1)) {
+      assertThat(r.clientSetname("tester")).isEqualTo("OK");
+      assertThat(r.clientGetname()).isEqualTo("tester");
+      assertThat(r.select(0)).isEqualTo("OK");
+      assertThatThrownBy(() -> r.select(1)).hasMessageContaining("out of range");
+      assertThat(r.info("cluster")).contains("cluster_partitions:8").contains("cluster_nodes:3");
+      assertThat(r.readonly()).isEqualTo("OK");
+      r.set("ro", "1"); // writes still go to the leader
+      assertThat(r.readwrite()).isEqualTo("OK");
+      assertThat(r.dbSize()).isPositive();
+    }
+  }
+
+  @Test
+  void badInputGetsRedisErrorsAndTheConnectionStaysUsable() {
+    try (Jedis r = jedis(2)) {
+      assertThatThrownBy(() -> r.sendCommand(command("NOSUCHCMD"), "a")).isInstanceOf(JedisDataException.class)
+          .hasMessageStartingWith("ERR unknown command 'NOSUCHCMD'");
+      assertThatThrownBy(() -> r.sendCommand(command("GET"))).hasMessage("ERR wrong number of arguments for 'get' command");
+      assertThatThrownBy(() -> r.sendCommand(command("INCRBY"), "k", "x1")).hasMessage(
+          "ERR value is not an integer or out of range");
+      assertThatThrownBy(() -> r.sendCommand(command("SET"), "", "v")).hasMessageContaining("key");
+      assertThat(r.ping()).isEqualTo("PONG");
+    }
+  }
+
+  @Test
+  void oversizedBulkIsRefusedAndBrokenFramingClosesTheConnection() throws Exception {
+    int port = cluster.node(3).respPort();
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      // A 2 MiB value (over the 1 MiB limit): answered with an error, its bytes skipped; then PING works.
+      byte[] big = new byte[2 << 20];
+      out.write(("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$" + big.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(big);
+      out.write("\r\n*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String replies = readLines(in, 2);
+      assertThat(replies).startsWith("-ERR Protocol error: a bulk string of 2097152 bytes is over the limit")
+          .endsWith("+PONG\r\n");
+      // Broken framing: an error, then the server closes.
+      out.write("*1\r\n#4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readLines(in, 1)).startsWith("-ERR Protocol error: expected '$'");
+      s.setSoTimeout(10_000);
+      assertThat(in.read()).as("closed after broken framing").isEqualTo(-1);
+    }
+    try (Jedis r = jedis(3)) {
+      assertThat(r.ping()).isEqualTo("PONG"); // the node serves other connections throughout
+    }
+  }
+
+  static String readLines(InputStream in, int lines) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    int seen = 0;
+    while (seen < lines) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      sb.append((char) b);
+      if (b == '\n') {
+        seen++;
+      }
+    }
+    return sb.toString();
+  }
+}
