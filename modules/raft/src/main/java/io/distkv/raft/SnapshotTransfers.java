@@ -95,6 +95,11 @@ final class SnapshotTransfers {
     if (senders.containsKey(m.to())) {
       return; // one transfer per follower at a time
     }
+    if (!core.awaitsSnapshot(m.to())) {
+      // A stale request: the follower installed a snapshot and was matched since the core asked
+      // (this sent 36 of 48 partitions moved by add-node a second snapshot right after the first).
+      return;
+    }
     CatchingUp sent = catchingUp.get(m.to());
     if (sent != null && System.nanoTime() - sent.untilNanos() < 0 && core.matchIndex(m.to()) < sent.index()) {
       // Its files arrived; the core repeats its request every heartbeat until the follower has

@@ -312,6 +312,43 @@ class RespApiTest {
     }
   }
 
+  @Test
+  void randomAndTruncatedStreamsNeverStopTheNodeServingOthers() throws Exception {
+    long seed = 20261130L; // replay a failure with it
+    java.util.Random random = new java.util.Random(seed);
+    int port = cluster.node(1).respPort();
+    List<byte[]> valid = List.of("*3\r\n$3\r\nSET\r\n$4\r\nfuzz\r\n$1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII),
+        "*2\r\n$3\r\nGET\r\n$4\r\nfuzz\r\n".getBytes(StandardCharsets.US_ASCII),
+        "PING\r\n".getBytes(StandardCharsets.US_ASCII));
+    try (Jedis witness = jedis(1)) {
+      for (int round = 0; round < 40; round++) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+          s.setSoTimeout(2_000);
+          OutputStream out = s.getOutputStream();
+          for (int chunk = 0; chunk < 8; chunk++) {
+            byte[] bytes;
+            if (random.nextBoolean()) {
+              byte[] v = valid.get(random.nextInt(valid.size()));
+              bytes = java.util.Arrays.copyOf(v, 1 + random.nextInt(v.length)); // truncated anywhere
+            } else {
+              bytes = new byte[random.nextInt(512)];
+              random.nextBytes(bytes);
+            }
+            try {
+              out.write(bytes);
+              out.flush();
+            } catch (java.io.IOException closedByServer) {
+              break; // broken framing closes the connection: fine
+            }
+          }
+        } // closed mid-request, mid-reply or after an error
+        // Meanwhile the node serves a well-behaved connection normally.
+        assertThat(witness.set("witness-" + round, "v" + round)).as("seed %d round %d", seed, round).isEqualTo("OK");
+        assertThat(witness.get("witness-" + round)).isEqualTo("v" + round);
+      }
+    }
+  }
+
   static String readLines(InputStream in, int lines) throws Exception {
     StringBuilder sb = new StringBuilder();
     int seen = 0;

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Closed-loop load against dist-kv and/or etcd; prints a progress line per second and a final table.")
 public final class LoadGenerator implements Callable<Integer> {
-  @Option(names = "--driver", split = ",", defaultValue = "distkv", description = "distkv, etcd, or both: distkv,etcd (default ${DEFAULT-VALUE}).")
+  @Option(names = "--driver", split = ",", defaultValue = "distkv", description = "distkv (Java client), resp (dist-kv "
+      + "through the Redis protocol, Jedis), etcd, or a list: distkv,resp,etcd (default ${DEFAULT-VALUE}).")
   List<String> drivers;
 
   @Option(names = "--workload", split = ",", defaultValue = "write,b", description = "write, a (50/50), b (95/5 read/update), c (read-only); list (default ${DEFAULT-VALUE}).")
@@ -68,6 +69,10 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--etcd-endpoints", split = ",", defaultValue = "http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379",
       description = "etcd endpoints (default: the 3 members of scripts/etcd-cluster.sh).")
   List<String> etcdEndpoints;
+
+  @Option(names = "--resp-endpoints", split = ",", defaultValue = "127.0.0.1:6401,127.0.0.1:6402,127.0.0.1:6403",
+      description = "dist-kv RESP ports for the resp driver (default: make run's nodes).")
+  List<String> respEndpoints;
 
   @Option(names = "--distkv-pids", defaultValue = "run/node*.pid",
       description = "Pid files of the dist-kv nodes whose CPU time and context switches are reported per operation "
@@ -134,7 +139,7 @@ public final class LoadGenerator implements Callable<Integer> {
 
   /** The server processes of driver {@code name}, from its pid files (none found = not reported). */
   private ServerProcesses servers(String name) {
-    String glob = name.equalsIgnoreCase("etcd") ? etcdPids : distkvPids;
+    String glob = name.equalsIgnoreCase("etcd") ? etcdPids : distkvPids; // (resp: the dist-kv nodes)
     Path p = Path.of(glob);
     Path dir = p.getParent() == null ? Path.of(".") : p.getParent();
     return ServerProcesses.fromPidFiles(dir, p.getFileName().toString());
@@ -144,7 +149,10 @@ public final class LoadGenerator implements Callable<Integer> {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "distkv" -> new DistKvDriver(clientSettings(), c);
       case "etcd" -> new EtcdDriver(etcdEndpoints, c == Consistency.EVENTUAL);
-      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown driver '" + name + "' (distkv, etcd)");
+      case "resp" -> new RespDriver(respEndpoints, Math.max(64, clients.stream().mapToInt(Integer::intValue).max().orElse(64)),
+          c == Consistency.EVENTUAL);
+      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown driver '" + name
+          + "' (distkv, resp, etcd)");
     };
   }
 

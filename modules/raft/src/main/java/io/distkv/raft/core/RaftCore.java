@@ -734,7 +734,11 @@ public final class RaftCore {
       if (snapshot == null) {
         throw new IllegalStateException(id + ": log compacted below " + p.next + " without a snapshot");
       }
-      p.becomeSnapshot(log.applied);
+      // Any snapshot at or after the compaction point lets the follower continue from the log
+      // (compaction is held at a snapshot being sent). Not the applied index: the state machine
+      // may be behind it (Readys are applied as their writes finish), so the checkpoint sent
+      // could not reach it and the follower was sent a second snapshot right after the first.
+      p.becomeSnapshot(snapshot.index());
       sendSnapshot(peer, p);
       return;
     }
@@ -756,11 +760,22 @@ public final class RaftCore {
   }
 
   /**
-   * Asks the driver for a snapshot at the applied index or later for {@code peer} (the state
-   * machine is at least there; the driver names the index it actually sends).
+   * Asks the driver for a snapshot at or after the compaction point for {@code peer} (the driver
+   * sends a checkpoint it has, or makes one at the state machine's applied index, and names the
+   * index it actually sends).
    */
   private void sendSnapshot(String peer, Progress p) {
-    send(new InstallSnapshot(id, peer, term, snapshotMetaAt(Math.max(log.applied, p.pendingSnapshot))));
+    send(new InstallSnapshot(id, peer, term, snapshotMetaAt(Math.max(snapshot.index(), p.pendingSnapshot))));
+  }
+
+  /**
+   * Whether this leader still waits for {@code peer} to get a snapshot. An InstallSnapshot the
+   * driver takes from a Ready may be stale: the follower may have installed one and been matched
+   * meanwhile (the driver hands a Ready's messages over only once its log write is durable).
+   */
+  public boolean awaitsSnapshot(String peer) {
+    Progress p = progress.get(peer);
+    return role == Role.LEADER && p != null && p.state == Progress.State.SNAPSHOT;
   }
 
   /** The driver gave up a transfer to {@code peer}: probe it again (a failed transfer restarts from there). */

@@ -301,6 +301,38 @@ class RaftPaperTest {
   }
 
   @Test
+  void s7_anySnapshotAtOrAfterTheCompactionPointLetsTheFollowerContinueFromTheLog() {
+    RaftOptions small = OPTS.withLimits(4, 1024, 2, 1 << 20, 16);
+    Net net = Net.of(small, "a", "b", "c");
+    net.elect("a");
+    net.cut.add("c");
+    for (int i = 0; i < 30; i++) {
+      net.get("a").propose(("e" + i).getBytes());
+    }
+    net.settle();
+    RaftCore a = net.get("a");
+    long compacted = a.compact(a.commitIndex()).index();
+    for (int i = 0; i < 10; i++) { // applied runs past the compaction point
+      a.propose(("f" + i).getBytes());
+    }
+    net.settle();
+    net.cut.clear();
+    List<RaftMessage.InstallSnapshot> asked = new java.util.ArrayList<>();
+    for (int t = 0; t < 3 && asked.isEmpty(); t++) {
+      a.tick();
+      asked.addAll(settleHoldingSnapshots(net));
+    }
+    assertThat(asked).isNotEmpty();
+    assertThat(asked.get(0).meta().index()).as("what c needs: the compaction point").isEqualTo(compacted);
+    // The driver's checkpoint may be behind the leader's applied index (its state machine applies
+    // as log writes finish): one at the compaction point is enough.
+    net.get("c").step(new RaftMessage.InstallSnapshot("a", "c", a.term(), a.snapshotMetaAt(compacted)));
+    assertThat(settleHoldingSnapshots(net)).as("snapshots asked after c installed one").isEmpty();
+    assertThat(net.get("c").commitIndex()).isEqualTo(a.commitIndex());
+    assertThat(net.appliedData("c")).contains("f9");
+  }
+
+  @Test
   void s4_membershipChangeAddsALearnerThenPromotesIt() {
     Net net = Net.of(OPTS, "a", "b", "c");
     net.elect("a");
