@@ -70,9 +70,10 @@ public final class DistKvClient implements AutoCloseable {
   /**
    * A client inside an existing ActorSystem (a node's: its RESP server routes through it as a
    * Java client would): its inbox is a system actor named {@code inboxName}, which lives as long
-   * as the system; close() does not stop the system. Fetches the cluster map as {@link #connect} does.
+   * as the system; close() does not stop the system. EVENTUAL reads go to node {@code localNode}'s
+   * own replica when it has one. Fetches the cluster map as {@link #connect} does.
    */
-  public static DistKvClient attach(ActorSystem<?> system, ClientSettings settings, String inboxName) {
+  public static DistKvClient attach(ActorSystem<?> system, ClientSettings settings, String inboxName, String localNode) {
     java.util.concurrent.atomic.AtomicReference<Routing> routingRef = new java.util.concurrent.atomic.AtomicReference<>();
     ActorRef<Replies> inbox = system.systemActorOf(Behaviors.receive(Replies.class)
         .onMessage(Replies.class, r -> {
@@ -80,6 +81,7 @@ public final class DistKvClient implements AutoCloseable {
           return Behaviors.same();
         }).build(), inboxName, org.apache.pekko.actor.typed.Props.empty());
     Routing routing = new Routing(system, inbox, settings);
+    routing.preferLocal(localNode);
     routingRef.set(routing);
     try {
       routing.bootstrap();
@@ -210,6 +212,16 @@ public final class DistKvClient implements AutoCloseable {
       return write(List.of(KvCommand.Op.compareAndSet(checkKey(key), expectedVersion, settings.limits().checkValue(value))))
           .thenApply(DistKvClient::conditional);
     });
+  }
+
+  /**
+   * Adds {@code delta} to the key's value, a decimal 64-bit integer (absent = 0), as one
+   * replicated command: concurrent increments from any clients are never lost. Completes with the
+   * sum; fails with INVALID_ARGUMENT if the value is not such an integer or the sum overflows.
+   */
+  public CompletionStage<Long> incrementBy(byte[] key, long delta) {
+    return guarded(() -> write(List.of(KvCommand.Op.increment(checkKey(key), delta)))
+        .thenApply(r -> Long.parseLong(new String(r.value(), StandardCharsets.US_ASCII))));
   }
 
   /** Applies the batch atomically (see {@link Batch}: one partition only). */

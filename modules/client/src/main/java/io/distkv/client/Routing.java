@@ -248,6 +248,17 @@ final class Routing {
   }
 
   /** The node to try for partition {@code p}: its cached leader, else a replica not suspected, not {@code avoid}. */
+  /**
+   * The node this client runs in (a node's embedded client), or null: requests that any replica
+   * may answer go to its own replica when it has one, as a Redis Cluster replica answers READONLY
+   * reads itself (and still can on the minority side of a split).
+   */
+  private volatile String localNode;
+
+  void preferLocal(String node) {
+    localNode = node;
+  }
+
   private String choose(int p, boolean toLeader, String avoid) {
     if (p >= 0) {
       String leader = leaders.get(p);
@@ -255,6 +266,10 @@ final class Routing {
         return leader;
       }
       List<String> replicas = info.partitions().get(p).replicas();
+      String local = localNode;
+      if (!toLeader && local != null && !local.equals(avoid) && replicas.contains(local) && routers.containsKey(local)) {
+        return local;
+      }
       String pick = pickFrom(replicas, avoid);
       if (pick != null) {
         return pick;

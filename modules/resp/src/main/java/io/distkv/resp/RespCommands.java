@@ -492,23 +492,14 @@ public final class RespCommands {
     return current.<RespReply>map(v -> new RespReply.Bulk(v.value())).orElse(RespReply.NULL);
   }
 
+  /** INCR and friends: one replicated command each (KvCommand INCREMENT), so no increment is lost. */
   private CompletionStage<RespReply> incrBy(byte[] key, long by) {
-    return casLoop(key, 0, current -> {
-      long now = 0;
-      if (current.isPresent()) {
-        try {
-          now = Long.parseLong(new String(current.get().value(), StandardCharsets.US_ASCII));
-        } catch (NumberFormatException e) {
-          return Step.answer(RespReply.error("value is not an integer or out of range"));
-        }
+    return client.incrementBy(key, by).<RespReply>thenApply(RespReply.Int::new).exceptionally(t -> {
+      Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+      if (cause instanceof io.distkv.common.error.InvalidArgumentException e) {
+        return RespReply.error(RespErrors.detail(e)); // "value is not an integer or out of range", as Redis says it
       }
-      long next;
-      try {
-        next = Math.addExact(now, by);
-      } catch (ArithmeticException e) {
-        return Step.answer(RespReply.error("increment or decrement would overflow"));
-      }
-      return Step.write(Long.toString(next).getBytes(StandardCharsets.US_ASCII), new RespReply.Int(next));
+      return RespErrors.of(cause);
     });
   }
 

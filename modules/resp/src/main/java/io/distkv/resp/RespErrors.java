@@ -20,9 +20,16 @@ final class RespErrors {
       cause = cause.getCause();
     }
     if (cause instanceof DistKvException e) {
-      return new RespReply.Error(prefix(e.code()), e.code() + " " + e.getMessage());
+      return new RespReply.Error(prefix(e.code()), e.code() + " " + detail(e));
     }
     return new RespReply.Error("ERR", "INTERNAL " + cause);
+  }
+
+  /** The exception's message without the "CODE: " it starts with. */
+  static String detail(DistKvException e) {
+    String m = e.getMessage();
+    String prefix = e.code().name() + ": ";
+    return m != null && m.startsWith(prefix) ? m.substring(prefix.length()) : String.valueOf(m);
   }
 
   static String prefix(ErrorCode code) {

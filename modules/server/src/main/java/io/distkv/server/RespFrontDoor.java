@@ -12,7 +12,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /**
  * Starts a node's RESP server (docs/resp.md): a {@link DistKvClient} attached to the node's own
  * ActorSystem (its contact point is the node itself; it routes every request to the partition's
- * leader like any Java client) behind a {@link RespServer} on {@code distkv.node.resp-port}.
+ * leader like any Java client, and READONLY reads to this node's own replica when it has one) behind a {@link RespServer} on {@code distkv.node.resp-port}.
  * The node process and the test kit start it here, once the node's router answers.
  */
 public final class RespFrontDoor {
@@ -26,7 +26,7 @@ public final class RespFrontDoor {
       RespConfig resp, KeyLimits limits, Duration requestTimeout) {
     ClientSettings settings = ClientSettings.builder().contactPoints(selfHostPort).requestTimeout(requestTimeout)
         .clientId("resp-" + nodeId).limits(limits).build();
-    DistKvClient client = DistKvClient.attach(system, settings, "resp-client");
+    DistKvClient client = DistKvClient.attach(system, settings, "resp-client", nodeId);
     RespCommands commands = new RespCommands(client, nodeId, resp.password());
     return RespServer.start(system, commands, RespServer.Settings.forLimits(bindHost, resp.port(), resp.maxInFlight(),
         resp.idleTimeout(), limits.maxKeyBytes(), limits.maxValueBytes()));

@@ -31,7 +31,13 @@ public record KvCommand(String clientId, long sequence, long firstUnacked, List<
     /** Put only if the key has no live value. */
     PUT_IF_ABSENT,
     /** Put only if the key's version equals {@link Op#expectedVersion()} (0 = must be absent). */
-    COMPARE_AND_SET
+    COMPARE_AND_SET,
+    /**
+     * Add the signed delta carried in {@link Op#expectedVersion()} to the key's value, a decimal
+     * 64-bit integer (absent = 0), and store the sum as decimal text; the result's value is the
+     * sum. A value that is not such an integer, or an overflow, refuses the whole command.
+     */
+    INCREMENT
   }
 
   /** One write to one key. */
@@ -50,6 +56,10 @@ public record KvCommand(String clientId, long sequence, long firstUnacked, List<
 
     public static Op compareAndSet(byte[] key, long expectedVersion, byte[] value) {
       return new Op(Kind.COMPARE_AND_SET, key, value, expectedVersion);
+    }
+
+    public static Op increment(byte[] key, long delta) {
+      return new Op(Kind.INCREMENT, key, null, delta);
     }
   }
 

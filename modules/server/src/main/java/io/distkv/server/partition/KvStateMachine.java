@@ -183,8 +183,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       }
     }
     KvResult result;
+    byte[][] computed = new byte[cmd.ops().size()][]; // values an op computes (INCREMENT)
     try {
-      result = execute(index, cmd);
+      result = execute(index, cmd, computed);
     } catch (InvalidArgumentException e) {
       // Routers validate before proposing; a command that still fails validation is refused
       // (the same way on every replica), never allowed to stop the replica.
@@ -192,12 +193,14 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     }
     WriteBatch batch = new WriteBatch();
     if (result.code() == ErrorCode.OK) {
-      for (KvCommand.Op op : cmd.ops()) {
+      for (int i = 0; i < cmd.ops().size(); i++) {
+        KvCommand.Op op = cmd.ops().get(i);
         byte[] dataKey = prefixed(DATA, op.key());
         if (op.kind() == KvCommand.Kind.DELETE) {
           batch.delete(dataKey);
         } else {
-          byte[] stored = ByteBuffer.allocate(8 + op.value().length).putLong(index).put(op.value()).array();
+          byte[] value = computed[i] != null ? computed[i] : op.value();
+          byte[] stored = ByteBuffer.allocate(8 + value.length).putLong(index).put(value).array();
           batch.put(dataKey, stored);
         }
       }
@@ -240,15 +243,43 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     }
   }
 
-  /** Checks every condition against the state before the command; all or nothing. */
-  private KvResult execute(long index, KvCommand cmd) {
+  /**
+   * Checks every condition against the state before the command; all or nothing. Values an op
+   * computes from the state (INCREMENT) go into {@code computed} at the op's position.
+   */
+  private KvResult execute(long index, KvCommand cmd, byte[][] computed) {
     Map<String, Boolean> seen = new HashMap<>();
-    for (KvCommand.Op op : cmd.ops()) {
+    for (int i = 0; i < cmd.ops().size(); i++) {
+      KvCommand.Op op = cmd.ops().get(i);
       if (op.key() == null || op.key().length == 0 || op.key().length > STORE_LIMITS.maxKeyBytes() - 1) {
         throw new InvalidArgumentException("a write needs a key of 1.." + (STORE_LIMITS.maxKeyBytes() - 1) + " bytes");
       }
-      if (op.kind() != KvCommand.Kind.DELETE && (op.value() == null || op.value().length > 2 << 20)) {
+      if (op.kind() != KvCommand.Kind.DELETE && op.kind() != KvCommand.Kind.INCREMENT
+          && (op.value() == null || op.value().length > 2 << 20)) {
         throw new InvalidArgumentException("a " + op.kind() + " needs a value of at most 2 MiB");
+      }
+      if (op.kind() == KvCommand.Kind.INCREMENT) {
+        KvResult current = lookup(op.key());
+        long now = 0;
+        if (current.code() == ErrorCode.OK) {
+          String text = new String(current.value(), StandardCharsets.US_ASCII);
+          if (!text.matches("-?[0-9]{1,19}")) {
+            return new KvResult(ErrorCode.INVALID_ARGUMENT, -1, NOT_AN_INTEGER);
+          }
+          try {
+            now = Long.parseLong(text);
+          } catch (NumberFormatException e) {
+            return new KvResult(ErrorCode.INVALID_ARGUMENT, -1, NOT_AN_INTEGER);
+          }
+        }
+        long sum;
+        try {
+          sum = Math.addExact(now, op.expectedVersion());
+        } catch (ArithmeticException e) {
+          return new KvResult(ErrorCode.INVALID_ARGUMENT, -1,
+              "increment or decrement would overflow".getBytes(StandardCharsets.UTF_8));
+        }
+        computed[i] = Long.toString(sum).getBytes(StandardCharsets.US_ASCII);
       }
       if (op.kind() == KvCommand.Kind.PUT_IF_ABSENT || op.kind() == KvCommand.Kind.COMPARE_AND_SET) {
         KvResult current = lookup(op.key());
@@ -265,8 +296,12 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             "a batch may write each key once".getBytes(StandardCharsets.UTF_8));
       }
     }
-    return KvResult.ok(index);
+    // A single increment answers with the sum.
+    return cmd.ops().size() == 1 && computed[0] != null ? new KvResult(ErrorCode.OK, index, computed[0])
+        : KvResult.ok(index);
   }
+
+  private static final byte[] NOT_AN_INTEGER = "value is not an integer or out of range".getBytes(StandardCharsets.UTF_8);
 
   /**
    * Reads from this replica's current state (an eventual read, or after ReadIndex a linearizable

@@ -188,7 +188,7 @@ public final class Router {
     }
     for (KvCommand.Op op : ops) {
       limits.checkKey(op.key());
-      if (op.kind() != KvCommand.Kind.DELETE) {
+      if (op.kind() != KvCommand.Kind.DELETE && op.kind() != KvCommand.Kind.INCREMENT) {
         limits.checkValue(op.value());
       }
     }

@@ -87,6 +87,37 @@ class KvStateMachineTest {
   }
 
   @Test
+  void incrementsAddToADecimalValueInLogOrder() {
+    try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults())) {
+      KvResult first = apply(sm, 1, KvCommand.single("", 0, KvCommand.Op.increment(b("n"), 5)));
+      assertThat(first.code()).isEqualTo(ErrorCode.OK);
+      assertThat(first.value()).isEqualTo(b("5")); // absent counts as 0
+      assertThat(apply(sm, 2, KvCommand.single("", 0, KvCommand.Op.increment(b("n"), -12))).value()).isEqualTo(b("-7"));
+      assertThat(sm.get(b("n")).value()).isEqualTo(b("-7"));
+      assertThat(sm.get(b("n")).version()).isEqualTo(2);
+      apply(sm, 3, put("text", "abc"));
+      KvResult notANumber = apply(sm, 4, KvCommand.single("", 0, KvCommand.Op.increment(b("text"), 1)));
+      assertThat(notANumber.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+      assertThat(new String(notANumber.value(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo("value is not an integer or out of range");
+      apply(sm, 5, put("max", Long.toString(Long.MAX_VALUE)));
+      assertThat(apply(sm, 6, KvCommand.single("", 0, KvCommand.Op.increment(b("max"), 1))).code())
+          .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+      assertThat(sm.get(b("max")).value()).isEqualTo(b(Long.toString(Long.MAX_VALUE)));
+      // In a batch, a refused increment refuses everything.
+      KvCommand batch = new KvCommand("", 0, List.of(KvCommand.Op.put(b("x"), b("1")), KvCommand.Op.increment(b("text"), 1)));
+      assertThat(apply(sm, 7, batch).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+      assertThat(sm.get(b("x")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      // The kind survives the command's encoding (an old reader would refuse it as corrupt).
+      assertThat(KvCommand.decode(KvCommand.single("c", 1, KvCommand.Op.increment(b("n"), 3)).encode()).ops().get(0))
+          .satisfies(op -> {
+            assertThat(op.kind()).isEqualTo(KvCommand.Kind.INCREMENT);
+            assertThat(op.expectedVersion()).isEqualTo(3);
+          });
+    }
+  }
+
+  @Test
   void aRetriedWriteOfTheSameSessionAppliesOnceAndGetsTheSameAnswer() {
     try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults())) {
       KvCommand first = KvCommand.single("client-1", 7, KvCommand.Op.put(b("a"), b("one")));
