@@ -194,6 +194,12 @@ public final class DistKvClient implements AutoCloseable {
     return guarded(() -> write(List.of(KvCommand.Op.delete(checkKey(key)))).thenApply(KvResult::version));
   }
 
+  /** Deletes the key; completes with whether it had a live value (decided in log order, exactly). */
+  public CompletionStage<Boolean> remove(byte[] key) {
+    return guarded(() -> write(List.of(KvCommand.Op.delete(checkKey(key))))
+        .thenApply(r -> r.value() != null && r.value().length == 1 && r.value()[0] == 1));
+  }
+
   /** Writes only if the key has no live value; not applied = the existing version. */
   public CompletionStage<WriteResult> putIfAbsent(byte[] key, byte[] value) {
     return guarded(() -> write(List.of(KvCommand.Op.putIfAbsent(checkKey(key), settings.limits().checkValue(value))))

@@ -536,12 +536,11 @@ public final class RespCommands {
     });
   }
 
-  /** DEL/UNLINK: the count is of keys found by a read just before each delete. */
+  /** DEL/UNLINK: each key deleted by its own command, which says whether the key was there. */
   private CompletionStage<RespReply> del(RespConnection c, List<byte[]> a) {
     List<CompletableFuture<Integer>> deletes = new ArrayList<>();
     for (byte[] k : a.subList(1, a.size())) {
-      deletes.add(client.get(k).thenCompose(v -> v.isEmpty() ? CompletableFuture.completedFuture(0)
-          : client.delete(k).thenApply(x -> 1)).toCompletableFuture());
+      deletes.add(client.remove(k).thenApply(existed -> existed ? 1 : 0).toCompletableFuture());
     }
     return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
         .thenApply(v -> new RespReply.Int(deletes.stream().mapToInt(CompletableFuture::join).sum()));

@@ -296,11 +296,18 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
             "a batch may write each key once".getBytes(StandardCharsets.UTF_8));
       }
     }
-    // A single increment answers with the sum.
-    return cmd.ops().size() == 1 && computed[0] != null ? new KvResult(ErrorCode.OK, index, computed[0])
-        : KvResult.ok(index);
+    // A single increment answers with the sum; a single delete with whether the key was there.
+    if (cmd.ops().size() == 1 && computed[0] != null) {
+      return new KvResult(ErrorCode.OK, index, computed[0]);
+    }
+    if (cmd.ops().size() == 1 && cmd.ops().get(0).kind() == KvCommand.Kind.DELETE) {
+      return new KvResult(ErrorCode.OK, index, lookup(cmd.ops().get(0).key()).code() == ErrorCode.OK ? EXISTED : ABSENT);
+    }
+    return KvResult.ok(index);
   }
 
+  private static final byte[] EXISTED = {1};
+  private static final byte[] ABSENT = {0};
   private static final byte[] NOT_AN_INTEGER = "value is not an integer or out of range".getBytes(StandardCharsets.UTF_8);
 
   /**

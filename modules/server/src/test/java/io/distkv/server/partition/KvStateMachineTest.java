@@ -108,6 +108,9 @@ class KvStateMachineTest {
       KvCommand batch = new KvCommand("", 0, List.of(KvCommand.Op.put(b("x"), b("1")), KvCommand.Op.increment(b("text"), 1)));
       assertThat(apply(sm, 7, batch).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
       assertThat(sm.get(b("x")).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      // A single delete says whether the key was there.
+      assertThat(apply(sm, 8, KvCommand.single("", 0, KvCommand.Op.delete(b("n")))).value()).containsExactly(1);
+      assertThat(apply(sm, 9, KvCommand.single("", 0, KvCommand.Op.delete(b("n")))).value()).containsExactly(0);
       // The kind survives the command's encoding (an old reader would refuse it as corrupt).
       assertThat(KvCommand.decode(KvCommand.single("c", 1, KvCommand.Op.increment(b("n"), 3)).encode()).ops().get(0))
           .satisfies(op -> {
