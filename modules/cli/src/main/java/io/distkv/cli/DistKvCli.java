@@ -99,6 +99,32 @@ public final class DistKvCli implements Callable<Integer> {
     return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** A bad combination of arguments found while running a command: printed, exit {@link #USAGE}. */
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The value of a write: the VALUE argument, or the bytes of {@code --value-file} ("-" = standard
+   * input; binary-safe, and beyond what an argument can carry), exactly one of them.
+   */
+  static byte[] value(String argument, String file, java.io.InputStream stdin) {
+    if ((argument == null) == (file == null)) {
+      throw new UsageException("give the value either as VALUE or with --value-file FILE (- = standard input), not "
+          + (argument == null ? "neither" : "both"));
+    }
+    if (argument != null) {
+      return utf8(argument);
+    }
+    try {
+      return file.equals("-") ? stdin.readAllBytes() : java.nio.file.Files.readAllBytes(java.nio.file.Path.of(file));
+    } catch (java.io.IOException e) {
+      throw new UsageException("cannot read --value-file " + file + ": " + e);
+    }
+  }
+
   /** Base of the subcommands: a connected client for the duration of one command. */
   abstract static class ClusterCommand implements Callable<Integer> {
     @ParentCommand
@@ -130,6 +156,9 @@ public final class DistKvCli implements Callable<Integer> {
       }
       try (DistKvClient client = DistKvClient.connect(settings)) {
         return run(client.blocking());
+      } catch (UsageException e) {
+        err().println("distkv: " + e.getMessage());
+        return USAGE;
       } catch (DistKvException e) {
         err().println("distkv: " + e.getMessage());
         return e.code() == io.distkv.common.error.ErrorCode.INVALID_ARGUMENT ? USAGE : CLUSTER_ERROR;
@@ -142,16 +171,20 @@ public final class DistKvCli implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "KEY")
     String key;
 
-    @Parameters(index = "1", paramLabel = "VALUE")
+    @Parameters(index = "1", paramLabel = "VALUE", arity = "0..1")
     String value;
+
+    @Option(names = "--value-file", paramLabel = "FILE", description = "Read the value from FILE (- = standard input) instead of VALUE.")
+    String valueFile;
 
     @Option(names = "--if-absent", description = "Only if KEY has no value (exit 1 if it has).")
     boolean ifAbsent;
 
     @Override
     int run(BlockingDistKvClient kv) {
+      byte[] bytes = value(value, valueFile, System.in);
       if (ifAbsent) {
-        WriteResult r = kv.putIfAbsent(utf8(key), utf8(value));
+        WriteResult r = kv.putIfAbsent(utf8(key), bytes);
         if (!r.applied()) {
           err().println("exists: current version is " + r.version());
           return NOT_FOUND_OR_FAILED;
@@ -159,7 +192,7 @@ public final class DistKvCli implements Callable<Integer> {
         out().println("OK version " + r.version());
         return OK;
       }
-      out().println("OK version " + kv.put(utf8(key), utf8(value)));
+      out().println("OK version " + kv.put(utf8(key), bytes));
       return OK;
     }
   }
@@ -211,12 +244,15 @@ public final class DistKvCli implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "EXPECTED_VERSION")
     long expected;
 
-    @Parameters(index = "2", paramLabel = "VALUE")
+    @Parameters(index = "2", paramLabel = "VALUE", arity = "0..1")
     String value;
+
+    @Option(names = "--value-file", paramLabel = "FILE", description = "Read the value from FILE (- = standard input) instead of VALUE.")
+    String valueFile;
 
     @Override
     int run(BlockingDistKvClient kv) {
-      WriteResult r = kv.compareAndSet(utf8(key), expected, utf8(value));
+      WriteResult r = kv.compareAndSet(utf8(key), expected, value(value, valueFile, System.in));
       if (!r.applied()) {
         err().println("conflict: current version is " + r.version());
         return NOT_FOUND_OR_FAILED;

@@ -71,6 +71,30 @@ class DistKvCliTest {
   }
 
   @Test
+  void aValueFromAFileCanBeLargerThanAnArgumentAndIsNotAlsoGivenAsAnArgument(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    String big = "0123456789abcdef".repeat(20_000); // 320,000 bytes: beyond what one argument can carry
+    java.nio.file.Path file = tmp.resolve("value.txt");
+    java.nio.file.Files.writeString(file, big);
+    Run put = cli("put", "big-key", "--value-file", file.toString());
+    assertThat(put.code()).as(put.err()).isZero();
+    assertThat(cli("get", "big-key").out()).isEqualTo(big + "\n");
+    String version = put.out().trim().substring("OK version ".length());
+    java.nio.file.Files.writeString(file, "replaced");
+    assertThat(cli("cas", "big-key", version, "--value-file", file.toString()).code()).isZero();
+    assertThat(cli("get", "big-key").out()).isEqualTo("replaced\n");
+    Run both = cli("put", "k", "v", "--value-file", file.toString());
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("either as VALUE or with --value-file").contains("not both");
+    Run neither = cli("put", "k");
+    assertThat(neither.code()).isEqualTo(2);
+    assertThat(neither.err()).contains("not neither");
+    Run unreadable = cli("put", "k", "--value-file", tmp.resolve("missing").toString());
+    assertThat(unreadable.code()).isEqualTo(2);
+    assertThat(unreadable.err()).contains("cannot read --value-file");
+  }
+
+  @Test
   void casReportsConflictsWithTheCurrentVersion() {
     String version = cli("put", "cas-key", "a").out().trim().substring("OK version ".length());
     Run ok = cli("cas", "cas-key", version, "b");
