@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.distkv.client.DistKvClient;
 import io.distkv.client.Versioned;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,17 +31,11 @@ class SmallHeapTest {
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp; // node logs stay for a failed run
 
   static byte[] key(int i) {
-    return ("key-" + i).getBytes(StandardCharsets.UTF_8);
+    return SnapshotKillTest.key(i);
   }
 
   static byte[] value(int i) {
-    byte[] v = new byte[VALUE_BYTES];
-    Arrays.fill(v, (byte) (i * 17));
-    v[0] = (byte) (i >> 24);
-    v[1] = (byte) (i >> 16);
-    v[2] = (byte) (i >> 8);
-    v[3] = (byte) i;
-    return v;
+    return SnapshotKillTest.value(i, VALUE_BYTES);
   }
 
   @Test

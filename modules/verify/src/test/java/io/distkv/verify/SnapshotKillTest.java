@@ -47,7 +47,12 @@ class SnapshotKillTest {
   }
 
   static byte[] value(int i) {
-    byte[] v = new byte[VALUE_BYTES];
+    return value(i, VALUE_BYTES);
+  }
+
+  /** {@code bytes} bytes that differ per key: a fill of i, with i's own four bytes first. */
+  static byte[] value(int i, int bytes) {
+    byte[] v = new byte[bytes];
     Arrays.fill(v, (byte) (i * 31));
     v[0] = (byte) (i >> 24);
     v[1] = (byte) (i >> 16);

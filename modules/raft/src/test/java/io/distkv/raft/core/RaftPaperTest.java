@@ -225,14 +225,7 @@ class RaftPaperTest {
 
   @Test
   void s7_snapshotInstallBringsAFarBehindFollowerUpToDate() {
-    RaftOptions small = OPTS.withLimits(4, 1024, 2, 1 << 20, 16);
-    Net net = Net.of(small, "a", "b", "c");
-    net.elect("a");
-    net.cut.add("c");
-    for (int i = 0; i < 30; i++) {
-      net.get("a").propose(("e" + i).getBytes());
-    }
-    net.settle();
+    Net net = cMissed30Entries();
     RaftCore a = net.get("a");
     a.compact(a.commitIndex());
     assertThat(a.snapshotIndex()).isEqualTo(a.commitIndex());
@@ -244,6 +237,28 @@ class RaftPaperTest {
     a.propose("after".getBytes());
     net.settle();
     assertThat(net.appliedData("c")).containsExactly("after");
+  }
+
+  /** a leads a, b, c; c was cut off while a committed 30 entries (the cut is still in place). */
+  static Net cMissed30Entries() {
+    Net net = Net.of(OPTS.withLimits(4, 1024, 2, 1 << 20, 16), "a", "b", "c");
+    net.elect("a");
+    net.cut.add("c");
+    for (int i = 0; i < 30; i++) {
+      net.get("a").propose(("e" + i).getBytes());
+    }
+    net.settle();
+    return net;
+  }
+
+  /** Ticks a (up to three heartbeats) until it asks its driver for a snapshot; the requests. */
+  static List<RaftMessage.InstallSnapshot> ticksUntilASnapshotIsAsked(Net net) {
+    List<RaftMessage.InstallSnapshot> asked = new java.util.ArrayList<>();
+    for (int t = 0; t < 3 && asked.isEmpty(); t++) {
+      net.get("a").tick(); // (Net.tick would deliver the InstallSnapshot itself)
+      asked.addAll(settleHoldingSnapshots(net));
+    }
+    return asked;
   }
 
   /** Delivers messages until quiet, holding back every InstallSnapshot (returned: the driver's job). */
@@ -268,22 +283,11 @@ class RaftPaperTest {
 
   @Test
   void s7_aStaleRejectionWhileASnapshotIsOnItsWayDoesNotAskForASecondOne() {
-    RaftOptions small = OPTS.withLimits(4, 1024, 2, 1 << 20, 16);
-    Net net = Net.of(small, "a", "b", "c");
-    net.elect("a");
-    net.cut.add("c");
-    for (int i = 0; i < 30; i++) {
-      net.get("a").propose(("e" + i).getBytes());
-    }
-    net.settle();
+    Net net = cMissed30Entries();
     RaftCore a = net.get("a");
     a.compact(a.commitIndex());
     net.cut.clear();
-    List<RaftMessage.InstallSnapshot> asked = new java.util.ArrayList<>();
-    for (int t = 0; t < 3 && asked.isEmpty(); t++) {
-      a.tick(); // (Net.tick would deliver the InstallSnapshot itself)
-      asked.addAll(settleHoldingSnapshots(net));
-    }
+    List<RaftMessage.InstallSnapshot> asked = ticksUntilASnapshotIsAsked(net);
     assertThat(asked).as("a asks its driver for a snapshot for c").isNotEmpty();
     RaftMessage.InstallSnapshot sent = asked.get(0);
     // While the snapshot is on its way: more writes, and a rejection c sent before it was cut off.
@@ -302,14 +306,7 @@ class RaftPaperTest {
 
   @Test
   void s7_anySnapshotAtOrAfterTheCompactionPointLetsTheFollowerContinueFromTheLog() {
-    RaftOptions small = OPTS.withLimits(4, 1024, 2, 1 << 20, 16);
-    Net net = Net.of(small, "a", "b", "c");
-    net.elect("a");
-    net.cut.add("c");
-    for (int i = 0; i < 30; i++) {
-      net.get("a").propose(("e" + i).getBytes());
-    }
-    net.settle();
+    Net net = cMissed30Entries();
     RaftCore a = net.get("a");
     long compacted = a.compact(a.commitIndex()).index();
     for (int i = 0; i < 10; i++) { // applied runs past the compaction point
@@ -317,11 +314,7 @@ class RaftPaperTest {
     }
     net.settle();
     net.cut.clear();
-    List<RaftMessage.InstallSnapshot> asked = new java.util.ArrayList<>();
-    for (int t = 0; t < 3 && asked.isEmpty(); t++) {
-      a.tick();
-      asked.addAll(settleHoldingSnapshots(net));
-    }
+    List<RaftMessage.InstallSnapshot> asked = ticksUntilASnapshotIsAsked(net);
     assertThat(asked).isNotEmpty();
     assertThat(asked.get(0).meta().index()).as("what c needs: the compaction point").isEqualTo(compacted);
     // The driver's checkpoint may be behind the leader's applied index (its state machine applies
