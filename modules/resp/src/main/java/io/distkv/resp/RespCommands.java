@@ -10,7 +10,6 @@ import io.distkv.common.protocol.ClientProtocol;
 import io.distkv.common.protocol.Consistency;
 import io.distkv.common.protocol.ScanToken;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -44,7 +43,7 @@ public final class RespCommands {
   }
 
   @FunctionalInterface
-  private interface Handler {
+  interface Handler {
     CompletionStage<RespReply> run(RespConnection c, List<byte[]> args);
   }
 
@@ -53,7 +52,7 @@ public final class RespCommands {
 
   private final DistKvClient client;
   private final String nodeId;
-  private final byte[] passwordSha256;
+  private final RespConnectionCommands connection;
   private final Map<String, Command> commands = new HashMap<>();
   private final AtomicLong commandsServed = new AtomicLong();
   private final AtomicLong connectionsOpen = new AtomicLong();
@@ -64,28 +63,11 @@ public final class RespCommands {
   public RespCommands(DistKvClient client, String nodeId, String password) {
     this.client = client;
     this.nodeId = nodeId;
-    this.passwordSha256 = password == null || password.isEmpty() ? null : sha256(password.getBytes(StandardCharsets.UTF_8));
-    add("PING", -1, false, this::ping);
-    add("ECHO", 2, false, (c, a) -> done(new RespReply.Bulk(a.get(1))));
-    add("QUIT", -1, false, (c, a) -> {
-      c.closing = true;
-      return done(RespReply.OK);
-    });
-    add("HELLO", -1, false, this::hello);
-    add("AUTH", -2, false, this::auth);
-    add("SELECT", 2, false, this::select);
-    add("CLIENT", -2, false, this::clientCommand);
+    this.connection = new RespConnectionCommands(password);
+    connection.registerIn(this);
     add("COMMAND", -1, false, this::command);
     add("INFO", -1, false, this::info);
     add("DBSIZE", 1, false, this::dbsize);
-    add("READONLY", 1, false, (c, a) -> {
-      c.readOnly = true;
-      return done(RespReply.OK);
-    });
-    add("READWRITE", 1, false, (c, a) -> {
-      c.readOnly = false;
-      return done(RespReply.OK);
-    });
     add("GET", 2, false, (c, a) -> read(c, a.get(1)).thenApply(v -> v.<RespReply>map(x -> new RespReply.Bulk(x.value()))
         .orElse(RespReply.NULL)));
     add("STRLEN", 2, false, (c, a) -> read(c, a.get(1)).thenApply(v -> new RespReply.Int(v.map(x -> x.value().length)
@@ -120,7 +102,7 @@ public final class RespCommands {
   /** {@link Command#firstKey} of a command that reads the whole keyspace (SCAN, DBSIZE). */
   private static final int BARRIER = -1;
 
-  private void add(String name, int arity, boolean write, Handler handler) {
+  void add(String name, int arity, boolean write, Handler handler) {
     int first;
     int last = 1;
     int step = 1;
@@ -175,7 +157,7 @@ public final class RespCommands {
 
   /** Whether the server asks for AUTH before anything else. */
   public boolean needsAuth() {
-    return passwordSha256 != null;
+    return connection.needsAuth();
   }
 
   /** Runs one request of connection {@code c}; never completes exceptionally (errors are replies). */
@@ -206,117 +188,6 @@ public final class RespCommands {
       return RespReply.error(e.getMessage());
     }
     return RespErrors.of(cause);
-  }
-
-  // ---- connection
-
-  private CompletionStage<RespReply> ping(RespConnection c, List<byte[]> a) {
-    if (a.size() > 2) {
-      return done(RespReply.error("wrong number of arguments for 'ping' command"));
-    }
-    return done(a.size() == 2 ? new RespReply.Bulk(a.get(1)) : new RespReply.Simple("PONG"));
-  }
-
-  private CompletionStage<RespReply> hello(RespConnection c, List<byte[]> a) {
-    int protocol = c.protocol;
-    int i = 1;
-    if (a.size() > 1) {
-      long v;
-      try {
-        v = integer(a.get(1));
-      } catch (RespArgumentException e) {
-        return done(RespReply.error("Protocol version is not an integer or out of range"));
-      }
-      if (v != 2 && v != 3) {
-        return done(new RespReply.Error("NOPROTO", "unsupported protocol version"));
-      }
-      protocol = (int) v;
-      i = 2;
-    }
-    String name = null;
-    while (i < a.size()) {
-      String opt = text(a.get(i)).toUpperCase(Locale.ROOT);
-      if (opt.equals("AUTH") && i + 2 < a.size()) {
-        RespReply r = authenticate(c, a.get(i + 2));
-        if (r instanceof RespReply.Error) {
-          return done(r);
-        }
-        i += 3;
-      } else if (opt.equals("SETNAME") && i + 1 < a.size()) {
-        name = text(a.get(i + 1));
-        i += 2;
-      } else {
-        return done(RespReply.error("Syntax error in HELLO option '" + opt + "'"));
-      }
-    }
-    if (!c.authenticated) {
-      return done(new RespReply.Error("NOAUTH", "HELLO must be called with the client already authenticated, "
-          + "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select "
-          + "the RESP protocol version at the same time"));
-    }
-    if (name != null) {
-      c.name = name;
-    }
-    c.protocol = protocol;
-    return done(new RespReply.Map(List.of(
-        RespReply.bulk("server"), RespReply.bulk("dist-kv"),
-        RespReply.bulk("version"), RespReply.bulk(RespServer.VERSION),
-        RespReply.bulk("proto"), new RespReply.Int(protocol),
-        RespReply.bulk("id"), new RespReply.Int(c.id()),
-        RespReply.bulk("mode"), RespReply.bulk("cluster"),
-        RespReply.bulk("role"), RespReply.bulk("master"),
-        RespReply.bulk("modules"), new RespReply.Array(List.of()))));
-  }
-
-  private CompletionStage<RespReply> auth(RespConnection c, List<byte[]> a) {
-    if (a.size() > 3) {
-      return done(RespReply.error("syntax error"));
-    }
-    return done(authenticate(c, a.get(a.size() - 1)));
-  }
-
-  private RespReply authenticate(RespConnection c, byte[] password) {
-    if (passwordSha256 == null) {
-      return RespReply.error("AUTH <password> called without any password configured for the default user. "
-          + "Are you sure your configuration is correct?");
-    }
-    if (!MessageDigest.isEqual(passwordSha256, sha256(password))) {
-      return new RespReply.Error("WRONGPASS", "invalid username-password pair or user is disabled.");
-    }
-    c.authenticated = true;
-    return RespReply.OK;
-  }
-
-  private CompletionStage<RespReply> select(RespConnection c, List<byte[]> a) {
-    long db = integer(a.get(1));
-    return done(db == 0 ? RespReply.OK : RespReply.error("DB index is out of range (dist-kv has database 0 only)"));
-  }
-
-  private CompletionStage<RespReply> clientCommand(RespConnection c, List<byte[]> a) {
-    String sub = text(a.get(1)).toUpperCase(Locale.ROOT);
-    switch (sub) {
-      case "SETNAME":
-        if (a.size() != 3) {
-          return done(RespReply.error("wrong number of arguments for 'client|setname' command"));
-        }
-        String name = text(a.get(2));
-        if (name.chars().anyMatch(ch -> ch <= ' ' || ch > '~')) {
-          return done(RespReply.error("Client names cannot contain spaces, newlines or special characters."));
-        }
-        c.name = name;
-        return done(RespReply.OK);
-      case "GETNAME":
-        return done(c.name.isEmpty() ? RespReply.NULL : RespReply.bulk(c.name));
-      case "ID":
-        return done(new RespReply.Int(c.id()));
-      case "SETINFO": // client libraries announce their name and version on connect
-        return done(RespReply.OK);
-      case "INFO":
-        return done(RespReply.bulk("id=" + c.id() + " addr=" + c.remote() + " name=" + c.name + " db=0 resp="
-            + c.protocol + (c.readOnly ? " flags=r" : " flags=N") + "\n"));
-      default:
-        return done(RespReply.error("unknown subcommand '" + printable(a.get(1)) + "'. Try CLIENT HELP."));
-    }
   }
 
   /** COMMAND: what redis-cli asks at start for hints; each entry [name, arity, flags, first key, last key, step]. */
@@ -687,11 +558,11 @@ public final class RespCommands {
     }
   }
 
-  private static String text(byte[] b) {
+  static String text(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
   }
 
-  private static String printable(byte[] b) {
+  static String printable(byte[] b) {
     String s = new String(b, 0, Math.min(b.length, 128), StandardCharsets.UTF_8);
     return s.replaceAll("[\\p{Cntrl}]", "?");
   }
@@ -704,15 +575,8 @@ public final class RespCommands {
     return s.toString();
   }
 
-  private static CompletionStage<RespReply> done(RespReply r) {
+  static CompletionStage<RespReply> done(RespReply r) {
     return CompletableFuture.completedFuture(r);
   }
 
-  private static byte[] sha256(byte[] b) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(b);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }
