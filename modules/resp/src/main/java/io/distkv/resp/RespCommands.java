@@ -11,7 +11,6 @@ import io.distkv.common.protocol.Consistency;
 import io.distkv.common.protocol.ScanToken;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -183,7 +182,7 @@ public final class RespCommands {
   }
 
   private static RespReply errorReply(Throwable t) {
-    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    Throwable cause = RespErrors.cause(t);
     if (cause instanceof RespArgumentException e) {
       return RespReply.error(e.getMessage());
     }
@@ -366,7 +365,7 @@ public final class RespCommands {
   /** INCR and friends: one replicated command each (KvCommand INCREMENT), so no increment is lost. */
   private CompletionStage<RespReply> incrBy(byte[] key, long by) {
     return client.incrementBy(key, by).<RespReply>thenApply(RespReply.Int::new).exceptionally(t -> {
-      Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+      Throwable cause = RespErrors.cause(t);
       if (cause instanceof io.distkv.common.error.InvalidArgumentException e) {
         return RespReply.error(RespErrors.detail(e)); // "value is not an integer or out of range", as Redis says it
       }
@@ -426,40 +425,20 @@ public final class RespCommands {
     if (a.size() % 2 == 0) {
       return done(RespReply.error("wrong number of arguments for 'mset' command"));
     }
-    io.distkv.client.Batch batch = new io.distkv.client.Batch();
     int partition = -1;
-    Map<String, Boolean> seen = new HashMap<>();
-    List<byte[]> keys = new ArrayList<>();
-    List<byte[]> values = new ArrayList<>();
+    // A key set twice: the last value wins, as in Redis (a batch takes each key once).
+    Map<java.nio.ByteBuffer, byte[]> values = new java.util.LinkedHashMap<>();
     for (int i = 1; i < a.size(); i += 2) {
       int p = client.partitionOf(a.get(i));
       if (partition >= 0 && p != partition) {
         return done(new RespReply.Error("CROSSSLOT", "Keys in request don't hash to the same partition (use a {hash tag})"));
       }
       partition = p;
-      // A key set twice: the last value wins, as in Redis (a batch takes each key once).
-      String k = Arrays.toString(a.get(i));
-      if (seen.put(k, true) != null) {
-        int at = indexOf(keys, a.get(i));
-        values.set(at, a.get(i + 1));
-      } else {
-        keys.add(a.get(i));
-        values.add(a.get(i + 1));
-      }
+      values.put(java.nio.ByteBuffer.wrap(a.get(i)), a.get(i + 1));
     }
-    for (int i = 0; i < keys.size(); i++) {
-      batch.put(keys.get(i), values.get(i));
-    }
+    io.distkv.client.Batch batch = new io.distkv.client.Batch();
+    values.forEach((k, v) -> batch.put(k.array(), v));
     return client.batch(batch).thenApply(r -> RespReply.OK);
-  }
-
-  private static int indexOf(List<byte[]> keys, byte[] key) {
-    for (int i = 0; i < keys.size(); i++) {
-      if (Arrays.equals(keys.get(i), key)) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** SCAN cursor [MATCH pattern] [COUNT n]: the cursor is the continuation token ("0" = start, and the end). */

@@ -14,15 +14,21 @@ final class RespErrors {
   private RespErrors() {}
 
   static RespReply of(Throwable t) {
+    Throwable cause = cause(t);
+    if (cause instanceof DistKvException e) {
+      return new RespReply.Error(prefix(e.code()), e.code() + " " + detail(e));
+    }
+    return new RespReply.Error("ERR", "INTERNAL " + cause);
+  }
+
+  /** What failed, without the wrappers a future's failure comes in. */
+  static Throwable cause(Throwable t) {
     Throwable cause = t;
     while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
         && cause.getCause() != null) {
       cause = cause.getCause();
     }
-    if (cause instanceof DistKvException e) {
-      return new RespReply.Error(prefix(e.code()), e.code() + " " + detail(e));
-    }
-    return new RespReply.Error("ERR", "INTERNAL " + cause);
+    return cause;
   }
 
   /** The exception's message without the "CODE: " it starts with. */

@@ -15,7 +15,6 @@ import io.distkv.raft.log.SegmentedLog;
 import io.distkv.raft.transport.ActorTransport;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import io.distkv.bench.BenchDirectory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -388,7 +387,7 @@ public final class RaftBench {
     int seconds = Integer.parseInt(opt.getOrDefault("seconds", "10"));
     int valueSize = Integer.parseInt(opt.getOrDefault("value-size", "100"));
     Path root = Path.of(opt.getOrDefault("dir", System.getProperty("java.io.tmpdir") + "/distkv-raft-bench"));
-    BenchDirectory.deleteTree(root);
+    io.distkv.common.io.Dirs.deleteTree(root);
     Files.createDirectories(root);
     double fsync = fsyncMillis(root);
     double tcpRtt = loopbackRttMillis();
@@ -426,7 +425,7 @@ public final class RaftBench {
         }
       }
     }
-    BenchDirectory.deleteTree(root);
+    io.distkv.common.io.Dirs.deleteTree(root);
   }
 
 

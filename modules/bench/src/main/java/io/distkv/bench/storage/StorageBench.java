@@ -1,6 +1,5 @@
 package io.distkv.bench.storage;
 
-import io.distkv.bench.BenchDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,7 +117,7 @@ public final class StorageBench {
   /** Untimed fill and reads on a scratch store, so every engine is measured with a warm JIT. */
   void warmUp(String engineName, Function<EngineSettings, KvEngine> factory, int entries) throws Exception {
     Path dir = root.resolve(engineName + "-warmup");
-    BenchDirectory.deleteTree(dir);
+    io.distkv.common.io.Dirs.deleteTree(dir);
     try (KvEngine db = factory.apply(new EngineSettings(dir, warmCache))) {
       SplittableRandom rnd = new SplittableRandom(7);
       for (int i = 0; i < entries; i++) {
@@ -132,12 +131,12 @@ public final class StorageBench {
       }
       db.readSequential(entries);
     }
-    BenchDirectory.deleteTree(dir);
+    io.distkv.common.io.Dirs.deleteTree(dir);
   }
 
   void run(String engineName, Function<EngineSettings, KvEngine> factory, int threads) throws Exception {
     Path dir = root.resolve(engineName + "-t" + threads);
-    BenchDirectory.deleteTree(dir);
+    io.distkv.common.io.Dirs.deleteTree(dir);
     try (KvEngine db = factory.apply(new EngineSettings(dir, warmCache))) {
       long per = num / threads;
       timed(db.name(), threads, "fillseq", (t, i, rnd) -> {
@@ -145,7 +144,7 @@ public final class StorageBench {
         return 0;
       }, "");
     }
-    BenchDirectory.deleteTree(dir);
+    io.distkv.common.io.Dirs.deleteTree(dir);
     String summary;
     try (KvEngine db = factory.apply(new EngineSettings(dir, warmCache))) {
       timed(db.name(), threads, "fillrandom", (t, i, rnd) -> {
@@ -174,7 +173,7 @@ public final class StorageBench {
     if (!summary.isEmpty()) {
       System.out.println("  " + engineName + " after fillrandom+overwrite: " + summary);
     }
-    BenchDirectory.deleteTree(dir);
+    io.distkv.common.io.Dirs.deleteTree(dir);
   }
 
 
