@@ -24,10 +24,12 @@ done
 if scripts/distkv wait-ready --within 90s; then
   cat <<MSG
 
-dist-kv is running: $n nodes, Artery ports 7101..710$n. Try:
+dist-kv is running: $n nodes, Artery ports 7101..710$n, RESP ports 6401..640$n. Try:
   scripts/distkv put hello world
   scripts/distkv get hello
-  scripts/distkv get hello --eventual --contact 127.0.0.1:7102
+  scripts/distkv get hello --eventual --contact 127.0.0.1:6402
+  scripts/distkv -o json get hello
+  redis-cli -p 6401 get hello
   scripts/distkv scan --limit 10
   scripts/distkv status --partitions
 Stop it with: make stop   (or scripts/stop-cluster.sh)

@@ -21,7 +21,7 @@ class DistKvCliTest {
 
   @BeforeAll
   static void start() {
-    cluster = DistKvTestCluster.builder().nodes(3).partitions(8).start();
+    cluster = DistKvTestCluster.builder().nodes(3).partitions(8).resp("").start();
   }
 
   @AfterAll
@@ -31,7 +31,7 @@ class DistKvCliTest {
 
   static Run cli(String... args) {
     List<String> all = new ArrayList<>();
-    for (String c : cluster.contactPoints()) {
+    for (String c : cluster.respEndpoints()) {
       all.add("--contact");
       all.add(c);
     }
@@ -56,7 +56,7 @@ class DistKvCliTest {
     assertThat(get.out()).isEqualTo("hello world\nversion " + put.out().trim().substring("OK version ".length()) + "\n");
     assertThat(cli("get", "greeting", "--eventual").code()).isZero();
     // Global options also work after the command.
-    Run after = raw("get", "greeting", "--contact", cluster.contactPoints().get(1), "--timeout", "3s");
+    Run after = raw("get", "greeting", "--contact", cluster.respEndpoints().get(1), "--timeout", "3s");
     assertThat(after.code()).as(after.err()).isZero();
     assertThat(after.out()).isEqualTo("hello world\n");
     Run missing = cli("get", "no-such-key");
@@ -127,7 +127,7 @@ class DistKvCliTest {
   @Test
   void statusLeaderAndTransferLeader() {
     Run status = cli("status", "--partitions");
-    assertThat(status.code()).isZero();
+    assertThat(status.code()).as(status.err()).isZero();
     assertThat(status.out()).contains("3 nodes, 8 partitions (8 active, 0 read-only, 0 offline)")
         .contains("node1").contains("UP").contains("PARTITION");
     Run leader = cli("leader", "some-key");
@@ -175,5 +175,71 @@ class DistKvCliTest {
     assertThat(nowhere.code()).isEqualTo(3);
     assertThat(nowhere.err()).contains("127.0.0.1:1");
     assertThat(raw("--contact", "bogus", "get", "k").code()).isEqualTo(2);
+  }
+
+  static com.fasterxml.jackson.databind.JsonNode json(String text) throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+  }
+
+  @Test
+  void jsonOutputIsOneObjectPerCommandAndErrorsAreJsonOnStandardError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    Run put = cli("-o", "json", "put", "j/1", "one");
+    assertThat(put.code()).as(put.err()).isZero();
+    long version = json(put.out()).get("version").asLong();
+    assertThat(json(put.out()).get("applied").asBoolean()).isTrue();
+    Run get = cli("get", "j/1", "-o", "json");
+    assertThat(json(get.out()).get("value").asText()).isEqualTo("one");
+    assertThat(json(get.out()).get("version").asLong()).isEqualTo(version);
+    Run missing = cli("-o", "json", "get", "j/none");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(json(missing.out()).get("found").asBoolean()).isFalse();
+    Run conflict = cli("-o", "json", "cas", "j/1", Long.toString(version + 1000), "x");
+    assertThat(conflict.code()).isEqualTo(1);
+    assertThat(json(conflict.out()).get("applied").asBoolean()).isFalse();
+    assertThat(json(conflict.out()).get("version").asLong()).isEqualTo(version);
+    // A value that is not UTF-8 comes back byte for byte, as base64.
+    byte[] binary = {(byte) 0xff, 0, (byte) 0xfe, 10};
+    java.nio.file.Path file = tmp.resolve("binary");
+    java.nio.file.Files.write(file, binary);
+    assertThat(cli("put", "j/2", "--value-file", file.toString()).code()).isZero();
+    Run bin = cli("-o", "json", "get", "j/2");
+    assertThat(java.util.Base64.getDecoder().decode(json(bin.out()).get("value").get("base64").asText())).isEqualTo(binary);
+    Run scan = cli("-o", "json", "scan", "--from", "j/", "--to", "j0", "--limit", "1");
+    assertThat(json(scan.out()).get("entries")).hasSize(1);
+    assertThat(json(scan.out()).get("entries").get(0).get("key").asText()).isEqualTo("j/1");
+    assertThat(json(scan.out()).get("next").asText()).isNotEmpty();
+    Run status = cli("-o", "json", "status");
+    assertThat(json(status.out()).get("partitions").asInt()).isEqualTo(8);
+    assertThat(json(status.out()).get("nodes")).hasSize(3);
+    assertThat(json(status.out()).get("partition_table")).hasSize(8);
+    Run leader = cli("-o", "json", "leader", "j/1");
+    assertThat(json(leader.out()).get("leader").asText()).matches("node[123]");
+    assertThat(json(cli("-o", "json", "del", "j/1").out()).get("version").asLong()).isGreaterThan(version);
+    assertThat(json(cli("-o", "json", "wait-ready").out()).get("ready").asBoolean()).isTrue();
+    Run rebalance = cli("-o", "json", "rebalance");
+    assertThat(json(rebalance.out()).get("summary").asText()).contains("placement epoch");
+    Run error = cli("-o", "json", "add-node", "node9");
+    assertThat(error.code()).isEqualTo(2);
+    assertThat(error.out()).isEmpty();
+    assertThat(json(error.err()).get("error").asText()).contains("node9 is not known");
+    assertThat(json(error.err()).get("exit").asInt()).isEqualTo(2);
+    Run badFormat = cli("-o", "yaml", "status");
+    assertThat(badFormat.code()).isEqualTo(2);
+    assertThat(badFormat.err()).contains("text or json");
+  }
+
+  @Test
+  void theClientConfigNamesTheEndpointsAndAMisspeltKeyIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path conf = tmp.resolve("client.conf");
+    java.nio.file.Files.writeString(conf, "distkv.cli { endpoints = [\"127.0.0.1:1\", \"" + cluster.respEndpoints().get(2)
+        + "\"], timeout = 3s }\n");
+    Run viaSecond = raw("--config", conf.toString(), "put", "conf-key", "v");
+    assertThat(viaSecond.code()).as(viaSecond.err()).isZero();
+    java.nio.file.Files.writeString(conf, "distkv.cli { endpoint = [\"127.0.0.1:6401\"] }\n");
+    Run misspelt = raw("--config", conf.toString(), "get", "conf-key");
+    assertThat(misspelt.code()).isEqualTo(2);
+    assertThat(misspelt.err()).contains("distkv.cli.endpoint: unknown key");
   }
 }

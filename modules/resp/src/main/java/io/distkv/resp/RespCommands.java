@@ -90,12 +90,7 @@ public final class RespCommands {
       return incrBy(a.get(1), -by);
     });
     add("SCAN", -2, false, this::scan);
-    add("DKV.GETV", 2, false, (c, a) -> read(c, a.get(1)).thenApply(v -> v.<RespReply>map(x -> new RespReply.Array(List.of(
-        new RespReply.Bulk(x.value()), new RespReply.Int(x.version())))).orElse(RespReply.NULL)));
-    add("DKV.CAS", 4, true, this::cas);
-    add("DKV.LEADER", 2, false, (c, a) -> client.leaderFor(a.get(1))
-        .thenApply(l -> l.<RespReply>map(RespReply::bulk).orElse(RespReply.NULL)));
-    add("DKV.STATUS", 1, false, this::status);
+    new RespDistKvCommands(client, nodeId).registerIn(this);
   }
 
   /** {@link Command#firstKey} of a command that reads the whole keyspace (SCAN, DBSIZE). */
@@ -106,8 +101,8 @@ public final class RespCommands {
     int last = 1;
     int step = 1;
     switch (name) {
-      case "GET", "STRLEN", "SET", "SETNX", "INCR", "DECR", "INCRBY", "DECRBY", "DKV.GETV", "DKV.CAS", "DKV.LEADER" ->
-          first = 1;
+      case "GET", "STRLEN", "SET", "SETNX", "INCR", "DECR", "INCRBY", "DECRBY", "DKV.GETV", "DKV.SET", "DKV.CAS",
+          "DKV.DEL", "DKV.PARTITION", "DKV.LEADER" -> first = 1;
       case "DEL", "UNLINK", "EXISTS", "MGET" -> {
         first = 1;
         last = -1;
@@ -117,7 +112,7 @@ public final class RespCommands {
         last = -1;
         step = 2;
       }
-      case "SCAN", "DBSIZE" -> first = BARRIER;
+      case "SCAN", "DBSIZE", "DKV.SCAN" -> first = BARRIER;
       default -> first = 0;
     }
     commands.put(name, new Command(name, arity, write, first, last, step, handler));
@@ -203,8 +198,7 @@ public final class RespCommands {
             continue;
           }
           docs.add(RespReply.bulk(cmd.name().toLowerCase(Locale.ROOT)));
-          docs.add(new RespReply.Map(List.of(RespReply.bulk("summary"), RespReply.bulk("see docs/resp.md"),
-              RespReply.bulk("group"), RespReply.bulk(cmd.name().startsWith("DKV.") ? "dist-kv" : "string"))));
+          docs.add(RespCommandDocs.of(cmd.name()));
         }
         return done(new RespReply.Map(docs));
       }
@@ -286,7 +280,7 @@ public final class RespCommands {
 
   // ---- strings
 
-  private Consistency consistency(RespConnection c) {
+  static Consistency consistency(RespConnection c) {
     return c.readOnly ? Consistency.EVENTUAL : Consistency.LINEARIZABLE;
   }
 
@@ -487,36 +481,6 @@ public final class RespCommands {
       }
       String next = page.hasMore() ? page.continuation() : "0";
       return new RespReply.Array(List.of(RespReply.bulk(next), new RespReply.Array(keys)));
-    });
-  }
-
-  // ---- dist-kv
-
-  private CompletionStage<RespReply> cas(RespConnection c, List<byte[]> a) {
-    long expected = integer(a.get(2));
-    if (expected < 0) {
-      throw new RespArgumentException("expected version must be >= 0 (0 = the key is absent)");
-    }
-    CompletionStage<io.distkv.client.WriteResult> w = expected == 0 ? client.putIfAbsent(a.get(1), a.get(3))
-        : client.compareAndSet(a.get(1), expected, a.get(3));
-    return w.thenApply(r -> new RespReply.Array(List.of(new RespReply.Int(r.applied() ? 1 : 0), new RespReply.Int(r.version()))));
-  }
-
-  private CompletionStage<RespReply> status(RespConnection c, List<byte[]> a) {
-    return client.clusterInfo().thenApply(info -> {
-      List<RespReply> nodes = new ArrayList<>();
-      for (ClientProtocol.NodeInfo n : info.nodes()) {
-        nodes.add(new RespReply.Map(List.of(RespReply.bulk("id"), RespReply.bulk(n.id()),
-            RespReply.bulk("address"), RespReply.bulk(n.address()),
-            RespReply.bulk("reachable"), new RespReply.Bool(n.reachable()),
-            RespReply.bulk("replicas"), new RespReply.Int(n.replicas()),
-            RespReply.bulk("leaders"), new RespReply.Int(n.leaders()))));
-      }
-      long led = info.partitions().stream().filter(p -> p.leader() != null).count();
-      return new RespReply.Map(List.of(RespReply.bulk("node"), RespReply.bulk(nodeId),
-          RespReply.bulk("partitions"), new RespReply.Int(info.partitionCount()),
-          RespReply.bulk("partitions_with_leader"), new RespReply.Int(led),
-          RespReply.bulk("nodes"), new RespReply.Array(nodes)));
     });
   }
 

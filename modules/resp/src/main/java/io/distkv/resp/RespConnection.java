@@ -29,6 +29,10 @@ public final class RespConnection {
   /** The latest request in flight that reads the whole keyspace (later keyed requests wait for it). */
   private volatile CompletableFuture<?> lastBarrier = CompletableFuture.completedFuture(null);
 
+  /** Requests carried out now, and when the connection last received bytes or finished a request. */
+  private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile long lastActiveNanos = System.nanoTime();
+
   public RespConnection(long id, String remote, boolean authenticated) {
     this.id = id;
     this.remote = remote;
@@ -45,6 +49,24 @@ public final class RespConnection {
 
   public int protocol() {
     return protocol;
+  }
+
+  void active(long nowNanos) {
+    lastActiveNanos = nowNanos;
+  }
+
+  void started() {
+    running.incrementAndGet();
+  }
+
+  void finished(long nowNanos) {
+    lastActiveNanos = nowNanos;
+    running.decrementAndGet();
+  }
+
+  /** How long the connection has been idle at {@code nowNanos}: 0 while a request is in flight. */
+  long idleFor(long nowNanos) {
+    return running.get() > 0 ? 0 : nowNanos - lastActiveNanos;
   }
 
   /** What a request on {@code keys} (null: the whole keyspace) must wait for. */

@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -50,6 +51,9 @@ public final class RespServer implements AutoCloseable {
   /** One reply, encoded, and whether the connection closes after it. */
   private record Out(byte[] bytes, boolean last) {}
 
+  /** A tick of a connection's idle check; passed on when the connection is idle, to close it. */
+  private static final Object IDLE_CHECK = new Object();
+
   private final org.apache.pekko.stream.javadsl.Tcp.ServerBinding binding;
 
   private RespServer(org.apache.pekko.stream.javadsl.Tcp.ServerBinding binding) {
@@ -85,13 +89,26 @@ public final class RespServer implements AutoCloseable {
 
   private static Flow<ByteString, ByteString, NotUsed> connectionFlow(RespConnection c, RespCommands commands,
       Settings s) {
+    long idleNanos = s.idleTimeout().toNanos();
+    Duration check = Duration.ofNanos(Math.max(Duration.ofMillis(10).toNanos(), Math.min(idleNanos / 10,
+        Duration.ofSeconds(5).toNanos())));
     return Flow.<ByteString>create()
-        .idleTimeout(s.idleTimeout())
+        .<Object>map(b -> b)
+        .merge(Source.tick(check, check, IDLE_CHECK), true) // ends with the connection's input
         .statefulMapConcat(() -> {
           RespRequestParser parser = new RespRequestParser(s.maxBulkBytes(), s.maxRequestBytes(), s.maxArgs());
-          return bytes -> parser.feed(bytes.toArray());
+          return in -> {
+            if (in == IDLE_CHECK) {
+              // Idle = nothing in flight and no traffic either way for idleTimeout: a request
+              // that takes long (add-node) keeps its connection.
+              return c.idleFor(System.nanoTime()) > idleNanos ? List.<Object>of(IDLE_CHECK) : List.of();
+            }
+            c.active(System.nanoTime());
+            return new java.util.ArrayList<Object>(parser.feed(((ByteString) in).toArray()));
+          };
         })
-        .mapAsync(s.maxInFlight(), item -> handle(c, commands, item))
+        .mapAsync(s.maxInFlight(), item -> item == IDLE_CHECK
+            ? CompletableFuture.completedFuture(new Out(new byte[0], true)) : handle(c, commands, (RespRequestParser.Item) item))
         .takeWhile(out -> !out.last(), true)
         .map(out -> ByteString.fromArrayUnsafe(out.bytes()));
   }
@@ -109,7 +126,9 @@ public final class RespServer implements AutoCloseable {
     List<byte[]> keys = commands.keysOf(args);
     // After the connection's earlier requests on the same keys (a request without keys runs at
     // once, so HELLO, QUIT, READONLY take effect in order as the stream hands them over).
+    c.started();
     CompletableFuture<RespReply> reply = c.after(keys).thenCompose(x -> commands.execute(c, args)).toCompletableFuture();
+    reply.whenComplete((r, t) -> c.finished(System.nanoTime()));
     c.track(keys, reply);
     // Read after execute: HELLO switches the protocol for its own reply, QUIT closes after its.
     int protocol = c.protocol;

@@ -50,6 +50,7 @@ public final class NodeProcess {
    * (Artery then re-handshakes cleanly).
    */
   private static final Duration RESTART_DELAY = Duration.ofSeconds(2);
+  private static final int RESTART_ATTEMPTS = 5;
 
   private final NodeConfig config;
   private final Config raw;
@@ -95,7 +96,7 @@ public final class NodeProcess {
         throw new IllegalStateException("node " + config.nodeId() + ": registering the fault-injection MBean failed", e);
       }
     }
-    p.startIncarnation();
+    p.startIncarnation(true);
     if (config.jmxPort() > 0) {
       try {
         p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort());
@@ -143,9 +144,15 @@ public final class NodeProcess {
     }
   }
 
-  private synchronized void startIncarnation() {
+  /**
+   * Starts the next incarnation. A failed start is FAILED for good only if {@code lastAttempt};
+   * otherwise the node stays STARTING for the caller to try again.
+   */
+  private synchronized void startIncarnation(boolean lastAttempt) {
     int number = ++incarnations;
-    lifecycle.beginStart();
+    if (lifecycle.state() != NodeState.STARTING) {
+      lifecycle.beginStart();
+    }
     Map<NodeId, String> addresses = new LinkedHashMap<>();
     for (NodeConfig.Member m : config.members()) {
       addresses.put(m.id(), "pekko://distkv@" + m.host() + ":" + m.port());
@@ -168,25 +175,31 @@ public final class NodeProcess {
     RaftOptions electionsOnly = RaftOptions.defaults().withElectionTicks(config.electionTicks());
     RaftOptions raftOptions = config.leaseReads() ? electionsOnly.withLeaseReads(config.leaseTicks()) : electionsOnly;
     CompletableFuture<NodeRuntime> started = new CompletableFuture<>();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
-      try {
-        NodeRuntime runtime = NodeServices.spawn(ctx, new NodeServices.Wiring(config.nodeId(), placement, addresses,
-            config.dataDir(), lsmOptions(config), raftOptions, tick, t -> t,
-            config.requestTimeout(), metrics, config.limits(), n -> true, config.leaderBalanceInterval(),
-            new io.distkv.raft.SnapshotPolicy(config.snapshotEntries(), config.snapshotBytes(),
-                config.snapshotBytesPerSecond(), config.raftLogMemoryBudget()), config.storage())).runtime();
-        started.complete(runtime);
-      } catch (Exception e) {
-        started.completeExceptionally(e);
-      }
-      return Behaviors.<Void>empty();
-    }), "distkv", pekko);
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(Behaviors.setup(ctx -> {
+        try {
+          NodeRuntime runtime = NodeServices.spawn(ctx, new NodeServices.Wiring(config.nodeId(), placement, addresses,
+              config.dataDir(), lsmOptions(config), raftOptions, tick, t -> t,
+              config.requestTimeout(), metrics, config.limits(), n -> true, config.leaderBalanceInterval(),
+              new io.distkv.raft.SnapshotPolicy(config.snapshotEntries(), config.snapshotBytes(),
+                  config.snapshotBytesPerSecond(), config.raftLogMemoryBudget()), config.storage())).runtime();
+          started.complete(runtime);
+        } catch (Exception e) {
+          started.completeExceptionally(e);
+        }
+        return Behaviors.<Void>empty();
+      }), "distkv", pekko);
+    } catch (RuntimeException e) { // e.g. the Artery port still bound by the ended incarnation
+      failStart(lastAttempt, e);
+      throw e;
+    }
     NodeRuntime runtime;
     try {
       runtime = started.get(60, TimeUnit.SECONDS); // the guardian opens the stores and logs
     } catch (Exception e) {
       system.terminate();
-      lifecycle.markFailed(e);
+      failStart(lastAttempt, e);
       throw new IllegalStateException("node " + config.nodeId() + " failed to start: " + e.getMessage(), e);
     }
     DistKvMBeans mbeans = null;
@@ -204,7 +217,15 @@ public final class NodeProcess {
             config.resp(), config.limits(), config.requestTimeout());
       } catch (RuntimeException e) {
         system.terminate();
-        lifecycle.markFailed(e);
+        try {
+          if (mbeans != null) {
+            mbeans.close();
+          }
+          runtime.close(); // a retry opens the stores again
+        } catch (Exception closing) {
+          e.addSuppressed(closing);
+        }
+        failStart(lastAttempt, e);
         throw new IllegalStateException("node " + config.nodeId() + " failed to start: " + e.getMessage(), e);
       }
     }
@@ -225,6 +246,12 @@ public final class NodeProcess {
     String tooLarge = storageBeyondHeap(config.storage(), config.raftLogMemoryBudget(), Runtime.getRuntime().maxMemory());
     if (tooLarge != null) {
       log.warn("node {}: {}", config.nodeId(), tooLarge);
+    }
+  }
+
+  private void failStart(boolean lastAttempt, Exception e) {
+    if (lastAttempt) {
+      lifecycle.markFailed(e);
     }
   }
 
@@ -271,22 +298,39 @@ public final class NodeProcess {
     } else if (reason.equals(CoordinatedShutdown.clusterDowningReason())) {
       log.warn("node {} was downed by the cluster's split-brain resolver; restarting in-process on the same data "
           + "and rejoining through the seeds {}", config.nodeId(), config.seedNodes());
-      try {
-        Thread.sleep(RESTART_DELAY.toMillis());
-        startIncarnation();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        exit(1);
-      } catch (RuntimeException e) {
-        log.error("node {}: restart after downing failed; the process exits", config.nodeId(), e);
-        exit(1);
-      }
+      restartAfterDowning();
     } else if (reason.equals(CoordinatedShutdown.clusterLeavingReason())) {
       log.info("node {} left the cluster (asked through the Cluster MBean); the process exits", config.nodeId());
       exit(0);
     } else {
       log.error("node {}: its ActorSystem terminated unexpectedly ({}); the process exits", config.nodeId(), reason);
       exit(1);
+    }
+  }
+
+  /**
+   * Starts the next incarnation after a pause; a failed start (the Artery port not yet released by
+   * the ended incarnation, say) is retried {@link #RESTART_ATTEMPTS} times before the process exits.
+   */
+  private void restartAfterDowning() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Thread.sleep(RESTART_DELAY.toMillis() * attempt);
+        startIncarnation(attempt == RESTART_ATTEMPTS);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        exit(1);
+        return;
+      } catch (RuntimeException e) {
+        if (attempt == RESTART_ATTEMPTS) {
+          log.error("node {}: restart after downing failed {} times; the process exits", config.nodeId(), attempt, e);
+          exit(1);
+          return;
+        }
+        log.warn("node {}: restart after downing failed (attempt {} of {}), retrying: {}", config.nodeId(), attempt,
+            RESTART_ATTEMPTS, e.toString());
+      }
     }
   }
 

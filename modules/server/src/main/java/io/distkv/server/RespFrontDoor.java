@@ -19,13 +19,21 @@ public final class RespFrontDoor {
   private RespFrontDoor() {}
 
   /**
+   * The embedded client's id: new for each start of the node, as its request sequence starts again
+   * at 1 (under a reused id the partitions would refuse the new sequences as already acknowledged).
+   */
+  static String clientId(String nodeId) {
+    return "resp-" + nodeId + "-" + java.util.UUID.randomUUID();
+  }
+
+  /**
    * @param selfHostPort the node's Artery {@code host:port}
    * @param requestTimeout the deadline of one RESP command (distkv.client.request-timeout)
    */
   public static RespServer start(ActorSystem<?> system, String nodeId, String selfHostPort, String bindHost,
       RespConfig resp, KeyLimits limits, Duration requestTimeout) {
     ClientSettings settings = ClientSettings.builder().contactPoints(selfHostPort).requestTimeout(requestTimeout)
-        .clientId("resp-" + nodeId).limits(limits).build();
+        .clientId(clientId(nodeId)).limits(limits).build();
     DistKvClient client = DistKvClient.attach(system, settings, "resp-client", nodeId);
     RespCommands commands = new RespCommands(client, nodeId, resp.password());
     return RespServer.start(system, commands, RespServer.Settings.forLimits(bindHost, resp.port(), resp.maxInFlight(),

@@ -198,6 +198,16 @@ public final class DistKvTestCluster implements AutoCloseable {
     return nodes.stream().map(TestNode::hostPort).toList();
   }
 
+  /** "127.0.0.1:port" of every node's RESP port (a cluster built with {@link Builder#resp}). */
+  public List<String> respEndpoints() {
+    return nodes.stream().map(n -> {
+      if (n.respPort() <= 0) {
+        throw new IllegalStateException("the cluster does not serve RESP: build it with .resp(password)");
+      }
+      return "127.0.0.1:" + n.respPort();
+    }).toList();
+  }
+
   /** Client settings pointing at this cluster's nodes; adjust and build. */
   public ClientSettings.Builder clientSettings() {
     return ClientSettings.builder().contactPoints(contactPoints());

@@ -240,6 +240,89 @@ class RespApiTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void distKvRangeStatusAndAdminCommands() {
+    try (Jedis r = jedis(1)) {
+      long v1 = (Long) r.sendCommand(command("DKV.SET"), "range/a", "1");
+      long v2 = (Long) r.sendCommand(command("DKV.SET"), "range/b", "2");
+      r.sendCommand(command("DKV.SET"), "range/c", "3");
+      assertThat(v2).isPositive();
+      List<Object> page = (List<Object>) r.sendCommand(command("DKV.SCAN"), "FROM", "range/", "TO", "range0", "COUNT", "2");
+      String token = new String((byte[]) page.get(0), StandardCharsets.UTF_8);
+      List<Object> entries = (List<Object>) page.get(1);
+      assertThat(entries).hasSize(2);
+      List<Object> first = (List<Object>) entries.get(0);
+      assertThat(new String((byte[]) first.get(0), StandardCharsets.UTF_8)).isEqualTo("range/a");
+      assertThat(new String((byte[]) first.get(1), StandardCharsets.UTF_8)).isEqualTo("1");
+      assertThat(first.get(2)).isEqualTo(v1);
+      List<Object> rest = (List<Object>) r.sendCommand(command("DKV.SCAN"), "AFTER", token, "TO", "range0");
+      assertThat((byte[]) rest.get(0)).isEmpty(); // no more pages
+      assertThat((List<Object>) rest.get(1)).hasSize(1);
+      assertThatThrownBy(() -> r.sendCommand(command("DKV.SCAN"), "AFTER", "!!")).hasMessageContaining("continuation token");
+      assertThatThrownBy(() -> r.sendCommand(command("DKV.SCAN"), "SIDEWAYS", "x")).hasMessageContaining("unknown option");
+      long deleted = (Long) r.sendCommand(command("DKV.DEL"), "range/a");
+      assertThat(deleted).isGreaterThan(v1);
+      assertThat(r.get("range/a")).isNull();
+      long partition = (Long) r.sendCommand(command("DKV.PARTITION"), "range/b");
+      assertThat(partition).isBetween(0L, 7L);
+
+      List<Object> status = (List<Object>) r.sendCommand(command("DKV.STATUS")); // RESP2: a flat key, value list
+      java.util.Map<String, Object> byKey = new java.util.HashMap<>();
+      for (int i = 0; i < status.size(); i += 2) {
+        byKey.put(new String((byte[]) status.get(i), StandardCharsets.UTF_8), status.get(i + 1));
+      }
+      assertThat(byKey.get("partitions")).isEqualTo(8L);
+      List<Object> table = (List<Object>) byKey.get("partition_table");
+      assertThat(table).hasSize(8);
+      List<Object> row = (List<Object>) table.get((int) partition);
+      assertThat(new String((byte[]) row.get(0), StandardCharsets.UTF_8)).isEqualTo("partition");
+      assertThat(row.get(1)).isEqualTo(partition);
+
+      String leader = new String((byte[]) r.sendCommand(command("DKV.LEADER"), "range/b"), StandardCharsets.UTF_8);
+      String target = leader.equals("node1") ? "node2" : "node1";
+      assertThat(new String((byte[]) r.sendCommand(command("DKV.TRANSFERLEADER"), Long.toString(partition), target),
+          StandardCharsets.UTF_8)).isEqualTo("OK");
+      cluster.await("partition " + partition + " led by " + target, java.time.Duration.ofSeconds(10),
+          () -> target.equals(cluster.clusterInfo().partitions().get((int) partition).leader()));
+      assertThatThrownBy(() -> r.sendCommand(command("DKV.TRANSFERLEADER"), "99", "node1")).hasMessageContaining("no partition 99");
+      String summary = new String((byte[]) r.sendCommand(command("DKV.REBALANCE")), StandardCharsets.UTF_8);
+      assertThat(summary).contains("0 partition(s) changed");
+      assertThatThrownBy(() -> r.sendCommand(command("DKV.ADDNODE"), "node8")).hasMessageContaining("node8 is not known");
+      assertThatThrownBy(() -> r.sendCommand(command("DKV.REMOVENODE"), "node8")).hasMessageContaining("node8 holds no replicas");
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void commandDocsDescribeEveryCommandWithItsArguments() {
+    try (Jedis r = jedis(1)) {
+      List<Object> docs = (List<Object>) r.sendCommand(command("COMMAND"), "DOCS");
+      long count = (Long) r.sendCommand(command("COMMAND"), "COUNT");
+      assertThat(docs).hasSize((int) (2 * count)); // name, entry, name, entry...
+      List<Object> set = (List<Object>) r.sendCommand(command("COMMAND"), "DOCS", "set");
+      assertThat(new String((byte[]) set.get(0), StandardCharsets.UTF_8)).isEqualTo("set");
+      String entry = flatten(set.get(1));
+      assertThat(entry).contains("summary").contains("Sets the key's value").contains("group string")
+          .contains("name key type key").contains("type oneof").contains("token NX").contains("token GET flags optional");
+      for (int i = 1; i < docs.size(); i += 2) {
+        assertThat(flatten(docs.get(i))).as("docs of %s", new String((byte[]) docs.get(i - 1), StandardCharsets.UTF_8))
+            .doesNotContain("See docs/resp.md");
+      }
+    }
+  }
+
+  /** A nested RESP2 reply as one line of words. */
+  static String flatten(Object reply) {
+    if (reply instanceof byte[] b) {
+      return new String(b, StandardCharsets.UTF_8);
+    }
+    if (reply instanceof List<?> l) {
+      return String.join(" ", l.stream().map(RespApiTest::flatten).toList());
+    }
+    return String.valueOf(reply);
+  }
+
+  @Test
   void resp3AfterHello() throws Exception {
     try (Jedis r = jedis3(2)) { // Jedis says HELLO 3 when it connects
       assertThat(r.set("r3", "v")).isEqualTo("OK");

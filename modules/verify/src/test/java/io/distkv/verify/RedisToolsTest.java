@@ -42,6 +42,13 @@ class RedisToolsTest {
     return r.out().trim();
   }
 
+  /** How many WARN or ERROR lines node {@code node} has logged. */
+  static long warnings(NodeCluster cluster, int node) throws IOException {
+    try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(cluster.dir().resolve(NodeCluster.id(node) + ".log"))) {
+      return lines.filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).count();
+    }
+  }
+
   @Test
   void redisCliAndRedisBenchmarkAgainstNodeProcesses() throws Exception {
     assertThat(Path.of("/usr/bin/redis-benchmark")).as("redis-tools (apt-get install redis-tools; .ci/run does)")
@@ -61,6 +68,21 @@ class RedisToolsTest {
       Run error = run(Duration.ofSeconds(30), "redis-cli", "-p", Integer.toString(cluster.respPort(0)), "incr", "greeting");
       assertThat(error.out().trim()).isEqualTo("ERR value is not an integer or out of range");
 
+      // The distkv command line: a RESP client too, so a node neither keeps nor misses it once it exits.
+      List<Long> logBefore = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        logBefore.add(warnings(cluster, i));
+      }
+      for (int i = 0; i < 20; i++) {
+        int node = i % 3;
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = io.distkv.cli.DistKvCli.run(new String[] {"--contact", "127.0.0.1:" + cluster.respPort(node), "put",
+            "cli-" + i, "v" + i}, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("OK version ");
+      }
+
       Run bench = run(Duration.ofSeconds(300), "redis-benchmark", "-p", Integer.toString(cluster.respPort(0)),
           "-t", "set,get", "-n", "20000", "-c", "50", "-q");
       assertThat(bench.exit()).as(bench.out()).isZero();
@@ -68,6 +90,12 @@ class RedisToolsTest {
           .doesNotContain("Error").doesNotContain("ERR");
       // The benchmark's writes went through Raft: another node reads them.
       assertThat(cli(cluster, 2, "exists", "key:__rand_int__")).isEqualTo("1");
+      assertThat(cli(cluster, 1, "get", "cli-19")).isEqualTo("v19");
+      // 20 CLI commands and the benchmark's 50 connections came and went, seconds ago: no node warned.
+      for (int i = 0; i < 3; i++) {
+        assertThat(warnings(cluster, i)).as("WARN/ERROR lines in %s", cluster.dir().resolve(NodeCluster.id(i) + ".log"))
+            .isEqualTo(logBefore.get(i));
+      }
     }
   }
 }

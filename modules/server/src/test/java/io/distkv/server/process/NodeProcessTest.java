@@ -26,6 +26,7 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,10 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("phase6")
 class NodeProcessTest {
-  @TempDir Path tmp;
+  /** Kept when a test fails: the node logs there say why. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp;
   final Map<String, Process> processes = new LinkedHashMap<>();
   final Map<String, Integer> ports = new LinkedHashMap<>();
   final Map<String, Integer> jmxPorts = new LinkedHashMap<>();
+  final Map<String, Integer> respPorts = new LinkedHashMap<>();
   ActorTestKit client;
 
   final java.util.Set<Integer> usedPorts = new java.util.HashSet<>();
@@ -76,7 +79,7 @@ class NodeProcessTest {
     Path conf = tmp.resolve(id + ".conf");
     Files.writeString(conf, """
         distkv {
-          node { id = "%s", host = "127.0.0.1", port = %d, data-dir = "%s", jmx-port = %d }
+          node { id = "%s", host = "127.0.0.1", port = %d, data-dir = "%s", jmx-port = %d, resp-port = %d }
           cluster.members = [%s]
           partitions = 8
           replication-factor = 3
@@ -84,7 +87,8 @@ class NodeProcessTest {
           raft.heartbeat-interval = 50ms
         }
         %s
-        """.formatted(id, ports.get(id), tmp.resolve("data-" + id).toString().replace("\\\\", "/"), jmxPorts.get(id), members,
+        """.formatted(id, ports.get(id), tmp.resolve("data-" + id).toString().replace("\\\\", "/"), jmxPorts.get(id),
+        respPorts.get(id), members,
         extra));
     return conf;
   }
@@ -157,6 +161,7 @@ class NodeProcessTest {
     for (String id : List.of("node1", "node2", "node3")) {
       ports.put(id, freePort());
       jmxPorts.put(id, freePort());
+      respPorts.put(id, freePort());
     }
     for (String id : ports.keySet()) {
       writeConf(id, extraConf);
@@ -191,6 +196,30 @@ class NodeProcessTest {
 
   /** Waits until node {@code viewer}'s Cluster MBean lists exactly {@code ids} as Up members and none unreachable. */
   void awaitMembers(String viewer, List<String> ids) {
+    try {
+      awaitMembersOnce(viewer, ids);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + logTails(), e); // why, as the nodes saw it
+    }
+  }
+
+  /** The last lines of every node's log, stack traces left out. */
+  String logTails() {
+    StringBuilder out = new StringBuilder();
+    for (String id : ports.keySet()) {
+      try {
+        List<String> lines = Files.readAllLines(tmp.resolve(id + ".log")).stream()
+            .filter(l -> !l.startsWith("\tat ") && !l.startsWith("\t...")).toList();
+        out.append("---- ").append(id).append(".log (last lines)\n");
+        lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> out.append(l).append('\n'));
+      } catch (IOException e) {
+        out.append("---- ").append(id).append(".log: ").append(e).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  void awaitMembersOnce(String viewer, List<String> ids) {
     client.createTestProbe().awaitAssert(Duration.ofSeconds(90), Duration.ofMillis(500), () -> {
       try {
         String members = jmx(viewer, mbs -> (String) mbs.getAttribute(CLUSTER_MBEAN, "Members"));
@@ -209,6 +238,24 @@ class NodeProcessTest {
     });
   }
 
+  /** One RESP command to node {@code id} over a plain socket; returns the reply's first line. */
+  String resp(String id, String... args) {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", respPorts.get(id))) {
+      s.setSoTimeout(15_000);
+      StringBuilder request = new StringBuilder("*" + args.length + "\r\n");
+      for (String a : args) {
+        request.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+      }
+      s.getOutputStream().write(request.toString().getBytes(StandardCharsets.UTF_8));
+      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+          StandardCharsets.UTF_8));
+      String first = in.readLine();
+      return first.startsWith("$") && !first.equals("$-1") ? in.readLine() : first;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("RESP to " + id, e);
+    }
+  }
+
   @Test
   void kill9OneNodeKeepWritingRestartItAndEveryAcknowledgedWriteIsThere() throws Exception {
     startThreeNodes("");
@@ -216,6 +263,9 @@ class NodeProcessTest {
     for (int i = 0; i < 50; i++) {
       put("node" + (1 + i % 3), "k" + (i % 30), "v" + i);
       acknowledged.put("k" + (i % 30), "v" + i);
+    }
+    for (int i = 0; i < 5; i++) { // RESP writes through node1, whose embedded client's sequence the partitions now know
+      assertThat(resp("node1", "SET", "r" + i, "before")).isEqualTo("+OK");
     }
     processes.get("node1").destroyForcibly(); // kill -9
     processes.get("node1").waitFor();
@@ -225,6 +275,12 @@ class NodeProcessTest {
     }
     start("node1"); // from its own data directory
     awaitMembers("node2", List.of("node1", "node2", "node3")); // the new incarnation of node1 has rejoined
+    // RESP through the restarted node1: its embedded client is a new one, not refused as a replay.
+    client.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
+      assertThat(resp("node1", "SET", "r0", "after")).isEqualTo("+OK");
+      return null;
+    });
+    assertThat(resp("node2", "GET", "r0")).isEqualTo("after");
     List<String> vias = new ArrayList<>(ports.keySet());
     // JMX: node2's MBeans over remote JMX, as an operator's console would read them.
     javax.management.remote.JMXServiceURL url = new javax.management.remote.JMXServiceURL(
