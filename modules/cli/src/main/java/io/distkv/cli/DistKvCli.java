@@ -729,7 +729,23 @@ public final class DistKvCli implements Callable<Integer> {
     int code = cl.execute(args);
     out.flush();
     err.flush();
+    if (Boolean.getBoolean("distkv.cli.train")) {
+      train();
+    }
     return code;
+  }
+
+  /**
+   * Loads what the other commands and output forms need, so the class-data archive scripts/distkv
+   * makes from its first command (run with -Ddistkv.cli.train=true) serves every command.
+   */
+  static void train() {
+    CommandLine all = new CommandLine(new DistKvCli());
+    SUBCOMMANDS.forEach(all::addSubcommand);
+    all.parseArgs("status", "--partitions");
+    Json.write(fields("text", "x", "bytes", new byte[] {(byte) 0xff}, "number", 1L, "flag", true, "none", null,
+        "list", List.of(fields("nested", 2))));
+    parseDuration("--timeout", "5s");
   }
 
   public static void main(String[] args) {

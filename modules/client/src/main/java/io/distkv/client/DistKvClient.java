@@ -152,7 +152,7 @@ public final class DistKvClient implements AutoCloseable {
 
   /** The partition {@code key} hashes to (batches must keep to one). */
   public int partitionOf(byte[] key) {
-    return new Partitioner(routing.partitionCount()).indexOf(settings.limits().checkKey(key));
+    return routing.partitioner().indexOf(settings.limits().checkKey(key));
   }
 
   // ---- reads

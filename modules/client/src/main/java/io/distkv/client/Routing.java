@@ -160,6 +160,19 @@ final class Routing {
     return info.partitionCount();
   }
 
+  /** Key → partition as the cluster computes it (its partition count and hash-tag setting). */
+  io.distkv.common.placement.Partitioner partitioner() {
+    ClusterInfo ci = info;
+    io.distkv.common.placement.Partitioner p = partitioner;
+    if (p == null || p.partitionCount() != ci.partitionCount() || p.hashTags() != ci.hashTags()) {
+      p = new io.distkv.common.placement.Partitioner(ci.partitionCount(), ci.hashTags());
+      partitioner = p;
+    }
+    return p;
+  }
+
+  private volatile io.distkv.common.placement.Partitioner partitioner;
+
   /**
    * Lets a node that did not answer talk to us again if it has restarted. A node that stops
    * gracefully tells its peers, and Artery then drops everything addressed to that address until

@@ -76,7 +76,7 @@ public final class DistKvTestCluster implements AutoCloseable {
       nodes.add(new TestNode(this, id, port, b.resp ? freePort() : 0, dataDir.resolve(id.value())));
     }
     this.placement = PlacementFunction.initial(addresses.keySet(),
-        new PlacementSettings(b.partitions, Math.min(b.replicationFactor, b.nodes), 150));
+        new PlacementSettings(b.partitions, Math.min(b.replicationFactor, b.nodes), 150, b.hashTags));
   }
 
   public static Builder builder() {
@@ -377,6 +377,14 @@ public final class DistKvTestCluster implements AutoCloseable {
         throw new IllegalArgumentException("nodes must be 1..16, was " + n);
       }
       nodes = n;
+      return this;
+    }
+
+    private boolean hashTags;
+
+    /** Keys hash by their {tag} (distkv.hash-tags): keys that share a tag share a partition. */
+    public Builder hashTags(boolean on) {
+      hashTags = on;
       return this;
     }
 

@@ -44,7 +44,7 @@ class RespApiTest {
 
   @BeforeAll
   void start() {
-    cluster = DistKvTestCluster.builder().nodes(3).partitions(8).resp("").start();
+    cluster = DistKvTestCluster.builder().nodes(3).partitions(8).hashTags(true).resp("").start();
   }
 
   @AfterAll
@@ -173,6 +173,17 @@ class RespApiTest {
       assertThatThrownBy(() -> r.mset(kv.toArray(String[]::new))).isInstanceOf(JedisDataException.class)
           .hasMessageStartingWith("CROSSSLOT");
       assertThat(r.exists(kv.stream().filter(k -> k.startsWith("m-")).toArray(String[]::new))).isZero();
+      // With hash tags (this cluster has them), 20 keys that share {user42} are one partition: one atomic write.
+      List<String> tagged = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        tagged.add("{user42}.field" + i);
+        tagged.add("v" + i);
+      }
+      assertThat(r.mset(tagged.toArray(String[]::new))).isEqualTo("OK");
+      assertThat(r.get("{user42}.field19")).isEqualTo("v19");
+      long partition = (Long) r.sendCommand(command("DKV.PARTITION"), "{user42}.field0");
+      assertThat((Long) r.sendCommand(command("DKV.PARTITION"), "user42")).isEqualTo(partition);
+      assertThat(client.partitionOf("x{user42}y".getBytes(StandardCharsets.UTF_8))).isEqualTo((int) partition);
     }
   }
 

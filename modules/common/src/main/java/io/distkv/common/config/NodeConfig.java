@@ -171,6 +171,7 @@ public record NodeConfig(
     int partitions = r.intInRange("distkv.partitions", PlacementSettings.MIN_PARTITIONS, PlacementSettings.MAX_PARTITIONS);
     int rf = r.intInRange("distkv.replication-factor", HashRing.MIN_REPLICATION_FACTOR, HashRing.MAX_REPLICATION_FACTOR);
     int vnodes = r.intInRange("distkv.virtual-nodes", 1, 10_000);
+    boolean hashTags = r.bool("distkv.hash-tags");
     Duration election = r.positiveDuration("distkv.raft.election-timeout");
     Duration heartbeat = r.positiveDuration("distkv.raft.heartbeat-interval");
     if (heartbeat.multipliedBy(MIN_ELECTION_TICKS).compareTo(election) > 0
@@ -263,7 +264,7 @@ public record NodeConfig(
         host,
         port,
         Path.of(dataDir),
-        new PlacementSettings(partitions, rf, vnodes),
+        new PlacementSettings(partitions, rf, vnodes, hashTags),
         election,
         heartbeat,
         requestTimeout,

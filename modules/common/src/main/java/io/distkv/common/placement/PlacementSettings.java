@@ -4,15 +4,26 @@ import io.distkv.common.error.InvalidArgumentException;
 import io.distkv.common.ring.HashRing;
 
 /**
- * The fixed shape of a cluster's sharding: partition count (fixed at cluster creation), replication
- * factor and virtual nodes per node.
+ * The fixed shape of a cluster's sharding, all fixed at cluster creation: partition count,
+ * replication factor, virtual nodes per node, and whether keys hash by their {@code {tag}}
+ * (Redis Cluster's hash tags, {@link Partitioner}).
  */
-public record PlacementSettings(int partitions, int replicationFactor, int vnodesPerNode) {
+public record PlacementSettings(int partitions, int replicationFactor, int vnodesPerNode, boolean hashTags) {
   public static final int MIN_PARTITIONS = 1;
   public static final int MAX_PARTITIONS = 1024;
   public static final int DEFAULT_PARTITIONS = 64;
   public static final PlacementSettings DEFAULT =
       new PlacementSettings(DEFAULT_PARTITIONS, HashRing.DEFAULT_REPLICATION_FACTOR, HashRing.DEFAULT_VNODES);
+
+  /** Without hash tags: every key hashes whole. */
+  public PlacementSettings(int partitions, int replicationFactor, int vnodesPerNode) {
+    this(partitions, replicationFactor, vnodesPerNode, false);
+  }
+
+  /** The key → partition function of these settings. */
+  public Partitioner partitioner() {
+    return new Partitioner(partitions, hashTags);
+  }
 
   public PlacementSettings {
     if (partitions < MIN_PARTITIONS || partitions > MAX_PARTITIONS) {

@@ -156,6 +156,7 @@ public final class ClientProtocol {
   public record PartitionInfo(int partition, List<String> replicas, String leader, long term, long commitIndex,
       PartitionState state) implements ClientSerializable {}
 
-  public record ClusterInfo(int partitionCount, List<NodeInfo> nodes, List<PartitionInfo> partitions)
+  /** {@code hashTags}: keys hash by their {tag} (distkv.hash-tags), so a client computes partitions as nodes do. */
+  public record ClusterInfo(int partitionCount, List<NodeInfo> nodes, List<PartitionInfo> partitions, boolean hashTags)
       implements ClientSerializable {}
 }

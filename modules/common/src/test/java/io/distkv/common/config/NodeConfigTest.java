@@ -26,6 +26,8 @@ class NodeConfigTest {
     assertThat(c.placement().partitions()).isEqualTo(64);
     assertThat(c.placement().replicationFactor()).isEqualTo(3);
     assertThat(c.placement().vnodesPerNode()).isEqualTo(150);
+    assertThat(c.placement().hashTags()).isFalse();
+    assertThat(NodeConfig.from(ConfigFactory.parseString(VALID + "\ndistkv.hash-tags = on")).placement().hashTags()).isTrue();
     assertThat(c.electionTimeout()).isEqualTo(Duration.ofMillis(1000));
     assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.requestTimeout()).isEqualTo(Duration.ofSeconds(5));

@@ -40,6 +40,35 @@ class PlacementTest {
     assertThatThrownBy(() -> new Partitioner(1025)).isInstanceOf(InvalidArgumentException.class).hasMessageContaining("1025");
   }
 
+  static int part(Partitioner p, String key) {
+    return p.indexOf(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void hashTagsPlaceKeysThatShareATagInOnePartitionByRedisClustersRules() {
+    Partitioner tags = new Partitioner(64, true);
+    Partitioner whole = new Partitioner(64, false);
+    // A non-empty {tag}: the key hashes as the tag alone.
+    for (int i = 0; i < 200; i++) {
+      String tag = "user" + i;
+      assertThat(part(tags, "{" + tag + "}.name")).isEqualTo(part(whole, tag)).isEqualTo(part(tags, "cart:{" + tag + "}"));
+    }
+    // The first '{' and the first '}' after it; an empty tag or no '}' hashes the whole key.
+    assertThat(part(tags, "foo{bar}{zap}")).isEqualTo(part(whole, "bar"));
+    assertThat(part(tags, "foo{{bar}}zap")).isEqualTo(part(whole, "{bar"));
+    assertThat(part(tags, "foo{}{bar}")).isEqualTo(part(whole, "foo{}{bar}"));
+    assertThat(part(tags, "foo{bar")).isEqualTo(part(whole, "foo{bar"));
+    assertThat(part(tags, "}bar{")).isEqualTo(part(whole, "}bar{"));
+    // Off (the default), braces mean nothing: tagged keys spread like any others.
+    Set<Integer> spread = new HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      spread.add(part(whole, "{same}." + i));
+    }
+    assertThat(spread.size()).isGreaterThan(32);
+    assertThat(new PlacementSettings(8, 3, 150).hashTags()).isFalse();
+    assertThat(new PlacementSettings(8, 3, 150, true).partitioner().hashTags()).isTrue();
+  }
+
   @Test
   void fiveNodesSixtyFourPartitionsRfThreeIsBalanced() {
     Placement placement = PlacementFunction.initial(nodes(5), PlacementSettings.DEFAULT);

@@ -67,7 +67,7 @@ public final class NodeDirectory {
       if (!persisted.settings().equals(bootstrap.settings())) {
         throw new IllegalStateException(file + " was created with " + persisted.settings()
             + " but the configuration says " + bootstrap.settings()
-            + "; partition count, replication factor and virtual nodes are fixed at cluster creation");
+            + "; partition count, replication factor, virtual nodes and hash tags are fixed at cluster creation");
       }
       return new NodeDirectory(persisted, bootstrapAddresses, file, false);
     }
@@ -129,7 +129,7 @@ public final class NodeDirectory {
     b.append("epoch ").append(p.epoch()).append('\n');
     PlacementSettings s = p.settings();
     b.append("settings ").append(s.partitions()).append(' ').append(s.replicationFactor()).append(' ')
-        .append(s.vnodesPerNode()).append('\n');
+        .append(s.vnodesPerNode()).append(s.hashTags() ? " hash-tags" : "").append('\n');
     b.append("members ").append(p.members().stream().map(NodeId::value).collect(Collectors.joining(","))).append('\n');
     for (int i = 0; i < p.partitionCount(); i++) {
       b.append(i).append(' ').append(p.replicaSets().get(i).nodes().stream().map(NodeId::value)
@@ -147,8 +147,11 @@ public final class NodeDirectory {
     try {
       long epoch = Long.parseLong(field(lines[1], "epoch"));
       String[] s = field(lines[2], "settings").split(" ");
+      if (s.length < 3 || s.length > 4 || (s.length == 4 && !s[3].equals("hash-tags"))) {
+        throw new IllegalArgumentException("expected 'settings P RF V [hash-tags]', got '" + lines[2] + "'");
+      }
       PlacementSettings settings = new PlacementSettings(Integer.parseInt(s[0]), Integer.parseInt(s[1]),
-          Integer.parseInt(s[2]));
+          Integer.parseInt(s[2]), s.length == 4);
       TreeSet<NodeId> members = new TreeSet<>(ids(field(lines[3], "members")));
       if (lines.length != 4 + settings.partitions()) {
         throw new IllegalArgumentException("expected " + settings.partitions() + " partition lines, found "

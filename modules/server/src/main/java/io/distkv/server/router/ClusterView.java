@@ -62,6 +62,6 @@ final class ClusterView {
       nodes.add(new NodeInfo(id, e.getValue(), up, replicas,
           leaders.getOrDefault(id, 0)));
     }
-    return new ClusterInfo(placement.partitionCount(), nodes, partitions);
+    return new ClusterInfo(placement.partitionCount(), nodes, partitions, placement.settings().hashTags());
   }
 }

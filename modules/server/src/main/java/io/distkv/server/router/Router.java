@@ -81,7 +81,7 @@ public final class Router {
     this.context = context;
     this.self = self;
     this.placements = placements;
-    this.partitioner = new Partitioner(placements.get().partitionCount());
+    this.partitioner = placements.get().settings().partitioner();
     this.addresses = addresses;
     this.local = local;
     this.replicas = replicas;
