@@ -713,8 +713,22 @@ public final class DistKvCli implements Callable<Integer> {
       }
       break; // an option's value or an unknown command: let picocli say so with every command listed
     }
-    SUBCOMMANDS.forEach(cl::addSubcommand);
+    for (Class<?> c : SUBCOMMANDS) {
+      cl.addSubcommand(c);
+    }
     return cl;
+  }
+
+  /**
+   * A failure no command reported itself: printed, exit {@link #CLUSTER_ERROR}. A class, not a
+   * lambda: a lambda of a picocli (Java 5) interface keeps picocli out of the class-data archive.
+   */
+  static final class UnexpectedFailure implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+      commandLine.getErr().println("distkv: " + e);
+      return CLUSTER_ERROR;
+    }
   }
 
   /** Runs the command line; returns the exit code. */
@@ -722,10 +736,7 @@ public final class DistKvCli implements Callable<Integer> {
     CommandLine cl = commandLine(args);
     cl.setOut(out);
     cl.setErr(err);
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("distkv: " + e);
-      return CLUSTER_ERROR;
-    });
+    cl.setExecutionExceptionHandler(new UnexpectedFailure());
     int code = cl.execute(args);
     out.flush();
     err.flush();
@@ -741,7 +752,9 @@ public final class DistKvCli implements Callable<Integer> {
    */
   static void train() {
     CommandLine all = new CommandLine(new DistKvCli());
-    SUBCOMMANDS.forEach(all::addSubcommand);
+    for (Class<?> c : SUBCOMMANDS) {
+      all.addSubcommand(c);
+    }
     all.parseArgs("status", "--partitions");
     Json.write(fields("text", "x", "bytes", new byte[] {(byte) 0xff}, "number", 1L, "flag", true, "none", null,
         "list", List.of(fields("nested", 2))));

@@ -78,6 +78,32 @@ public final class DistKvNode {
 
   /** Starts a node process (see {@link NodeProcess}); SIGTERM stops it cleanly. */
   public static NodeProcess start(NodeConfig config, Config raw) {
+    if (config.jsonLogs()) {
+      jsonLogs();
+    }
     return NodeProcess.start(config, raw);
+  }
+
+  /**
+   * distkv.log.format = json: every appender that writes lines gets logback's JsonEncoder (one
+   * JSON object per line) in place of its pattern.
+   */
+  static void jsonLogs() {
+    if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)) {
+      return; // another SLF4J backend: its own configuration decides
+    }
+    for (ch.qos.logback.classic.Logger logger : context.getLoggerList()) {
+      for (java.util.Iterator<ch.qos.logback.core.Appender<ch.qos.logback.classic.spi.ILoggingEvent>> it =
+          logger.iteratorForAppenders(); it.hasNext(); ) {
+        if (it.next() instanceof ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent> out) {
+          ch.qos.logback.classic.encoder.JsonEncoder json = new ch.qos.logback.classic.encoder.JsonEncoder();
+          json.setContext(context);
+          json.start();
+          out.stop();
+          out.setEncoder(json);
+          out.start();
+        }
+      }
+    }
   }
 }

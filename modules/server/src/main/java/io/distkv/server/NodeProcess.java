@@ -55,7 +55,9 @@ public final class NodeProcess {
   private final NodeConfig config;
   private final Config raw;
   private final NodeLifecycle lifecycle;
-  private final RequestMetrics metrics = new RequestMetrics();
+  private final io.distkv.server.metrics.NodeMetrics nodeMetrics;
+  private final RequestMetrics metrics;
+  private io.distkv.server.metrics.NodeHttp http;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
   private volatile Incarnation current;
@@ -71,6 +73,8 @@ public final class NodeProcess {
     this.config = config;
     this.raw = raw;
     this.lifecycle = new NodeLifecycle(config.nodeId().value());
+    this.nodeMetrics = new io.distkv.server.metrics.NodeMetrics(config.nodeId().value());
+    this.metrics = new RequestMetrics(nodeMetrics.registry());
     lifecycle.addListener((from, to) -> log.info("node {}: {} -> {}", config.nodeId(), from, to));
   }
 
@@ -97,6 +101,10 @@ public final class NodeProcess {
       }
     }
     p.startIncarnation(true);
+    if (config.httpPort() > 0) {
+      p.http = io.distkv.server.metrics.NodeHttp.start(config.host(), config.httpPort(), config.nodeId().value(),
+          p.nodeMetrics);
+    }
     if (config.jmxPort() > 0) {
       try {
         p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort());
@@ -141,6 +149,9 @@ public final class NodeProcess {
     }
     if (jmx != null) {
       jmx.close();
+    }
+    if (http != null) {
+      http.close();
     }
   }
 
@@ -231,6 +242,7 @@ public final class NodeProcess {
     }
     Incarnation inc = new Incarnation(number, system, runtime, mbeans);
     current = inc;
+    nodeMetrics.attach(system, runtime, lifecycle);
     Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
       synchronized (lifecycle) {
         if (current == inc && lifecycle.state() == NodeState.STARTING) {

@@ -32,6 +32,7 @@ public final class NodeCluster implements AutoCloseable {
   private final List<Integer> ports = new ArrayList<>();
   private final List<Integer> jmxPorts = new ArrayList<>();
   private final List<Integer> respPorts = new ArrayList<>();
+  private final List<Integer> httpPorts = new ArrayList<>();
   private final Process[] processes;
   private final boolean[] paused;
   private final Thread shutdownHook = new Thread(this::close, "verify-node-cleanup");
@@ -69,6 +70,7 @@ public final class NodeCluster implements AutoCloseable {
         ports.add(freePort(used));
         jmxPorts.add(freePort(used));
         respPorts.add(freePort(used));
+        httpPorts.add(freePort(used));
       }
       List<String> memberList = new ArrayList<>();
       for (int i = 0; i < members; i++) {
@@ -79,12 +81,12 @@ public final class NodeCluster implements AutoCloseable {
             # Written by the verifier (modules/verify NodeCluster): node %d of %d on loopback. Test-only
             # fault injection lets the verifier cut message paths over JMX (docs/verification.md).
             distkv {
-              node { id = "%s", host = "127.0.0.1", port = %d, jmx-port = %d, resp-port = %d, data-dir = "%s" }
+              node { id = "%s", host = "127.0.0.1", port = %d, jmx-port = %d, resp-port = %d, http-port = %d, data-dir = "%s" }
               cluster.members = [%s]
               test.fault-injection = on
             }
             %s
-            """.formatted(i + 1, size, id(i), ports.get(i), jmxPorts.get(i), respPorts.get(i), dir.resolve("data-" + id(i)).toAbsolutePath(),
+            """.formatted(i + 1, size, id(i), ports.get(i), jmxPorts.get(i), respPorts.get(i), httpPorts.get(i), dir.resolve("data-" + id(i)).toAbsolutePath(),
             String.join(", ", memberList), extraConfig));
       }
     } catch (IOException e) {
@@ -285,6 +287,11 @@ public final class NodeCluster implements AutoCloseable {
         "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPorts.get(node) + "/jmxrmi"));
   }
 
+  /** Node {@code node}'s HTTP port: /metrics, /health, /ready (docs/operations.md). */
+  public int httpPort(int node) {
+    return httpPorts.get(node);
+  }
+
   /** Node {@code node}'s Redis-protocol port (docs/resp.md). */
   public int respPort(int node) {
     return respPorts.get(node);
@@ -297,11 +304,54 @@ public final class NodeCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until a client connects and every partition reports an active leader; throws naming
-   * what was last seen when {@code within} passes.
+   * Waits until a client connects and every partition reports an active leader, then until every
+   * running node's /ready answers 200 (its RESP and HTTP servers start after its partitions, so
+   * a cluster whose leaders answer may not serve RESP yet); throws naming what was last seen when
+   * {@code within} passes.
    */
   public void awaitReady(Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
+    awaitLeaders(within, deadline);
+    for (int i = 0; i < size; i++) {
+      if (isRunning(i) && !paused[i]) {
+        awaitNodeReady(i, within, deadline);
+      }
+    }
+  }
+
+  private void awaitNodeReady(int node, Duration within, long deadline) {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      try {
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + httpPorts.get(node) + "/ready")).timeout(Duration.ofSeconds(5)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+        last = r.statusCode() + " " + r.body();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + id(node), e);
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      pauseBriefly();
+    }
+    throw new IllegalStateException(id(node) + " in " + dir + " was not ready within " + within.toSeconds() + " s: /ready "
+        + last + " (see " + dir + "/" + id(node) + ".log)");
+  }
+
+  private static void pauseBriefly() {
+    try {
+      Thread.sleep(200); // polling a node with a deadline
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void awaitLeaders(Duration within, long deadline) {
     String last = "no node answered";
     while (System.nanoTime() < deadline) {
       try (DistKvClient client = DistKvClient.connect(clientSettings(Duration.ofSeconds(3), Duration.ofSeconds(1)))) {

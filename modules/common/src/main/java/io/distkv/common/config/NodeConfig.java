@@ -39,7 +39,9 @@ public record NodeConfig(
     long snapshotBytesPerSecond,
     long raftLogMemoryBudget,
     StorageSettings storage,
-    RespConfig resp) {
+    RespConfig resp,
+    int httpPort,
+    boolean jsonLogs) {
 
   /**
    * A node's Raft tick is its heartbeat interval; the election timeout is this many ticks at
@@ -164,6 +166,7 @@ public record NodeConfig(
     int port = r.intInRange("distkv.node.port", 1, 65535);
     int jmxPort = r.intInRange("distkv.node.jmx-port", 0, 65535);
     int respPort = r.intInRange("distkv.node.resp-port", 0, 65535);
+    int httpPort = r.intInRange("distkv.node.http-port", 0, 65535);
     String respPassword = r.string("distkv.resp.password", false);
     int respInFlight = r.intInRange("distkv.resp.max-in-flight", 1, 10_000);
     Duration respIdle = r.positiveDuration("distkv.resp.idle-timeout");
@@ -182,6 +185,10 @@ public record NodeConfig(
         && r.problems().stream().noneMatch(p -> p.startsWith("distkv.raft."))) {
       r.problem("distkv.raft.heartbeat-interval", "must be at least 1/" + MAX_ELECTION_TICKS
           + " of distkv.raft.election-timeout (" + election.toMillis() + "ms)");
+    }
+    String logFormat = r.string("distkv.log.format", true);
+    if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+      r.problem("distkv.log.format", "expected \"text\" or \"json\"");
     }
     String readMode = r.string("distkv.raft.read-mode", true);
     boolean leaseReads = "lease".equals(readMode);
@@ -283,6 +290,8 @@ public record NodeConfig(
         snapshotRate,
         logBudget,
         new StorageSettings(blockCache, writeBuffer, writeBudget, compactionThreads, "lz4".equals(compression), bloomBits),
-        new RespConfig(respPort, respPassword == null ? "" : respPassword, respInFlight, respIdle));
+        new RespConfig(respPort, respPassword == null ? "" : respPassword, respInFlight, respIdle),
+        httpPort,
+        "json".equals(logFormat));
   }
 }

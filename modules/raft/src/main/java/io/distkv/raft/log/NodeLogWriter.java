@@ -55,14 +55,15 @@ public final class NodeLogWriter implements LogSink {
 
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
-  /** Rounds written, fsyncs done, appends made durable. */
-  public record Stats(long rounds, long fsyncs, long appends) {}
+  /** Rounds written, fsyncs done, appends made durable, time spent writing and fsyncing rounds. */
+  public record Stats(long rounds, long fsyncs, long appends, long writeNanos) {}
 
   private final SegmentedLog log;
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final AtomicLong rounds = new AtomicLong();
   private final AtomicLong appends = new AtomicLong();
   private final AtomicLong fsyncs = new AtomicLong();
+  private final AtomicLong writeNanos = new AtomicLong();
   /** Groups one of whose writes failed: nothing later of theirs is written (writer thread only). */
   private final Set<String> failed = new HashSet<>();
   private final Thread thread;
@@ -92,7 +93,7 @@ public final class NodeLogWriter implements LogSink {
   }
 
   public Stats stats() {
-    return new Stats(rounds.get(), fsyncs.get(), appends.get());
+    return new Stats(rounds.get(), fsyncs.get(), appends.get(), writeNanos.get());
   }
 
   /** The writer's actor: takes every {@link Command}; stopping it ends the writer thread. */
@@ -169,8 +170,10 @@ public final class NodeLogWriter implements LogSink {
     }
     Throwable error = null;
     if (!writes.isEmpty()) {
+      long start = System.nanoTime();
       try {
         log.write(writes);
+        writeNanos.addAndGet(System.nanoTime() - start);
       } catch (java.io.IOException | RuntimeException | OutOfMemoryError e) {
         // (an OutOfMemoryError too: every waiting replica must hear that its write failed and stop,
         // rather than wait forever on a writer thread that died)

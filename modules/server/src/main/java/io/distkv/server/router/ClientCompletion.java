@@ -21,7 +21,10 @@ final class ClientCompletion implements RaftReplica.Completion {
     WRITE,
     GET,
     SCAN,
-    TRANSFER
+    TRANSFER;
+
+    /** The operation's name in metrics. */
+    final String op = name().toLowerCase(java.util.Locale.ROOT);
   }
 
   private final ActorRef<Replies> to;
@@ -53,7 +56,7 @@ final class ClientCompletion implements RaftReplica.Completion {
   @Override
   public void complete(RaftReplica.Result r, Outbox outbox) {
     Reply reply = toReply(r);
-    metrics.record(System.nanoTime() - startNanos, reply.isOk());
+    metrics.record(shape.op, reply.code(), System.nanoTime() - startNanos);
     Trace.stamp(trace, Trace.REPLY_SENT); // the outbox is flushed before the replica's next message
     outbox.add(to, reply, Replies::new);
   }

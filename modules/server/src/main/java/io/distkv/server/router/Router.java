@@ -175,9 +175,22 @@ public final class Router {
     return Behaviors.same();
   }
 
+  private static String opOf(KeyRequest k) {
+    if (k instanceof Write) {
+      return ClientCompletion.Shape.WRITE.op;
+    }
+    if (k instanceof Get) {
+      return ClientCompletion.Shape.GET.op;
+    }
+    if (k instanceof ScanPartition) {
+      return ClientCompletion.Shape.SCAN.op;
+    }
+    return ClientCompletion.Shape.TRANSFER.op;
+  }
+
   /** Answers {@code k} from here (validation errors, local reads, fail-fast, not hosted). */
   private void answer(KeyRequest k, long startNanos, Reply reply) {
-    metrics.record(System.nanoTime() - startNanos, reply.isOk());
+    metrics.record(opOf(k), reply.code(), System.nanoTime() - startNanos);
     k.replyTo().tell(new Replies(List.of(reply)));
   }
 

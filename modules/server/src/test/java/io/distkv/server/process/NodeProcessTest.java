@@ -258,7 +258,7 @@ class NodeProcessTest {
 
   @Test
   void kill9OneNodeKeepWritingRestartItAndEveryAcknowledgedWriteIsThere() throws Exception {
-    startThreeNodes("");
+    startThreeNodes("distkv.log.format = json\n"); // the logs are checked at the end
     Map<String, String> acknowledged = new LinkedHashMap<>();
     for (int i = 0; i < 50; i++) {
       put("node" + (1 + i % 3), "k" + (i % 30), "v" + i);
@@ -308,6 +308,18 @@ class NodeProcessTest {
       }
       return null;
     });
+    // distkv.log.format = json: every log line of the nodes is a JSON object (no text lines).
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    int objects = 0;
+    for (String line : Files.readAllLines(tmp.resolve("node2.log"))) {
+      assertThat(line).as("a text log line in a json log").doesNotMatch("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*");
+      if (line.startsWith("{")) {
+        com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+        assertThat(n.has("level") && n.has("loggerName") && n.has("message")).as(line).isTrue();
+        objects++;
+      }
+    }
+    assertThat(objects).as("JSON lines in node2.log").isGreaterThanOrEqualTo(2);
   }
 
   /**
