@@ -18,6 +18,22 @@ import picocli.CommandLine.Parameters;
 final class KeyCommands {
   private KeyCommands() {}
 
+  /** A write that applied: "OK version N" (JSON: applied, version). */
+  static int written(NodeCommand c, long version) {
+    c.print(fields("applied", true, "version", version), "OK version " + version);
+    return OK;
+  }
+
+  /** DKV.CAS's [applied, version]: written, or exit 1 with "{refusal}: current version is N". */
+  static int casAnswer(NodeCommand c, Object reply, String refusal) {
+    List<?> r = (List<?>) reply;
+    long version = number(r.get(1));
+    if (number(r.get(0)) == 0) {
+      return c.failed(fields("applied", false, "version", version), refusal + ": current version is " + version);
+    }
+    return written(c, version);
+  }
+
   @Command(name = "put", mixinStandardHelpOptions = true, description = "Write VALUE under KEY; prints the new version.")
   static final class Put extends NodeCommand {
     @Parameters(index = "0", paramLabel = "KEY")
@@ -36,17 +52,9 @@ final class KeyCommands {
     int run(RespLink node) {
       byte[] bytes = value(value, valueFile, System.in);
       if (ifAbsent) {
-        List<?> r = (List<?>) node.call("DKV.CAS", utf8(key), 0, bytes);
-        long version = number(r.get(1));
-        if (number(r.get(0)) == 0) {
-          return failed(fields("applied", false, "version", version), "exists: current version is " + version);
-        }
-        print(fields("applied", true, "version", version), "OK version " + version);
-        return OK;
+        return casAnswer(this, node.call("DKV.CAS", utf8(key), 0, bytes), "exists");
       }
-      long version = number(node.call("DKV.SET", utf8(key), bytes));
-      print(fields("applied", true, "version", version), "OK version " + version);
-      return OK;
+      return written(this, number(node.call("DKV.SET", utf8(key), bytes)));
     }
   }
 
@@ -86,9 +94,7 @@ final class KeyCommands {
 
     @Override
     int run(RespLink node) {
-      long version = number(node.call("DKV.DEL", utf8(key)));
-      print(fields("applied", true, "version", version), "OK version " + version);
-      return OK;
+      return written(this, number(node.call("DKV.DEL", utf8(key))));
     }
   }
 
@@ -109,13 +115,7 @@ final class KeyCommands {
 
     @Override
     int run(RespLink node) {
-      List<?> r = (List<?>) node.call("DKV.CAS", utf8(key), expected, value(value, valueFile, System.in));
-      long version = number(r.get(1));
-      if (number(r.get(0)) == 0) {
-        return failed(fields("applied", false, "version", version), "conflict: current version is " + version);
-      }
-      print(fields("applied", true, "version", version), "OK version " + version);
-      return OK;
+      return casAnswer(this, node.call("DKV.CAS", utf8(key), expected, value(value, valueFile, System.in)), "conflict");
     }
   }
 

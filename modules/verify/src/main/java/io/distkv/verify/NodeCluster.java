@@ -314,12 +314,20 @@ public final class NodeCluster implements AutoCloseable {
     awaitLeaders(within, deadline);
     for (int i = 0; i < size; i++) {
       if (isRunning(i) && !paused[i]) {
-        awaitNodeReady(i, within, deadline);
+        awaitReadyStatus(i, 200, within, deadline);
       }
     }
   }
 
-  private void awaitNodeReady(int node, Duration within, long deadline) {
+  /**
+   * Polls node {@code node}'s /ready until it answers {@code status} (200 ready, 503 not) and
+   * returns that answer; throws naming the last answer when {@code within} passes.
+   */
+  public java.net.http.HttpResponse<String> awaitReadyStatus(int node, int status, Duration within) {
+    return awaitReadyStatus(node, status, within, System.nanoTime() + within.toNanos());
+  }
+
+  private java.net.http.HttpResponse<String> awaitReadyStatus(int node, int status, Duration within, long deadline) {
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     String last = "no answer";
     while (System.nanoTime() < deadline) {
@@ -327,8 +335,8 @@ public final class NodeCluster implements AutoCloseable {
         java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
             java.net.URI.create("http://127.0.0.1:" + httpPorts.get(node) + "/ready")).timeout(Duration.ofSeconds(5)).build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
+        if (r.statusCode() == status) {
+          return r;
         }
         last = r.statusCode() + " " + r.body();
       } catch (InterruptedException e) {
@@ -339,8 +347,8 @@ public final class NodeCluster implements AutoCloseable {
       }
       pauseBriefly();
     }
-    throw new IllegalStateException(id(node) + " in " + dir + " was not ready within " + within.toSeconds() + " s: /ready "
-        + last + " (see " + dir + "/" + id(node) + ".log)");
+    throw new IllegalStateException(id(node) + " in " + dir + ": /ready did not answer " + status + " within "
+        + within.toSeconds() + " s; last: " + last + " (see " + dir + "/" + id(node) + ".log)");
   }
 
   private static void pauseBriefly() {

@@ -89,7 +89,7 @@ class NodeHttpTest {
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"node\":\"node" + (i + 1) + "\"");
       }
-      awaitStatus(node3, 200, Duration.ofSeconds(60));
+      cluster.awaitReadyStatus(2, 200, Duration.ofSeconds(60));
       assertThat(get(node3, "/nowhere", null).statusCode()).isEqualTo(404);
 
       Map<String, String[]> before = parse(get(node3, "/metrics", null).body(), "text");
@@ -124,29 +124,14 @@ class NodeHttpTest {
       cluster.pause(0); // SIGSTOP: node3 is cut off from both peers
       cluster.pause(1);
       try {
-        HttpResponse<String> notReady = awaitStatus(node3, 503, Duration.ofSeconds(60));
+        HttpResponse<String> notReady = cluster.awaitReadyStatus(2, 503, Duration.ofSeconds(60));
         assertThat(notReady.body()).contains("\"ready\":false").contains("partitions_without_leader");
         assertThat(get(node3, "/health", null).statusCode()).isEqualTo(200); // alive, just not ready
       } finally {
         cluster.resume(0);
         cluster.resume(1);
       }
-      awaitStatus(node3, 200, Duration.ofSeconds(120)); // ready again once its peers are back
+      cluster.awaitReadyStatus(2, 200, Duration.ofSeconds(120)); // ready again once its peers are back
     }
-  }
-
-  /** Polls /ready until it answers {@code status}; the last answer, or a failure naming what it said. */
-  static HttpResponse<String> awaitStatus(int port, int status, Duration within) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    HttpResponse<String> last = null;
-    while (System.nanoTime() < deadline) {
-      last = get(port, "/ready", null);
-      if (last.statusCode() == status) {
-        return last;
-      }
-      Thread.sleep(200); // polling an HTTP endpoint with a deadline
-    }
-    throw new AssertionError("/ready did not answer " + status + " within " + within + "; last: "
-        + (last == null ? "nothing" : last.statusCode() + " " + last.body()));
   }
 }

@@ -65,7 +65,7 @@ public final class NodeMetrics {
 
   @FunctionalInterface
   private interface PartitionValue {
-    double of(RaftReplica.Status raft, StoreStats store, String self);
+    double of(RaftReplica.Status raft, StoreStats store);
   }
 
   public NodeMetrics(String nodeId) {
@@ -84,18 +84,18 @@ public final class NodeMetrics {
     Gauge.builder("distkv.partitions.led", this, m -> m.last.raft().values().stream()
         .filter(s -> s.role() == Role.LEADER).count()).description("Partitions this node leads").register(registry);
 
-    partition("distkv.raft.term", "Raft term of the partition's replica", (r, s, n) -> r.term());
-    partition("distkv.raft.commit.index", "Highest log index known committed", (r, s, n) -> r.commitIndex());
-    partition("distkv.raft.applied.index", "Highest log index applied to the store", (r, s, n) -> r.appliedIndex());
-    partition("distkv.raft.apply.lag", "Committed entries not yet applied", (r, s, n) -> r.commitIndex() - r.appliedIndex());
-    partition("distkv.raft.last.index", "Last index in the replica's log", (r, s, n) -> r.lastIndex());
-    partition("distkv.raft.leader", "1 if this node leads the partition", (r, s, n) -> r.role() == Role.LEADER ? 1 : 0);
-    partition("distkv.raft.has.leader", "1 if the replica knows a leader", (r, s, n) -> r.leader() != null ? 1 : 0);
-    partition("distkv.store.memtable.bytes", "Bytes in the partition's memtables", (r, s, n) -> s.memtableBytes());
+    partition("distkv.raft.term", "Raft term of the partition's replica", (r, s) -> r.term());
+    partition("distkv.raft.commit.index", "Highest log index known committed", (r, s) -> r.commitIndex());
+    partition("distkv.raft.applied.index", "Highest log index applied to the store", (r, s) -> r.appliedIndex());
+    partition("distkv.raft.apply.lag", "Committed entries not yet applied", (r, s) -> r.commitIndex() - r.appliedIndex());
+    partition("distkv.raft.last.index", "Last index in the replica's log", (r, s) -> r.lastIndex());
+    partition("distkv.raft.leader", "1 if this node leads the partition", (r, s) -> r.role() == Role.LEADER ? 1 : 0);
+    partition("distkv.raft.has.leader", "1 if the replica knows a leader", (r, s) -> r.leader() != null ? 1 : 0);
+    partition("distkv.store.memtable.bytes", "Bytes in the partition's memtables", (r, s) -> s.memtableBytes());
     partition("distkv.store.l0.files", "Tables in level 0 (flushes not yet compacted)",
-        (r, s, n) -> s.filesPerLevel().isEmpty() ? 0 : s.filesPerLevel().get(0));
+        (r, s) -> s.filesPerLevel().isEmpty() ? 0 : s.filesPerLevel().get(0));
     partition("distkv.store.compaction.running", "1 while a compaction of the store runs",
-        (r, s, n) -> s.compactionRunning() ? 1 : 0);
+        (r, s) -> s.compactionRunning() ? 1 : 0);
     levelFiles = MultiGauge.builder("distkv.store.level.files").description("Tables per level").register(registry);
     levelBytes = MultiGauge.builder("distkv.store.level.bytes").description("Table bytes per level").baseUnit("bytes")
         .register(registry);
@@ -241,13 +241,12 @@ public final class NodeMetrics {
     }
     Reading r = new Reading(raft, stores, answer(compactor), answer(log));
     last = r;
-    String self = s.runtime().self().value();
     for (PartitionGauge g : partitionGauges) {
       List<MultiGauge.Row<?>> rows = new ArrayList<>();
       raft.forEach((p, st) -> {
         StoreStats store = stores.get(p);
         if (store != null) {
-          rows.add(MultiGauge.Row.of(Tags.of("partition", Integer.toString(p)), g.value().of(st, store, self)));
+          rows.add(MultiGauge.Row.of(Tags.of("partition", Integer.toString(p)), g.value().of(st, store)));
         }
       });
       g.gauge().register(rows, true);
