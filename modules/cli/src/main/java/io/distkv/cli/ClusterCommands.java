@@ -64,7 +64,8 @@ final class ClusterCommands {
         String state = text(m.get("state"));
         byState.merge(state, 1L, Long::sum);
         table.add(fields("partition", number(m.get("partition")), "state", state, "leader", text(m.get("leader")),
-            "term", number(m.get("term")), "commit", number(m.get("commit")), "replicas", replicas));
+            "term", number(m.get("term")), "commit", number(m.get("commit")), "keys", number(m.get("keys")),
+            "replicas", replicas));
       }
       long total = number(s.get("partitions"));
       long active = byState.get("ACTIVE");
@@ -83,10 +84,12 @@ final class ClusterCommands {
       }
       if (partitions) {
         o.println();
-        o.printf("%-9s %-9s %-10s %6s %8s  %s%n", "PARTITION", "STATE", "LEADER", "TERM", "COMMIT", "REPLICAS");
+        o.printf("%-9s %-9s %-10s %6s %8s %10s  %s%n", "PARTITION", "STATE", "LEADER", "TERM", "COMMIT", "KEYS",
+            "REPLICAS");
         for (Map<String, Object> p : table) {
-          o.printf("%-9d %-9s %-10s %6d %8d  %s%n", p.get("partition"), p.get("state"),
+          o.printf("%-9d %-9s %-10s %6d %8d %10s  %s%n", p.get("partition"), p.get("state"),
               p.get("leader") == null ? "-" : p.get("leader"), p.get("term"), p.get("commit"),
+              (Long) p.get("keys") < 0 ? "-" : p.get("keys"),
               String.join(",", (List<String>) p.get("replicas")));
         }
       }

@@ -213,6 +213,12 @@ class DistKvCliTest {
     assertThat(json(status.out()).get("partitions").asInt()).isEqualTo(8);
     assertThat(json(status.out()).get("nodes")).hasSize(3);
     assertThat(json(status.out()).get("partition_table")).hasSize(8);
+    long keys = 0;
+    for (com.fasterxml.jackson.databind.JsonNode p : json(status.out()).get("partition_table")) {
+      keys += p.get("keys").asLong();
+    }
+    assertThat(keys).as("live keys summed over the partition table").isEqualTo(json(cli("-o", "json", "scan").out())
+        .get("entries").size());
     Run leader = cli("-o", "json", "leader", "j/1");
     assertThat(json(leader.out()).get("leader").asText()).matches("node[123]");
     assertThat(json(cli("-o", "json", "del", "j/1").out()).get("version").asLong()).isGreaterThan(version);

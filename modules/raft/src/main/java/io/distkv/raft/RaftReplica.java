@@ -122,10 +122,11 @@ public final class RaftReplica {
   /**
    * A snapshot of the replica's Raft state. {@code configurationCommitted}: this replica leads and
    * its configuration is committed (see {@code RaftCore.configurationCommitted()});
-   * {@code snapshotIndex}: the log starts after it (compacted there, or a snapshot installed).
+   * {@code snapshotIndex}: the log starts after it (compacted there, or a snapshot installed);
+   * {@code liveKeys}: the state machine's {@link StateMachine#liveKeys()}.
    */
   public record Status(String group, String id, Role role, long term, String leader, long commitIndex, long appliedIndex,
-      long lastIndex, Configuration configuration, boolean configurationCommitted, long snapshotIndex)
+      long lastIndex, Configuration configuration, boolean configurationCommitted, long snapshotIndex, long liveKeys)
       implements RaftSerializable {}
 
   /**
@@ -464,7 +465,7 @@ public final class RaftReplica {
         .onMessage(GetStatus.class, g -> {
           g.replyTo().tell(new Status(settings.group(), settings.id(), core.role(), core.term(), core.leader(),
               core.commitIndex(), applied, core.lastIndex(), core.configuration(), core.configurationCommitted(),
-              core.snapshotIndex()));
+              core.snapshotIndex(), stateMachine.liveKeys()));
           return Behaviors.same();
         });
   }

@@ -12,6 +12,11 @@ public interface StateMachine {
   /** Answers a read against the current state (after the read's index has been applied). */
   byte[] query(byte[] query);
 
+  /** Live keys (entries) in the state as applied so far, or -1 if this state machine does not count them. */
+  default long liveKeys() {
+    return -1;
+  }
+
   /** Highest index whose effects survive a restart of this state machine (0 if none). */
   long appliedIndex();
 

@@ -247,7 +247,13 @@ public final class RespCommands {
             .append("\r\ntotal_commands_processed:").append(commandsServed.get()).append("\r\n\r\n");
       }
       if (all || wanted.contains("keyspace")) {
-        out.append("# Keyspace\r\n\r\n");
+        // As Redis: a line for database 0 when it holds keys; the count is the leaders' (applied, not a linearizable read).
+        long keys = info.partitions().stream().mapToLong(p -> Math.max(0, p.keys())).sum();
+        out.append("# Keyspace\r\n");
+        if (keys > 0) {
+          out.append("db0:keys=").append(keys).append(",expires=0,avg_ttl=0\r\n");
+        }
+        out.append("\r\n");
       }
       if (all || wanted.contains("cluster")) {
         long led = info.partitions().stream().filter(p -> p.leader() != null).count();

@@ -130,6 +130,7 @@ final class RespDistKvCommands {
           RespReply.bulk("leader"), p.leader() == null ? RespReply.NULL : RespReply.bulk(p.leader()),
           RespReply.bulk("term"), new RespReply.Int(p.term()),
           RespReply.bulk("commit"), new RespReply.Int(p.commitIndex()),
+          RespReply.bulk("keys"), new RespReply.Int(p.keys()),
           RespReply.bulk("replicas"), new RespReply.Array(replicas))));
     }
     long led = info.partitions().stream().filter(p -> p.leader() != null).count();

@@ -362,7 +362,13 @@ class RespApiTest {
       assertThat(r.readonly()).isEqualTo("OK");
       r.set("ro", "1"); // writes still go to the leader
       assertThat(r.readwrite()).isEqualTo("OK");
-      assertThat(r.dbSize()).isPositive();
+      long keys = r.dbSize();
+      assertThat(keys).isPositive();
+      // INFO keyspace: the leaders' live-key counts, which after acknowledged writes equal DBSIZE's scan.
+      assertThat(r.info("keyspace")).isEqualTo("# Keyspace\r\ndb0:keys=" + keys + ",expires=0,avg_ttl=0\r\n\r\n");
+      r.set("counted-" + keys, "1");
+      r.del("ro");
+      assertThat(r.info("keyspace")).contains("db0:keys=" + keys + ",");
     }
   }
 

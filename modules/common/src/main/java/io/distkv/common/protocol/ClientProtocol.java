@@ -152,9 +152,12 @@ public final class ClientProtocol {
   public record NodeInfo(String id, String address, boolean reachable, int replicas, int leaders)
       implements ClientSerializable {}
 
-  /** A partition's replicas and Raft state (leader's view when there is one). */
+  /**
+   * A partition's replicas and Raft state (leader's view when there is one); {@code keys}: live
+   * keys as the leader (else the most advanced replica that answered) has applied, -1 if unknown.
+   */
   public record PartitionInfo(int partition, List<String> replicas, String leader, long term, long commitIndex,
-      PartitionState state) implements ClientSerializable {}
+      PartitionState state, long keys) implements ClientSerializable {}
 
   /** {@code hashTags}: keys hash by their {tag} (distkv.hash-tags), so a client computes partitions as nodes do. */
   public record ClusterInfo(int partitionCount, List<NodeInfo> nodes, List<PartitionInfo> partitions, boolean hashTags)

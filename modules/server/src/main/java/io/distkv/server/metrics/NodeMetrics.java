@@ -91,6 +91,8 @@ public final class NodeMetrics {
     partition("distkv.raft.last.index", "Last index in the replica's log", (r, s) -> r.lastIndex());
     partition("distkv.raft.leader", "1 if this node leads the partition", (r, s) -> r.role() == Role.LEADER ? 1 : 0);
     partition("distkv.raft.has.leader", "1 if the replica knows a leader", (r, s) -> r.leader() != null ? 1 : 0);
+    partition("distkv.store.keys", "Live keys in the partition's state as this replica applied it",
+        (r, s) -> r.liveKeys());
     partition("distkv.store.memtable.bytes", "Bytes in the partition's memtables", (r, s) -> s.memtableBytes());
     partition("distkv.store.l0.files", "Tables in level 0 (flushes not yet compacted)",
         (r, s) -> s.filesPerLevel().isEmpty() ? 0 : s.filesPerLevel().get(0));

@@ -61,9 +61,13 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   static final long SWEEP_EVERY = 4096;
   /** Index of the last session sweep (state, so every replica sweeps at the same entries). */
   static final byte[] SWEEP_KEY = {'m', 's', 'w', 'e', 'e', 'p'};
+  /** The number of live data keys (u64), written in the batch of every command that changes it. */
+  static final byte[] KEYS_KEY = {'m', 'k', 'e', 'y', 's'};
 
   private final long sessionTtlMillis;
   private long lastSweep;
+  /** Live data keys as applied so far (written by the applying thread, read by any). */
+  private volatile long liveKeys;
 
   private KvStateMachine(Path dir, LsmOptions options, Duration sessionTtl, io.distkv.storage.StoreResources shared) {
     this.dir = dir;
@@ -82,6 +86,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     this.store = LsmStore.open(dir, options, shared);
     this.applied = Math.max(0, store.persistedAppliedIndex());
     this.lastSweep = readLastSweep();
+    this.liveKeys = readLiveKeys();
   }
 
   /** Most client sessions kept decoded in memory (least recently used beyond are re-read from the store). */
@@ -107,6 +112,25 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       sessions.put(clientId, s);
     }
     return s;
+  }
+
+  /**
+   * The stored key count; a store written before the count existed is counted once by a scan
+   * (and the count written with the next change).
+   */
+  private long readLiveKeys() {
+    byte[] v = store.get(KEYS_KEY);
+    if (v != null) {
+      return ByteBuffer.wrap(v).getLong();
+    }
+    long n = 0;
+    try (KvIterator it = store.scan(new byte[] {DATA}, new byte[] {DATA + 1}, 0, false)) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
   }
 
   private long readLastSweep() {
@@ -184,8 +208,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     }
     KvResult result;
     byte[][] computed = new byte[cmd.ops().size()][]; // values an op computes (INCREMENT)
+    boolean[] existed = new boolean[cmd.ops().size()]; // whether each op's key was live before
     try {
-      result = execute(index, cmd, computed);
+      result = execute(index, cmd, computed, existed);
     } catch (InvalidArgumentException e) {
       // Routers validate before proposing; a command that still fails validation is refused
       // (the same way on every replica), never allowed to stop the replica.
@@ -193,16 +218,23 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     }
     WriteBatch batch = new WriteBatch();
     if (result.code() == ErrorCode.OK) {
+      long keys = liveKeys;
       for (int i = 0; i < cmd.ops().size(); i++) {
         KvCommand.Op op = cmd.ops().get(i);
         byte[] dataKey = prefixed(DATA, op.key());
         if (op.kind() == KvCommand.Kind.DELETE) {
           batch.delete(dataKey);
+          keys -= existed[i] ? 1 : 0;
         } else {
           byte[] value = computed[i] != null ? computed[i] : op.value();
           byte[] stored = ByteBuffer.allocate(8 + value.length).putLong(index).put(value).array();
           batch.put(dataKey, stored);
+          keys += existed[i] ? 0 : 1;
         }
+      }
+      if (keys != liveKeys) {
+        batch.put(KEYS_KEY, ByteBuffer.allocate(8).putLong(keys).array());
+        liveKeys = keys;
       }
     }
     byte[] encoded = result.encode();
@@ -247,7 +279,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
    * Checks every condition against the state before the command; all or nothing. Values an op
    * computes from the state (INCREMENT) go into {@code computed} at the op's position.
    */
-  private KvResult execute(long index, KvCommand cmd, byte[][] computed) {
+  private KvResult execute(long index, KvCommand cmd, byte[][] computed, boolean[] existed) {
     Map<String, Boolean> seen = new HashMap<>();
     for (int i = 0; i < cmd.ops().size(); i++) {
       KvCommand.Op op = cmd.ops().get(i);
@@ -260,6 +292,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       }
       if (op.kind() == KvCommand.Kind.INCREMENT) {
         KvResult current = lookup(op.key());
+        existed[i] = current.code() == ErrorCode.OK;
         long now = 0;
         if (current.code() == ErrorCode.OK) {
           String text = new String(current.value(), StandardCharsets.US_ASCII);
@@ -283,13 +316,17 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       }
       if (op.kind() == KvCommand.Kind.PUT_IF_ABSENT || op.kind() == KvCommand.Kind.COMPARE_AND_SET) {
         KvResult current = lookup(op.key());
-        long version = current.code() == ErrorCode.OK ? current.version() : 0;
+        existed[i] = current.code() == ErrorCode.OK;
+        long version = existed[i] ? current.version() : 0;
         if (op.kind() == KvCommand.Kind.PUT_IF_ABSENT && version != 0) {
           return new KvResult(ErrorCode.ALREADY_EXISTS, version, null);
         }
         if (op.kind() == KvCommand.Kind.COMPARE_AND_SET && version != op.expectedVersion()) {
           return new KvResult(ErrorCode.CONFLICT, version, null);
         }
+      }
+      if (op.kind() == KvCommand.Kind.PUT || op.kind() == KvCommand.Kind.DELETE) {
+        existed[i] = store.get(prefixed(DATA, op.key())) != null;
       }
       if (seen.put(new String(op.key(), StandardCharsets.ISO_8859_1), true) != null) {
         return new KvResult(ErrorCode.INVALID_ARGUMENT, -1,
@@ -301,7 +338,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       return new KvResult(ErrorCode.OK, index, computed[0]);
     }
     if (cmd.ops().size() == 1 && cmd.ops().get(0).kind() == KvCommand.Kind.DELETE) {
-      return new KvResult(ErrorCode.OK, index, lookup(cmd.ops().get(0).key()).code() == ErrorCode.OK ? EXISTED : ABSENT);
+      return new KvResult(ErrorCode.OK, index, existed[0] ? EXISTED : ABSENT);
     }
     return KvResult.ok(index);
   }
@@ -387,6 +424,12 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   @Override
   public long appliedIndex() {
     return Math.max(0, store.persistedAppliedIndex());
+  }
+
+  /** Live data keys as applied so far (a client's DBSIZE without a scan; INFO keyspace). */
+  @Override
+  public long liveKeys() {
+    return liveKeys;
   }
 
   /** Highest index applied in memory. */
@@ -480,6 +523,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     sessions.clear();
     applied = index;
     lastSweep = readLastSweep();
+    liveKeys = readLiveKeys();
   }
 
   /** Present while a restore replaces the store in {@code dir}: the store there is not whole. */

@@ -41,10 +41,17 @@ final class ClusterView {
       long maxTerm = answers.values().stream().mapToLong(RaftReplica.Status::term).max().orElse(0);
       long commit = answers.values().stream().mapToLong(RaftReplica.Status::commitIndex).max().orElse(0);
       String leader = null;
+      long keys = -1;
+      long keysApplied = -1;
       for (RaftReplica.Status s : answers.values()) {
         if (s.role() == Role.LEADER && s.term() == maxTerm) {
           leader = s.id();
           commit = s.commitIndex();
+          keys = s.liveKeys();
+          keysApplied = Long.MAX_VALUE;
+        } else if (s.appliedIndex() > keysApplied) {
+          keys = s.liveKeys();
+          keysApplied = s.appliedIndex();
         }
       }
       PartitionState state = answers.isEmpty() ? PartitionState.OFFLINE
@@ -52,7 +59,7 @@ final class ClusterView {
       if (leader != null) {
         leaders.merge(leader, 1, Integer::sum);
       }
-      partitions.add(new PartitionInfo(p, replicas, leader, maxTerm, commit, state));
+      partitions.add(new PartitionInfo(p, replicas, leader, maxTerm, commit, state, keys));
     }
     List<NodeInfo> nodes = new ArrayList<>();
     for (Map.Entry<NodeId, String> e : addresses.entrySet()) {

@@ -121,6 +121,65 @@ class KvStateMachineTest {
   }
 
   @Test
+  void theLiveKeyCountFollowsEveryKindOfWriteAndSurvivesReopenAndRestore() {
+    java.util.Random random = new java.util.Random(42);
+    java.util.Set<String> model = new java.util.HashSet<>();
+    Path dir = tmp.resolve("count");
+    long index = 0;
+    try (KvStateMachine sm = KvStateMachine.open(dir, LsmOptions.defaults())) {
+      assertThat(sm.liveKeys()).isZero();
+      for (int i = 0; i < 3000; i++) {
+        String k = "k" + random.nextInt(200);
+        String k2 = "k" + random.nextInt(200);
+        KvCommand cmd = switch (random.nextInt(7)) {
+          case 0, 1 -> put(k, "v");
+          case 2 -> KvCommand.single("", 0, KvCommand.Op.delete(b(k)));
+          case 3 -> KvCommand.single("", 0, KvCommand.Op.putIfAbsent(b(k), b("v")));
+          case 4 -> KvCommand.single("", 0, KvCommand.Op.compareAndSet(b(k), random.nextBoolean() ? 0 : index, b("v")));
+          case 5 -> KvCommand.single("", 0, KvCommand.Op.increment(b(k), 1));
+          default -> new KvCommand("", 0, List.of(KvCommand.Op.put(b(k), b("1")), KvCommand.Op.delete(b(k2))));
+        };
+        KvResult r = apply(sm, ++index, cmd);
+        if (r.code() == ErrorCode.OK) {
+          for (KvCommand.Op op : cmd.ops()) {
+            String key = new String(op.key(), StandardCharsets.UTF_8);
+            if (op.kind() == KvCommand.Kind.DELETE) {
+              model.remove(key);
+            } else {
+              model.add(key);
+            }
+          }
+        }
+        assertThat(sm.liveKeys()).as("after command %d", i).isEqualTo(model.size());
+      }
+      sm.flush();
+      assertThat(sm.checkpoint(tmp.resolve("count-snap"))).isEqualTo(index);
+    }
+    try (KvStateMachine reopened = KvStateMachine.open(dir, LsmOptions.defaults())) {
+      assertThat(reopened.liveKeys()).isEqualTo(model.size());
+    }
+    try (KvStateMachine other = KvStateMachine.open(tmp.resolve("count-b"), LsmOptions.defaults())) {
+      apply(other, 1, put("stale", "x"));
+      other.restore(index, tmp.resolve("count-snap"));
+      assertThat(other.liveKeys()).isEqualTo(model.size());
+    }
+    // A store written before the count existed (no count key) is counted once when opened.
+    Path old = tmp.resolve("old");
+    try (io.distkv.storage.LsmStore raw = io.distkv.storage.LsmStore.open(old, LsmOptions.defaults())) {
+      for (int i = 0; i < 50; i++) {
+        raw.put(KvStateMachine.prefixed(KvStateMachine.DATA, b("o" + i)), new byte[8]);
+      }
+      raw.delete(KvStateMachine.prefixed(KvStateMachine.DATA, b("o7")));
+      raw.put(KvStateMachine.SWEEP_KEY, new byte[8]);
+    }
+    try (KvStateMachine sm = KvStateMachine.open(old, LsmOptions.defaults())) {
+      assertThat(sm.liveKeys()).isEqualTo(49);
+      apply(sm, 1, put("o7", "back"));
+      assertThat(sm.liveKeys()).isEqualTo(50);
+    }
+  }
+
+  @Test
   void aRetriedWriteOfTheSameSessionAppliesOnceAndGetsTheSameAnswer() {
     try (KvStateMachine sm = KvStateMachine.open(tmp.resolve("p"), LsmOptions.defaults())) {
       KvCommand first = KvCommand.single("client-1", 7, KvCommand.Op.put(b("a"), b("one")));
