@@ -22,14 +22,16 @@ test:
 $(addprefix test_phase,$(PHASES)): test_phase%:
 	$(MVN) $(TEST_FLAGS) test -Dgroups=phase$* -Dsurefire.failIfNoSpecifiedTests=false
 
-## run: build if needed and start the 3-node local cluster (scripts/start-cluster.sh)
+## run: build if needed and start the 3-node local cluster (scripts/start-cluster.sh); TLS=1: mutual TLS with
+## development certificates in run/tls (scripts/gen-certs.sh), the CLI and Java clients follow conf/client.conf
+TLS ?= 0
 SERVER_JAR := modules/server/target/distkv-server-0.1.0-SNAPSHOT.jar
 CLI_JAR := modules/cli/target/distkv-cli-0.1.0-SNAPSHOT.jar
 
 run:
 	@if [ ! -f $(SERVER_JAR) ] || [ ! -f $(CLI_JAR) ] || [ -n "$$(find modules pom.xml -newer $(SERVER_JAR) -not -path '*/target/*' \( -name '*.java' -o -name '*.xml' -o -name '*.conf' \) | head -1)" ]; then \
 	  echo "building (sources changed or no jar yet)"; $(MVN) $(MVN_FLAGS) -q -DskipTests package; fi
-	scripts/start-cluster.sh 3
+	TLS=$(TLS) scripts/start-cluster.sh 3
 
 ## stop: stop the local cluster
 stop:

@@ -9,9 +9,31 @@ if [ ! -f "$jar" ] || [ ! -f modules/cli/target/distkv-cli-0.1.0-SNAPSHOT.jar ];
   mvn -B --no-transfer-progress -q -DskipTests -pl modules/server,modules/cli -am package
 fi
 mkdir -p run
+# TLS=1 (make run TLS=1): development certificates in run/tls (scripts/gen-certs.sh), each node
+# started from run/tls/nodeN.conf (its conf/nodeN.conf plus distkv.tls), and
+# run/tls/client-tls.conf, which conf/client.conf includes, so the CLI and Java clients follow.
+tls=${TLS:-0}
+rm -f run/tls/client-tls.conf
+if [ "$tls" = 1 ]; then
+  names=(client)
+  for i in $(seq 1 "$n"); do [ -f "run/tls/node$i.crt" ] || names+=("node$i"); done
+  [ -f run/tls/client.crt ] && [ ${#names[@]} -eq 1 ] || scripts/gen-certs.sh run/tls "${names[@]}" >/dev/null
+  tlsdir=$(cd run/tls && pwd)
+  cat > run/tls/client-tls.conf <<CONF
+# Written by scripts/start-cluster.sh with TLS=1 (removed by a start without it); conf/client.conf includes it.
+distkv.tls { enabled = on, cert-file = "$tlsdir/client.crt", key-file = "$tlsdir/client.key", ca-file = "$tlsdir/ca.crt" }
+CONF
+fi
 for i in $(seq 1 "$n"); do
   conf=conf/node$i.conf
   [ -f "$conf" ] || { echo "missing $conf" >&2; exit 2; }
+  if [ "$tls" = 1 ]; then
+    cat > "run/tls/node$i.conf" <<CONF
+include "../../conf/node$i.conf"
+distkv.tls { enabled = on, cert-file = "run/tls/node$i.crt", key-file = "run/tls/node$i.key", ca-file = "run/tls/ca.crt" }
+CONF
+    conf=run/tls/node$i.conf
+  fi
   if [ -f run/node$i.pid ] && kill -0 "$(cat run/node$i.pid)" 2>/dev/null; then
     echo "node$i already running (pid $(cat run/node$i.pid))"
     continue
@@ -24,12 +46,12 @@ done
 if scripts/distkv wait-ready --within 90s; then
   cat <<MSG
 
-dist-kv is running: $n nodes, Artery ports 7101..710$n, RESP ports 6401..640$n. Try:
+dist-kv is running: $n nodes, Artery ports 7101..710$n, RESP ports 6401..640$n$( [ "$tls" = 1 ] && echo ", mutual TLS (certificates in run/tls)"). Try:
   scripts/distkv put hello world
   scripts/distkv get hello
   scripts/distkv get hello --eventual --contact 127.0.0.1:6402
   scripts/distkv -o json get hello
-  redis-cli -p 6401 get hello
+  $( [ "$tls" = 1 ] && echo "redis-cli -p 6401 --tls --cacert run/tls/ca.crt --cert run/tls/client.crt --key run/tls/client.key get hello" || echo "redis-cli -p 6401 get hello")
   scripts/distkv scan --limit 10
   scripts/distkv status --partitions
 Stop it with: make stop   (or scripts/stop-cluster.sh)

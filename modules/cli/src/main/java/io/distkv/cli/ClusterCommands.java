@@ -234,7 +234,7 @@ final class ClusterCommands {
       long deadline = System.nanoTime() + parseDuration("--within", within).toNanos();
       String last = "no node answered";
       while (System.nanoTime() < deadline) {
-        try (RespLink node = RespLink.connect(target.endpoints(), target.password(), target.timeout())) {
+        try (RespLink node = RespLink.connect(target.endpoints(), target.password(), target.timeout(), target.tls())) {
           while (System.nanoTime() < deadline) {
             Map<String, Object> s = map(node.call("DKV.STATUS"));
             long total = number(s.get("partitions"));

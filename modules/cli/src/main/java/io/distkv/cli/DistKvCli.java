@@ -64,8 +64,8 @@ public final class DistKvCli implements Callable<Integer> {
     return USAGE;
   }
 
-  /** Where and how to talk: RESP endpoints, the AUTH password, the answer timeout. */
-  record Target(List<String> endpoints, String password, Duration timeout) {}
+  /** Where and how to talk: RESP endpoints, the AUTH password, the answer timeout, TLS (null = plain TCP). */
+  record Target(List<String> endpoints, String password, Duration timeout, javax.net.ssl.SSLContext tls) {}
 
   /**
    * The target from {@code distkv.cli} in the config file (or conf/client.conf), then the
@@ -77,6 +77,7 @@ public final class DistKvCli implements Callable<Integer> {
     List<String> endpoints = List.of("127.0.0.1:6401");
     String password = "";
     Duration wait = Duration.ofSeconds(5);
+    javax.net.ssl.SSLContext tls = null;
     if (file != null) {
       if (!Files.isReadable(file)) {
         throw new CliFailure(USAGE, "--config " + file + ": no such file");
@@ -100,8 +101,13 @@ public final class DistKvCli implements Callable<Integer> {
         if (c.hasPath("distkv.cli.timeout")) {
           wait = c.getDuration("distkv.cli.timeout");
         }
+        if (c.hasPath("distkv.tls.enabled") && c.getBoolean("distkv.tls.enabled")) { // (only then read: start-up time)
+          tls = io.distkv.common.config.TlsSettings.from(c).sslContext();
+        }
       } catch (ConfigException e) {
         throw new CliFailure(USAGE, "bad client config " + file + ": " + e.getMessage());
+      } catch (io.distkv.common.config.ConfigValidationException e) {
+        throw new CliFailure(USAGE, "bad client config " + file + ": " + String.join("; ", e.problems()));
       }
     }
     String fromEnv = System.getenv("DISTKV_PASSWORD");
@@ -117,7 +123,7 @@ public final class DistKvCli implements Callable<Integer> {
     if (endpoints.isEmpty()) {
       throw new CliFailure(USAGE, "no endpoint: give --contact HOST:PORT or distkv.cli.endpoints");
     }
-    return new Target(endpoints, password, wait);
+    return new Target(endpoints, password, wait, tls);
   }
 
   boolean json() {

@@ -46,17 +46,25 @@ final class RespLink implements AutoCloseable {
   /**
    * Connects to the first of {@code endpoints} ("host:port" of RESP ports) that answers, and
    * authenticates when {@code password} is set; {@code timeout} bounds the connect and each answer.
+   * With {@code tls} (null = plain TCP) it speaks TLS, presenting the context's certificate.
    */
-  static RespLink connect(List<String> endpoints, String password, Duration timeout) {
+  static RespLink connect(List<String> endpoints, String password, Duration timeout, javax.net.ssl.SSLContext tls) {
     List<String> failures = new ArrayList<>();
     for (String e : endpoints) {
       int colon = checkEndpoint(e);
       Socket s = new Socket();
       try {
-        s.connect(new InetSocketAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))),
-            (int) Math.min(timeout.toMillis(), 10_000));
+        String host = e.substring(0, colon);
+        int port = Integer.parseInt(e.substring(colon + 1));
+        s.connect(new InetSocketAddress(host, port), (int) Math.min(timeout.toMillis(), 10_000));
         s.setSoTimeout((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
         s.setTcpNoDelay(true);
+        if (tls != null) {
+          javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(s, host, port, true);
+          secure.setEnabledProtocols(io.distkv.common.config.TlsSettings.protocols());
+          s = secure;
+          secure.startHandshake();
+        }
         RespLink link = new RespLink(s, e);
         if (password != null && !password.isEmpty()) {
           try {

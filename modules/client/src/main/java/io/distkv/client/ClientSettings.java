@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.distkv.common.KeyLimits;
 import io.distkv.common.config.ConfigReader;
 import io.distkv.common.config.ConfigValidationException;
+import io.distkv.common.config.TlsSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,9 +27,12 @@ import java.util.UUID;
  * @param retryBackoff first retry's delay; doubles per retry, capped at 500 ms
  * @param clientId the write session id (exactly-once writes); unique per client instance
  * @param limits key and value size limits checked before anything is sent
+ * @param tls {@code distkv.tls}: when enabled, the client's remoting runs over mutual TLS with
+ *     this certificate and CA (the nodes must run TLS with the same CA)
  */
 public record ClientSettings(List<String> contactPoints, String host, int port, Duration requestTimeout,
-    Duration attemptTimeout, int maxRetries, Duration retryBackoff, String clientId, KeyLimits limits) {
+    Duration attemptTimeout, int maxRetries, Duration retryBackoff, String clientId, KeyLimits limits,
+    TlsSettings tls) {
 
   public ClientSettings {
     List<String> problems = new ArrayList<>();
@@ -65,6 +69,7 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
     }
     host = host == null ? "127.0.0.1" : host;
     limits = limits == null ? KeyLimits.DEFAULT : limits;
+    tls = tls == null ? TlsSettings.OFF : tls;
   }
 
   static boolean validHostPort(String s) {
@@ -100,9 +105,10 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
         }
       }
     }
+    TlsSettings tls = TlsSettings.read(c, r);
     r.throwIfInvalid();
     return new ClientSettings(contacts, host, port, request, attempt, retries, backoff, newClientId(),
-        new KeyLimits((int) maxKey, (int) maxValue));
+        new KeyLimits((int) maxKey, (int) maxValue), tls);
   }
 
   /** Settings from a HOCON file (e.g. conf/client.conf). */
@@ -122,7 +128,8 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
   }
 
   public ClientSettings withContactPoints(List<String> points) {
-    return new ClientSettings(points, host, port, requestTimeout, attemptTimeout, maxRetries, retryBackoff, clientId, limits);
+    return new ClientSettings(points, host, port, requestTimeout, attemptTimeout, maxRetries, retryBackoff, clientId, limits,
+        tls);
   }
 
   /** Builder with the reference.conf defaults. */
@@ -136,6 +143,7 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
     private Duration retryBackoff = Duration.ofMillis(20);
     private String clientId = newClientId();
     private KeyLimits limits = KeyLimits.DEFAULT;
+    private TlsSettings tls = TlsSettings.OFF;
 
     public Builder contactPoints(List<String> v) {
       contactPoints = v;
@@ -187,9 +195,15 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
       return this;
     }
 
+    /** Mutual TLS with these files (see {@link TlsSettings}); off by default. */
+    public Builder tls(TlsSettings v) {
+      tls = v;
+      return this;
+    }
+
     public ClientSettings build() {
       return new ClientSettings(contactPoints, host, port, requestTimeout, attemptTimeout, maxRetries, retryBackoff,
-          clientId, limits);
+          clientId, limits, tls);
     }
   }
 }

@@ -109,7 +109,8 @@ public final class DistKvClient implements AutoCloseable {
           return Behaviors.same();
         }).build(), "distkv-client", ConfigFactory.parseString(
         "pekko.loglevel = ERROR\npekko.stdout-loglevel = OFF\npekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
-        .withFallback(Remoting.artery(settings.host(), settings.port(), ConfigFactory.empty())).withFallback(ConfigFactory.load()));
+        .withFallback(Remoting.artery(settings.host(), settings.port(), settings.tls().arteryConfig()))
+        .withFallback(ConfigFactory.load()));
     Routing routing = new Routing(system, system, settings);
     routingRef.set(routing);
     try {

@@ -38,13 +38,21 @@ public final class RespServer implements AutoCloseable {
    * @param maxRequestBytes longest request in all (beyond it the connection closes)
    */
   public record Settings(String host, int port, int maxInFlight, Duration idleTimeout, long maxBulkBytes,
-      long maxRequestBytes, int maxArgs) {
+      long maxRequestBytes, int maxArgs, javax.net.ssl.SSLContext tls) {
     /** Limits derived from dist-kv's key and value limits: one bulk holds a key or a value; a request 16 of each. */
     public static Settings forLimits(String host, int port, int maxInFlight, Duration idleTimeout, int maxKeyBytes,
         int maxValueBytes) {
       long bulk = Math.max(maxKeyBytes, maxValueBytes);
       return new Settings(host, port, maxInFlight, idleTimeout, bulk, 16L * (maxKeyBytes + maxValueBytes) + 65_536,
-          1 << 20);
+          1 << 20, null);
+    }
+
+    /**
+     * The same, served over TLS with {@code context} (null = plain TCP): TLS 1.3/1.2, and a client
+     * must present a certificate the context trusts (mutual TLS), as nodes and Java clients do.
+     */
+    public Settings withTls(javax.net.ssl.SSLContext context) {
+      return new Settings(host, port, maxInFlight, idleTimeout, maxBulkBytes, maxRequestBytes, maxArgs, context);
     }
   }
 
@@ -64,7 +72,15 @@ public final class RespServer implements AutoCloseable {
   public static RespServer start(ActorSystem<?> system, RespCommands commands, Settings settings) {
     Materializer materializer = Materializer.matFromSystem(system);
     AtomicLong ids = new AtomicLong();
-    CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system).bind(settings.host(), settings.port())
+    javax.net.ssl.SSLContext tls = settings.tls();
+    CompletionStage<Tcp.ServerBinding> bound = (tls == null ? Tcp.get(system).bind(settings.host(), settings.port())
+        : Tcp.get(system).bindWithTls(settings.host(), settings.port(), () -> {
+          javax.net.ssl.SSLEngine engine = tls.createSSLEngine();
+          engine.setUseClientMode(false);
+          engine.setNeedClientAuth(true);
+          engine.setEnabledProtocols(io.distkv.common.config.TlsSettings.protocols());
+          return engine;
+        }))
         .to(Sink.foreach(conn -> {
           RespConnection c = new RespConnection(ids.incrementAndGet(), conn.remoteAddress().toString(),
               !commands.needsAuth());
@@ -78,7 +94,7 @@ public final class RespServer implements AutoCloseable {
         .run(materializer);
     try {
       Tcp.ServerBinding b = bound.toCompletableFuture().get(10, TimeUnit.SECONDS);
-      log.info("serving RESP on {}", b.localAddress());
+      log.info("serving RESP{} on {}", tls == null ? "" : " over TLS", b.localAddress());
       return new RespServer(b);
     } catch (Exception e) {
       Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;

@@ -178,8 +178,9 @@ public final class NodeProcess {
             pekko.remote.artery.advanced.test-mode = %s
             distkv-storage-dispatcher.thread-pool-executor.fixed-pool-size = %d
             """.formatted(faults != null ? "on" : "off", config.storage().compactionThreads()))
-        .withFallback(Remoting.artery(config.host(), config.port(), raw.withFallback(ClusterMembership.settings(
-            config.nodeId(), config.seedNodes(), config.downUnreachableAfter(), false))))
+        .withFallback(Remoting.artery(config.host(), config.port(), config.tls().arteryConfig().withFallback(raw)
+            .withFallback(ClusterMembership.settings(config.nodeId(), config.seedNodes(), config.downUnreachableAfter(),
+                false))))
         .withFallback(ConfigFactory.load());
     // One Raft tick per heartbeat interval; the election timeout and the lease in ticks of it.
     Duration tick = config.heartbeatInterval();
@@ -225,7 +226,7 @@ public final class NodeProcess {
     if (config.resp().enabled()) {
       try {
         RespFrontDoor.start(system, config.nodeId().value(), config.host() + ":" + config.port(), config.host(),
-            config.resp(), config.limits(), config.requestTimeout());
+            config.resp(), config.limits(), config.requestTimeout(), config.tls());
       } catch (RuntimeException e) {
         system.terminate();
         try {

@@ -55,6 +55,7 @@ public final class DistKvTestCluster implements AutoCloseable {
   private final io.distkv.storage.LsmOptions lsmOptions;
   private final io.distkv.common.config.StorageSettings storageSettings;
   private final String respPassword;
+  private final io.distkv.common.config.TlsSettings tls;
   private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
 
   private DistKvTestCluster(Builder b) throws IOException {
@@ -68,6 +69,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.lsmOptions = b.lsmOptions;
     this.storageSettings = b.storageSettings;
     this.respPassword = b.respPassword;
+    this.tls = b.tls;
     this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
       NodeId id = NodeId.of("node" + i);
@@ -173,6 +175,11 @@ public final class DistKvTestCluster implements AutoCloseable {
     return leaderBalanceInterval;
   }
 
+  /** The nodes' distkv.tls (OFF unless the builder set one). */
+  public io.distkv.common.config.TlsSettings tls() {
+    return tls;
+  }
+
   String respPassword() {
     return respPassword;
   }
@@ -210,7 +217,7 @@ public final class DistKvTestCluster implements AutoCloseable {
 
   /** Client settings pointing at this cluster's nodes; adjust and build. */
   public ClientSettings.Builder clientSettings() {
-    return ClientSettings.builder().contactPoints(contactPoints());
+    return ClientSettings.builder().contactPoints(contactPoints()).tls(tls);
   }
 
   /** A client connected to this cluster (closed with the cluster). */
@@ -364,6 +371,13 @@ public final class DistKvTestCluster implements AutoCloseable {
     private io.distkv.common.config.StorageSettings storageSettings = io.distkv.common.config.StorageSettings.DEFAULTS;
     private boolean resp;
     private String respPassword = "";
+    private io.distkv.common.config.TlsSettings tls = io.distkv.common.config.TlsSettings.OFF;
+
+    /** Every node runs Artery and RESP over mutual TLS with these files; clients of {@link #clientSettings()} too. */
+    public Builder tls(io.distkv.common.config.TlsSettings settings) {
+      tls = settings;
+      return this;
+    }
 
     /** Every node also serves RESP, on a free port ({@link TestNode#respPort()}); {@code password} "" = no AUTH. */
     public Builder resp(String password) {

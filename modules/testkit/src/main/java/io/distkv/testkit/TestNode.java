@@ -93,7 +93,7 @@ public final class TestNode {
     }
     Config config = ConfigFactory.parseString(FAST_MEMBERSHIP)
         .withFallback(ClusterMembership.settings(id, cluster.seeds(), cluster.downUnreachableAfter(), true))
-        .withFallback(Remoting.artery("127.0.0.1", port)).withFallback(ConfigFactory.load());
+        .withFallback(Remoting.artery("127.0.0.1", port, cluster.tls().arteryConfig())).withFallback(ConfigFactory.load());
     java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
     system = ActorSystem.create(Behaviors.setup(ctx -> {
       try {
@@ -123,7 +123,7 @@ public final class TestNode {
       if (respPort > 0) {
         io.distkv.server.RespFrontDoor.start(system, id.value(), hostPort(), "127.0.0.1",
             new io.distkv.common.config.RespConfig(respPort, cluster.respPassword(), 128, java.time.Duration.ofMinutes(5)),
-            KeyLimits.DEFAULT, cluster.requestTimeout());
+            KeyLimits.DEFAULT, cluster.requestTimeout(), cluster.tls());
       }
     } catch (Exception e) {
       system.terminate();

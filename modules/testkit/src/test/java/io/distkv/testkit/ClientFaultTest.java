@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
 @Tag("phase4")
 @Tag("phase5")
 class ClientFaultTest {
+  /** How each scenario's cluster is built ({@link TlsTest} runs scenarios on TLS clusters). */
+  java.util.function.Supplier<DistKvTestCluster.Builder> clusters = DistKvTestCluster::builder;
+
   static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
@@ -42,7 +45,7 @@ class ClientFaultTest {
    */
   @Test
   void aClientConnectsAndWritesWithinOneSecondWhileItsFirstContactPointIsDown() {
-    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(8).start()) {
+    try (DistKvTestCluster cluster = clusters.get().nodes(3).partitions(8).start()) {
       assertThat(cluster.contactPoints().get(0)).isEqualTo(cluster.node(1).hostPort());
       cluster.node(1).kill();
       cluster.awaitAllLeaders(Duration.ofSeconds(30));
@@ -63,7 +66,7 @@ class ClientFaultTest {
    */
   @Test
   void aClientSendsNothingToASilentNodeUntilItAnswersAgain() {
-    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(8).start()) {
+    try (DistKvTestCluster cluster = clusters.get().nodes(3).partitions(8).start()) {
       DistKvClient client = cluster.newClient(cluster.clientSettings().requestTimeout(Duration.ofSeconds(10))
           .attemptTimeout(Duration.ofSeconds(1)).build());
       BlockingDistKvClient kv = client.blocking();
@@ -100,7 +103,7 @@ class ClientFaultTest {
 
   @Test
   void writesInFlightWhenTheBusiestLeaderStopsAreAllAppliedExactlyOnce() throws Exception {
-    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(16).start()) {
+    try (DistKvTestCluster cluster = clusters.get().nodes(3).partitions(16).start()) {
       DistKvClient client = cluster.newClient(cluster.clientSettings().requestTimeout(Duration.ofSeconds(15))
           .attemptTimeout(Duration.ofSeconds(1)).maxRetries(20).build());
       ClusterInfo info = client.blocking().clusterInfo();
@@ -151,7 +154,7 @@ class ClientFaultTest {
 
   @Test
   void aWriteResentAfterALeaderChangeIsAppliedOnceAndAnswersAsTheFirstTime() {
-    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).start()) {
+    try (DistKvTestCluster cluster = clusters.get().nodes(3).partitions(4).start()) {
       KvCommand put = new KvCommand("resending-client", 1, 1, List.of(KvCommand.Op.putIfAbsent(b("once"), b("v"))));
       TestProbe<ClientProtocol.Reply> probe = TestProbe.create(cluster.node(1).system());
       ClientProtocol.Reply first = cluster.node(1).call((id, reply) -> new ClientProtocol.Write(id, 10_000, false, put, reply),
@@ -182,7 +185,7 @@ class ClientFaultTest {
 
   @Test
   void aCutOffLeaderNeverServesAStaleLeaseRead() {
-    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(1).leaseReads(true).start()) {
+    try (DistKvTestCluster cluster = clusters.get().nodes(3).partitions(1).leaseReads(true).start()) {
       DistKvClient client = cluster.newClient();
       client.blocking().put("lease-k", "old");
       String oldLeader = cluster.clusterInfo().partitions().get(0).leader();
@@ -211,7 +214,7 @@ class ClientFaultTest {
   @Test
   void withoutAQuorumWritesFailTypedWithinTheDeadlineAndEventualReadsStillAnswer() {
     // ReadIndex mode here (the other tests run with lease reads, the default).
-    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).leaseReads(false).start()) {
+    try (DistKvTestCluster cluster = clusters.get().nodes(3).partitions(4).leaseReads(false).start()) {
       DistKvClient client = cluster.newClient(cluster.clientSettings().requestTimeout(Duration.ofSeconds(2))
           .attemptTimeout(Duration.ofSeconds(1)).build());
       BlockingDistKvClient kv = client.blocking();

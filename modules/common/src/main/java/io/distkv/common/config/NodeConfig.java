@@ -41,7 +41,8 @@ public record NodeConfig(
     StorageSettings storage,
     RespConfig resp,
     int httpPort,
-    boolean jsonLogs) {
+    boolean jsonLogs,
+    TlsSettings tls) {
 
   /**
    * A node's Raft tick is its heartbeat interval; the election timeout is this many ticks at
@@ -186,6 +187,7 @@ public record NodeConfig(
       r.problem("distkv.raft.heartbeat-interval", "must be at least 1/" + MAX_ELECTION_TICKS
           + " of distkv.raft.election-timeout (" + election.toMillis() + "ms)");
     }
+    TlsSettings tls = TlsSettings.read(c, r);
     String logFormat = r.string("distkv.log.format", true);
     if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
       r.problem("distkv.log.format", "expected \"text\" or \"json\"");
@@ -292,6 +294,7 @@ public record NodeConfig(
         new StorageSettings(blockCache, writeBuffer, writeBudget, compactionThreads, "lz4".equals(compression), bloomBits),
         new RespConfig(respPort, respPassword == null ? "" : respPassword, respInFlight, respIdle),
         httpPort,
-        "json".equals(logFormat));
+        "json".equals(logFormat),
+        tls);
   }
 }

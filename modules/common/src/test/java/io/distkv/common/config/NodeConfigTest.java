@@ -95,6 +95,36 @@ class NodeConfigTest {
   }
 
   @Test
+  void tlsIsOffByDefaultAndItsFilesAreCheckedNamingTheKeyAndFile(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    assertThat(NodeConfig.from(ConfigFactory.parseString(VALID)).tls()).isEqualTo(TlsSettings.OFF);
+    Path cert = java.nio.file.Files.writeString(tmp.resolve("node.crt"), "not a certificate");
+    Path key = java.nio.file.Files.writeString(tmp.resolve("node.key"), "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n");
+    Path missing = tmp.resolve("nope.crt");
+    String[][] cases = {
+        {"enabled = on", "distkv.tls.enabled", "cert-file, key-file and ca-file"},
+        {"enabled = on, cert-file = \"" + cert + "\"", "distkv.tls", "PEM needs all of"},
+        {"enabled = on, cert-file = \"" + missing + "\", key-file = \"" + key + "\", ca-file = \"" + cert + "\"",
+            "distkv.tls.cert-file", "no readable file " + missing},
+        {"enabled = on, cert-file = \"" + cert + "\", key-file = \"" + key + "\", ca-file = \"" + cert
+            + "\", key-store = \"" + cert + "\"", "distkv.tls", "not both"},
+        {"enabled = on, key-store = \"" + cert + "\"", "distkv.tls", "both key-store and trust-store"},
+        {"enabled = maybe", "distkv.tls.enabled", ""},
+    };
+    for (String[] c : cases) {
+      ConfigValidationException e = catchThrowableOfType(() -> NodeConfig.from(ConfigFactory.parseString(VALID
+          + "distkv.tls { " + c[0] + " }\n")), ConfigValidationException.class);
+      assertThat(e).as(c[0]).isNotNull();
+      assertThat(e.getMessage()).as(c[0]).contains(c[1]).contains(c[2]);
+    }
+    // Files that exist but cannot be used: refused when the SSL context is built, naming the file.
+    TlsSettings unusable = NodeConfig.from(ConfigFactory.parseString(VALID + "distkv.tls { enabled = on, cert-file = \""
+        + cert + "\", key-file = \"" + key + "\", ca-file = \"" + cert + "\" }\n")).tls();
+    assertThatThrownBy(unusable::sslContext).isInstanceOf(ConfigValidationException.class)
+        .hasMessageContaining("distkv.tls.cert-file = " + cert).hasMessageContaining("not a PEM certificate");
+  }
+
+  @Test
   void memoryBudgetsAreSizesOrSharesOfTheHeap() {
     long heap = Runtime.getRuntime().maxMemory();
     NodeConfig defaults = NodeConfig.from(ConfigFactory.parseString(VALID));
