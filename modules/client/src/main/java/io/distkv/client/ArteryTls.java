@@ -25,23 +25,12 @@ public final class ArteryTls implements SSLEngineProvider {
 
   @Override
   public SSLEngine createServerSSLEngine(String hostname, int port) {
-    SSLEngine engine = engine(hostname, port);
-    engine.setUseClientMode(false);
-    engine.setNeedClientAuth(true);
-    return engine;
+    return TlsSettings.engine(context, hostname, port, false);
   }
 
   @Override
   public SSLEngine createClientSSLEngine(String hostname, int port) {
-    SSLEngine engine = engine(hostname, port);
-    engine.setUseClientMode(true);
-    return engine;
-  }
-
-  private SSLEngine engine(String hostname, int port) {
-    SSLEngine engine = context.createSSLEngine(hostname, port);
-    engine.setEnabledProtocols(TlsSettings.protocols());
-    return engine;
+    return TlsSettings.engine(context, hostname, port, true);
   }
 
   @Override

@@ -74,13 +74,8 @@ public final class RespServer implements AutoCloseable {
     AtomicLong ids = new AtomicLong();
     javax.net.ssl.SSLContext tls = settings.tls();
     CompletionStage<Tcp.ServerBinding> bound = (tls == null ? Tcp.get(system).bind(settings.host(), settings.port())
-        : Tcp.get(system).bindWithTls(settings.host(), settings.port(), () -> {
-          javax.net.ssl.SSLEngine engine = tls.createSSLEngine();
-          engine.setUseClientMode(false);
-          engine.setNeedClientAuth(true);
-          engine.setEnabledProtocols(io.distkv.common.config.TlsSettings.protocols());
-          return engine;
-        }))
+        : Tcp.get(system).bindWithTls(settings.host(), settings.port(),
+            () -> io.distkv.common.config.TlsSettings.engine(tls, null, -1, false)))
         .to(Sink.foreach(conn -> {
           RespConnection c = new RespConnection(ids.incrementAndGet(), conn.remoteAddress().toString(),
               !commands.needsAuth());

@@ -140,6 +140,20 @@ public record TlsSettings(boolean enabled, Path certFile, Path keyFile, Path caF
     return PROTOCOLS.clone();
   }
 
+  /**
+   * An engine of {@code context} for one connection to or from {@code host:port} (null, -1: not
+   * known): TLS 1.3/1.2; as server it requires the peer's certificate (mutual TLS).
+   */
+  public static javax.net.ssl.SSLEngine engine(SSLContext context, String host, int port, boolean client) {
+    javax.net.ssl.SSLEngine engine = host == null ? context.createSSLEngine() : context.createSSLEngine(host, port);
+    engine.setEnabledProtocols(protocols());
+    engine.setUseClientMode(client);
+    if (!client) {
+      engine.setNeedClientAuth(true);
+    }
+    return engine;
+  }
+
   private static KeyStore emptyStore() {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
