@@ -15,9 +15,9 @@ mkdir -p run
 tls=${TLS:-0}
 rm -f run/tls/client-tls.conf
 if [ "$tls" = 1 ]; then
-  names=(client)
-  for i in $(seq 1 "$n"); do [ -f "run/tls/node$i.crt" ] || names+=("node$i"); done
-  [ -f run/tls/client.crt ] && [ ${#names[@]} -eq 1 ] || scripts/gen-certs.sh run/tls "${names[@]}" >/dev/null
+  missing=()
+  for name in client $(seq -f "node%g" 1 "$n"); do [ -f "run/tls/$name.crt" ] || missing+=("$name"); done
+  [ ${#missing[@]} -eq 0 ] || scripts/gen-certs.sh run/tls "${missing[@]}" >/dev/null
   tlsdir=$(cd run/tls && pwd)
   cat > run/tls/client-tls.conf <<CONF
 # Written by scripts/start-cluster.sh with TLS=1 (removed by a start without it); conf/client.conf includes it.

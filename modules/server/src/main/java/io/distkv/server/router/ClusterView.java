@@ -10,10 +10,12 @@ import io.distkv.common.protocol.PartitionState;
 import io.distkv.raft.RaftReplica;
 import io.distkv.raft.core.Role;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -40,20 +42,16 @@ final class ClusterView {
       reachable.addAll(answers.keySet());
       long maxTerm = answers.values().stream().mapToLong(RaftReplica.Status::term).max().orElse(0);
       long commit = answers.values().stream().mapToLong(RaftReplica.Status::commitIndex).max().orElse(0);
-      String leader = null;
-      long keys = -1;
-      long keysApplied = -1;
-      for (RaftReplica.Status s : answers.values()) {
-        if (s.role() == Role.LEADER && s.term() == maxTerm) {
-          leader = s.id();
-          commit = s.commitIndex();
-          keys = s.liveKeys();
-          keysApplied = Long.MAX_VALUE;
-        } else if (s.appliedIndex() > keysApplied) {
-          keys = s.liveKeys();
-          keysApplied = s.appliedIndex();
-        }
+      RaftReplica.Status leading = answers.values().stream()
+          .filter(s -> s.role() == Role.LEADER && s.term() == maxTerm).findFirst().orElse(null);
+      String leader = leading == null ? null : leading.id();
+      if (leading != null) {
+        commit = leading.commitIndex();
       }
+      // Live keys as the leader applied them, else as the most advanced replica that answered did.
+      long keys = (leading != null ? Optional.of(leading)
+          : answers.values().stream().max(Comparator.comparingLong(RaftReplica.Status::appliedIndex)))
+          .map(RaftReplica.Status::liveKeys).orElse(-1L);
       PartitionState state = answers.isEmpty() ? PartitionState.OFFLINE
           : leader != null ? PartitionState.ACTIVE : PartitionState.READONLY;
       if (leader != null) {
