@@ -4,7 +4,11 @@ import io.distkv.common.config.TlsSettings;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.io.TcpMessage;
 import org.apache.pekko.remote.artery.tcp.SSLEngineProvider;
 import scala.Option;
 
@@ -19,8 +23,34 @@ import scala.Option;
 public final class ArteryTls implements SSLEngineProvider {
   private final SSLContext context;
 
+  /** How long after the last coordinated-shutdown phase begins the connections still open are aborted. */
+  static final java.time.Duration ABORT_OPEN_CONNECTIONS_AFTER = java.time.Duration.ofSeconds(3);
+
   public ArteryTls(ActorSystem system) {
     this.context = TlsSettings.from(system.settings().config()).sslContext();
+    abortConnectionsLeftOpenAtShutdown(system);
+  }
+
+  /**
+   * Lets a TLS ActorSystem finish terminating. Pekko 1.7 runs Artery's TLS streams with
+   * IgnoreComplete, so once the transport's kill switch is pulled an outbound TLS connection can
+   * stay open until its peer closes it, and Artery waits for its streams without a deadline
+   * (akka/akka-core#29162; apache/pekko#3317 bounds the wait, after 1.7.0): the system never
+   * terminates and keeps its port bound. Seen here as a node that never stops when stopped under
+   * load. Once termination is under way, this aborts the TCP connections still open a few seconds
+   * later, which fails those streams and lets the transport shut down.
+   */
+  private static void abortConnectionsLeftOpenAtShutdown(ActorSystem system) {
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+        "distkv-abort-tls-connections", () -> {
+          java.util.concurrent.CompletableFuture.delayedExecutor(ABORT_OPEN_CONNECTIONS_AFTER.toMillis(),
+              java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
+                if (!system.whenTerminated().isCompleted()) {
+                  system.actorSelection("/system/IO-TCP/selectors/*/*").tell(TcpMessage.abort(), ActorRef.noSender());
+                }
+              });
+          return java.util.concurrent.CompletableFuture.completedFuture(Done.done());
+        });
   }
 
   @Override

@@ -158,6 +158,9 @@ public final class TestNode {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("node " + id + " did not " + (flush ? "stop" : "die") + " within 30 s; still running:\n"
+          + ((org.apache.pekko.actor.ExtendedActorSystem) org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).printTree(), e);
     } catch (Exception e) {
       throw new IllegalStateException("node " + id + " did not " + (flush ? "stop" : "die") + ": " + e.getMessage(), e);
     }
