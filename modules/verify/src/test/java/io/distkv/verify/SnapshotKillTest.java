@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three node processes with {@code -Xmx64m} (storage budgets sized to it: 8 MiB block cache,
- * 16 MiB of memtables) and one partition of 512 MiB (8× a node's heap): a
- * follower that missed the load can only come back by snapshot, streamed file by file from disk.
+ * Three node processes with {@code -Xmx64m} (storage budgets sized to it, within half the heap as
+ * the node asks: 4 MiB block cache, 8 MiB of memtables, the Raft log's 10%) and one partition of
+ * 512 MiB (8× a node's heap): a follower that missed the load can only come back by snapshot, streamed file by file from disk.
  * {@code kill -9} of the receiver mid-transfer: the restarted follower resumes after the bytes it
  * kept. {@code kill -9} of the sender (the leader) mid-transfer: the new leader sends its own
  * snapshot and the follower starts over with it. Afterwards the follower leads and answers every
@@ -69,8 +69,10 @@ class SnapshotKillTest {
           raft { snapshot-entries = 200, snapshot-bytes = 8MiB, snapshot-max-bytes-per-sec = 48MiB }
           cluster.down-unreachable-after = 120s
           leader-balance-interval = 0s # leaders stay where the test puts them
-          # Budgets for a 64 MiB heap: 8 MiB of block cache, 16 MiB of memtables (2 MiB each).
-          storage { block-cache-size = 8MiB, write-buffer-size = 2MiB, write-buffer-budget = 16MiB }
+          # Budgets within half of a 64 MiB heap (4 + 2 x 8 + 6.4 MiB of Raft log): with 8 MiB of block
+          # cache and 16 of memtables the leader's live set was 34 MiB and it ran out of memory now and
+          # then while streaming 1 MiB chunks and taking 512 KiB writes.
+          storage { block-cache-size = 4MiB, write-buffer-size = 2MiB, write-buffer-budget = 8MiB }
         }
         """;
     // The nodes log what the snapshot transfers do (the test class path's logback-test.xml says WARN).

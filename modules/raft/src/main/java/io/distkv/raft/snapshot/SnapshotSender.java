@@ -259,12 +259,15 @@ public final class SnapshotSender {
       return end(false);
     }
     if (idle >= p.retransmit().toNanos()) {
-      if (acked < 0) {
-        offer();
-      } else {
+      // Nothing acknowledged for a while: the peer may be down or have lost chunks. Ask it what it
+      // holds (the offer again: a few bytes) instead of resending the window; its answer resumes
+      // the data from there. Chunks sent to a peer that is down wait in the transport's queue, so
+      // a window resent at every retransmit would pile up in the heap (seen: a 64 MiB node sending
+      // to a peer killed mid-transfer ran out of memory within seconds).
+      if (acked >= 0) {
         sent = acked; // everything after the acknowledged offset may be lost
-        return fill() ? Behaviors.same() : end(false);
       }
+      offer();
     }
     return Behaviors.same();
   }

@@ -167,6 +167,37 @@ class SnapshotStreamTest {
   }
 
   @Test
+  void aSenderWhosePeerIsDownSendsNoMoreThanOneWindowAndResumesWhenItAnswers() throws Exception {
+    Path source = checkpoint();
+    TestProbe<SnapshotReceiver.Received> got = kit.createTestProbe();
+    TestProbe<SnapshotSender.Ended> ended = kit.createTestProbe();
+    Link link = new Link();
+    AtomicLong chunkBytesSent = new AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CountDownLatch offersWhileDown = new java.util.concurrent.CountDownLatch(10);
+    link.pass = m -> {
+      if (m instanceof RaftMessage.SnapshotChunk c) {
+        chunkBytesSent.addAndGet(c.data().length);
+        if (c.offset() > 0) {
+          down.set(true); // after its first chunk the peer goes down: nothing reaches it, nothing comes back
+        }
+      } else if (m instanceof RaftMessage.SnapshotOffer && down.get()) {
+        offersWhileDown.countDown();
+      }
+      return !down.get();
+    };
+    startReceiver(link, new SnapshotDirs(tmp.resolve("down")), got);
+    startSender(link, source, ended);
+    // Ten retransmit intervals (100 ms each) with the peer down: the sender only asks again.
+    assertThat(offersWhileDown.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("it keeps asking the peer").isTrue();
+    assertThat(chunkBytesSent.get()).as("data sent while the peer is down: the first window only")
+        .isLessThanOrEqualTo(4L * CHUNK);
+    link.pass = m -> true; // the peer is back: its answer to the next offer resumes the stream
+    SnapshotReceiver.Received r = got.expectMessageClass(SnapshotReceiver.Received.class, Duration.ofSeconds(30));
+    assertSameFiles(source, r.dir());
+  }
+
+  @Test
   void aReceiverThatStopsMidTransferResumesAfterWhatItKept() throws Exception {
     Path source = checkpoint();
     long total = SnapshotManifest.describe(META, SnapshotDirs.files(source)).totalBytes();
