@@ -123,11 +123,13 @@ public final class RaftReplica {
    * A snapshot of the replica's Raft state. {@code configurationCommitted}: this replica leads and
    * its configuration is committed (see {@code RaftCore.configurationCommitted()});
    * {@code snapshotIndex}: the log starts after it (compacted there, or a snapshot installed);
-   * {@code liveKeys}: the state machine's {@link StateMachine#liveKeys()}.
+   * {@code liveKeys}: the state machine's {@link StateMachine#liveKeys()}; {@code leaderChanges}:
+   * times this replica learned of a leader other than the last it knew since it started;
+   * {@code pendingProposals}: writes this replica proposed as leader that are not applied yet.
    */
   public record Status(String group, String id, Role role, long term, String leader, long commitIndex, long appliedIndex,
-      long lastIndex, Configuration configuration, boolean configurationCommitted, long snapshotIndex, long liveKeys)
-      implements RaftSerializable {}
+      long lastIndex, Configuration configuration, boolean configurationCommitted, long snapshotIndex, long liveKeys,
+      long leaderChanges, int pendingProposals) implements RaftSerializable {}
 
   /**
    * Local only: this replica left its group and its node no longer hosts the partition. It fails
@@ -465,7 +467,7 @@ public final class RaftReplica {
         .onMessage(GetStatus.class, g -> {
           g.replyTo().tell(new Status(settings.group(), settings.id(), core.role(), core.term(), core.leader(),
               core.commitIndex(), applied, core.lastIndex(), core.configuration(), core.configurationCommitted(),
-              core.snapshotIndex(), stateMachine.liveKeys()));
+              core.snapshotIndex(), stateMachine.liveKeys(), core.leaderChanges(), proposals.size()));
           return Behaviors.same();
         });
   }

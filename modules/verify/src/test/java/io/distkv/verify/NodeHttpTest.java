@@ -95,8 +95,10 @@ class NodeHttpTest {
       Map<String, String[]> before = parse(get(node3, "/metrics", null).body(), "text");
       assertThat(before).containsKeys("distkv_raft_term", "distkv_raft_apply_lag", "distkv_store_l0_files",
           "distkv_store_level_bytes", "distkv_partitions_hosted", "distkv_raft_log_fsyncs", "distkv_storage_compaction_queue",
-          "jvm_memory_used_bytes", "jvm_gc_pause_seconds");
+          "jvm_memory_used_bytes", "jvm_gc_pause_seconds", "distkv_raft_pending_proposals", "distkv_raft_leader_changes");
       assertThat(before.get("distkv_partitions_hosted")[1]).isEqualTo("8.0");
+      assertThat(Double.parseDouble(before.get("distkv_raft_leader_changes")[1])).as("each replica has learned of a leader")
+          .isGreaterThanOrEqualTo(8);
       double requestsBefore = requests(cluster);
       try (Jedis r = new Jedis("127.0.0.1", cluster.respPort(2))) {
         for (int i = 0; i < 40; i++) {

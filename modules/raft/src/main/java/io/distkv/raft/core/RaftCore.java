@@ -53,6 +53,8 @@ public final class RaftCore {
   private String leadTransferee;
   private int transferElapsed;
   private long pendingConfIndex;
+  private String lastKnownLeader;
+  private long leaderChanges;
   private long uncommittedBytes;
 
   private record PendingRead(long requestId, long index, long round) {}
@@ -446,7 +448,21 @@ public final class RaftCore {
   private void becomeFollower(long newTerm, String newLeader) {
     reset(newTerm);
     role = Role.FOLLOWER;
-    leader = newLeader;
+    knowLeader(newLeader);
+  }
+
+  /** Sets the leader this replica knows; counts a change when it is one other than the last it knew. */
+  private void knowLeader(String l) {
+    leader = l;
+    if (l != null && !l.equals(lastKnownLeader)) {
+      lastKnownLeader = l;
+      leaderChanges++;
+    }
+  }
+
+  /** Times this replica learned of a leader other than the last it knew (the first one included). */
+  public long leaderChanges() {
+    return leaderChanges;
   }
 
   private void becomePreCandidate() {
@@ -465,7 +481,7 @@ public final class RaftCore {
   private void becomeLeader() {
     reset(term);
     role = Role.LEADER;
-    leader = id;
+    knowLeader(id);
     for (String m : config.members()) {
       progress.put(m, new Progress(log.lastIndex() + 1));
     }
@@ -581,7 +597,7 @@ public final class RaftCore {
     if (role != Role.FOLLOWER) {
       becomeFollower(term, from);
     }
-    leader = from;
+    knowLeader(from);
     electionElapsed = 0;
   }
 

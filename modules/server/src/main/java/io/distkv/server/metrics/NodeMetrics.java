@@ -91,6 +91,12 @@ public final class NodeMetrics {
     partition("distkv.raft.last.index", "Last index in the replica's log", (r, s) -> r.lastIndex());
     partition("distkv.raft.leader", "1 if this node leads the partition", (r, s) -> r.role() == Role.LEADER ? 1 : 0);
     partition("distkv.raft.has.leader", "1 if the replica knows a leader", (r, s) -> r.leader() != null ? 1 : 0);
+    FunctionCounter.builder("distkv.raft.leader.changes", this, m -> m.last.raft().values().stream()
+        .mapToLong(RaftReplica.Status::leaderChanges).sum())
+        .description("Leader changes seen by the node's replicas (each: a leader other than the last it knew)")
+        .register(registry);
+    partition("distkv.raft.pending.proposals", "Writes proposed by this leader and not yet applied",
+        (r, s) -> r.pendingProposals());
     partition("distkv.store.keys", "Live keys in the partition's state as this replica applied it",
         (r, s) -> r.liveKeys());
     partition("distkv.store.memtable.bytes", "Bytes in the partition's memtables", (r, s) -> s.memtableBytes());
