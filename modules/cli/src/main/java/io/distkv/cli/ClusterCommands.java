@@ -234,7 +234,7 @@ final class ClusterCommands {
       long deadline = System.nanoTime() + parseDuration("--within", within).toNanos();
       String last = "no node answered";
       while (System.nanoTime() < deadline) {
-        try (RespLink node = RespLink.connect(target.endpoints(), target.password(), target.timeout(), target.tls())) {
+        try (RespLink node = RespLink.connect(target.endpoints(), target.user(), target.password(), target.timeout(), target.tls())) {
           while (System.nanoTime() < deadline) {
             Map<String, Object> s = map(node.call("DKV.STATUS"));
             long total = number(s.get("partitions"));
@@ -285,6 +285,58 @@ final class ClusterCommands {
           : file + ": valid (node " + c.nodeId() + " at " + c.host() + ":" + c.port() + ", "
               + c.placement().partitions() + " partitions, RF " + c.placement().replicationFactor() + ")");
       return OK;
+    }
+  }
+
+  @Command(name = "hash-password", mixinStandardHelpOptions = true,
+      description = "Print the stored form of a password for distkv.auth.users (PBKDF2-HMAC-SHA256, random salt). "
+          + "The password is read from standard input (its first line), or asked for without echo on a terminal.")
+  static final class HashPassword extends OwnCommand {
+    @Option(names = "--iterations", paramLabel = "N", description = "PBKDF2 iterations (default "
+        + io.distkv.common.auth.PasswordHash.DEFAULT_ITERATIONS + ").")
+    Integer iterations;
+
+    @Override
+    int run(boolean json) {
+      byte[] password = readPassword();
+      if (password.length == 0) {
+        throw new CliFailure(USAGE, "empty password");
+      }
+      io.distkv.common.auth.PasswordHash hash;
+      try {
+        hash = io.distkv.common.auth.PasswordHash.of(password,
+            iterations == null ? io.distkv.common.auth.PasswordHash.DEFAULT_ITERATIONS : iterations);
+      } catch (IllegalArgumentException e) {
+        throw new CliFailure(USAGE, "--iterations: " + e.getMessage());
+      } finally {
+        java.util.Arrays.fill(password, (byte) 0);
+      }
+      spec.commandLine().getOut().println(json ? Json.write(fields("password_hash", hash.toString())) : hash.toString());
+      return OK;
+    }
+
+    private static byte[] readPassword() {
+      java.io.Console console = System.console();
+      if (console != null) {
+        char[] typed = console.readPassword("password: ");
+        if (typed == null) {
+          throw new CliFailure(USAGE, "no password given");
+        }
+        byte[] b = new String(typed).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.Arrays.fill(typed, '\0');
+        return b;
+      }
+      try {
+        java.io.BufferedReader in = new java.io.BufferedReader(
+            new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+        String line = in.readLine();
+        if (line == null) {
+          throw new CliFailure(USAGE, "no password on standard input");
+        }
+        return line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        throw new CliFailure(USAGE, "cannot read the password: " + e.getMessage());
+      }
     }
   }
 }

@@ -34,6 +34,7 @@ public final class DistKvCli implements Callable<Integer> {
   static final int NOT_FOUND_OR_FAILED = 1;
   static final int USAGE = 2;
   static final int CLUSTER_ERROR = 3;
+  static final int PERMISSION_DENIED = 4;
 
   /** How long add-node, remove-node and rebalance may take (the node's own limit is the same). */
   static final Duration MEMBERSHIP_TIMEOUT = Duration.ofMinutes(10);
@@ -64,17 +65,22 @@ public final class DistKvCli implements Callable<Integer> {
     return USAGE;
   }
 
-  /** Where and how to talk: RESP endpoints, the AUTH password, the answer timeout, TLS (null = plain TCP). */
-  record Target(List<String> endpoints, String password, Duration timeout, javax.net.ssl.SSLContext tls) {}
+  /**
+   * Where and how to talk: RESP endpoints, who to AUTH as (user "" = the default user) and with
+   * which password, the answer timeout, TLS (null = plain TCP).
+   */
+  record Target(List<String> endpoints, String user, String password, Duration timeout, javax.net.ssl.SSLContext tls) {}
 
   /**
    * The target from {@code distkv.cli} in the config file (or conf/client.conf), then the
-   * {@code DISTKV_PASSWORD} environment variable, then the command line's --contact and --timeout.
+   * {@code DISTKV_USER} and {@code DISTKV_PASSWORD} environment variables, then the command line's
+   * --contact and --timeout.
    */
   Target target() {
     Path defaultConf = Path.of(System.getProperty("distkv.cli.default-config", "conf/client.conf"));
     Path file = config != null ? config : Files.isReadable(defaultConf) ? defaultConf : null;
     List<String> endpoints = List.of("127.0.0.1:6401");
+    String user = "";
     String password = "";
     Duration wait = Duration.ofSeconds(5);
     javax.net.ssl.SSLContext tls = null;
@@ -86,14 +92,17 @@ public final class DistKvCli implements Callable<Integer> {
         Config c = ConfigFactory.parseFile(file.toFile()).resolve();
         if (c.hasPath("distkv.cli")) {
           for (String k : c.getConfig("distkv.cli").root().keySet()) {
-            if (!List.of("endpoints", "password", "timeout").contains(k)) {
+            if (!List.of("endpoints", "user", "password", "timeout").contains(k)) {
               throw new CliFailure(USAGE, "bad client config " + file + ": distkv.cli." + k
-                  + ": unknown key (known: endpoints, password, timeout)");
+                  + ": unknown key (known: endpoints, user, password, timeout)");
             }
           }
         }
         if (c.hasPath("distkv.cli.endpoints")) {
           endpoints = c.getStringList("distkv.cli.endpoints");
+        }
+        if (c.hasPath("distkv.cli.user")) {
+          user = c.getString("distkv.cli.user");
         }
         if (c.hasPath("distkv.cli.password")) {
           password = c.getString("distkv.cli.password");
@@ -110,6 +119,10 @@ public final class DistKvCli implements Callable<Integer> {
         throw new CliFailure(USAGE, "bad client config " + file + ": " + String.join("; ", e.problems()));
       }
     }
+    String userFromEnv = System.getenv("DISTKV_USER");
+    if (userFromEnv != null && !userFromEnv.isEmpty()) {
+      user = userFromEnv;
+    }
     String fromEnv = System.getenv("DISTKV_PASSWORD");
     if (fromEnv != null && !fromEnv.isEmpty()) {
       password = fromEnv;
@@ -123,7 +136,7 @@ public final class DistKvCli implements Callable<Integer> {
     if (endpoints.isEmpty()) {
       throw new CliFailure(USAGE, "no endpoint: give --contact HOST:PORT or distkv.cli.endpoints");
     }
-    return new Target(endpoints, password, wait, tls);
+    return new Target(endpoints, user, password, wait, tls);
   }
 
   boolean json() {
@@ -223,7 +236,7 @@ public final class DistKvCli implements Callable<Integer> {
       KeyCommands.Del.class, KeyCommands.Cas.class, KeyCommands.Scan.class, ClusterCommands.Status.class,
       ClusterCommands.Leader.class, ClusterCommands.TransferLeader.class, ClusterCommands.AddNode.class,
       ClusterCommands.RemoveNode.class, ClusterCommands.Rebalance.class, ClusterCommands.WaitReady.class,
-      ClusterCommands.ConfigCheck.class, CommandLine.HelpCommand.class);
+      ClusterCommands.ConfigCheck.class, ClusterCommands.HashPassword.class, CommandLine.HelpCommand.class);
 
   /**
    * The command line with the subcommand that {@code args} names, or with all of them when it names

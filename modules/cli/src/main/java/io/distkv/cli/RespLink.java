@@ -45,10 +45,12 @@ final class RespLink implements AutoCloseable {
 
   /**
    * Connects to the first of {@code endpoints} ("host:port" of RESP ports) that answers, and
-   * authenticates when {@code password} is set; {@code timeout} bounds the connect and each answer.
+   * authenticates when {@code password} is set (AUTH user password, or AUTH password when {@code
+   * user} is empty); {@code timeout} bounds the connect and each answer.
    * With {@code tls} (null = plain TCP) it speaks TLS, presenting the context's certificate.
    */
-  static RespLink connect(List<String> endpoints, String password, Duration timeout, javax.net.ssl.SSLContext tls) {
+  static RespLink connect(List<String> endpoints, String user, String password, Duration timeout,
+      javax.net.ssl.SSLContext tls) {
     List<String> failures = new ArrayList<>();
     for (String e : endpoints) {
       int colon = checkEndpoint(e);
@@ -68,7 +70,11 @@ final class RespLink implements AutoCloseable {
         RespLink link = new RespLink(s, e);
         if (password != null && !password.isEmpty()) {
           try {
-            link.call("AUTH", password);
+            if (user == null || user.isEmpty()) {
+              link.call("AUTH", password);
+            } else {
+              link.call("AUTH", user, password);
+            }
           } catch (CliFailure refused) { // another node would refuse it too
             link.close();
             throw new CliFailure(DistKvCli.USAGE, e + ": " + refused.getMessage());
@@ -204,11 +210,15 @@ final class RespLink implements AutoCloseable {
   /**
    * A node's error reply → exit code: its own argument errors (ERR INVALID_ARGUMENT, syntax, wrong
    * number of arguments) are usage errors; anything the cluster could not do (READONLY,
-   * CLUSTERDOWN, TRYAGAIN, BUSY, ERR TIMEOUT...) is a cluster error.
+   * CLUSTERDOWN, TRYAGAIN, BUSY, ERR TIMEOUT...) is a cluster error; NOPERM (the user's role may
+   * not run the command) is its own.
    */
   static int exitCodeOf(String error) {
     if (error == null) {
       return DistKvCli.CLUSTER_ERROR;
+    }
+    if (error.startsWith("NOPERM")) {
+      return DistKvCli.PERMISSION_DENIED;
     }
     if (error.startsWith("ERR INVALID_ARGUMENT") || error.startsWith("ERR syntax error")
         || error.startsWith("ERR wrong number of arguments") || error.startsWith("ERR value is not an integer")

@@ -4,6 +4,8 @@ import io.distkv.client.DistKvClient;
 import io.distkv.client.KeyValue;
 import io.distkv.client.ScanPage;
 import io.distkv.client.Versioned;
+import io.distkv.common.auth.Role;
+import io.distkv.common.auth.Users;
 import io.distkv.common.error.DistKvException;
 import io.distkv.common.error.ErrorCode;
 import io.distkv.common.protocol.ClientProtocol;
@@ -34,7 +36,9 @@ public final class RespCommands {
    * {@code lastKey} (-1 = the last argument) every {@code step}; firstKey 0 = no keys;
    * {@link #BARRIER} = it reads the whole keyspace.
    */
-  private record Command(String name, int arity, boolean write, int firstKey, int lastKey, int step, Handler handler) {
+  /** {@code needs}: the least role that may run it (connection commands: any). */
+  private record Command(String name, int arity, boolean write, Role needs, int firstKey, int lastKey, int step,
+      Handler handler) {
     /** Redis's arity: n = exactly n words (with the name), -n = at least n. */
     boolean arityOk(int words) {
       return arity >= 0 ? words == arity : words >= -arity;
@@ -58,11 +62,14 @@ public final class RespCommands {
   private final AtomicLong connectionsTotal = new AtomicLong();
   private final long startedMillis = System.currentTimeMillis();
 
-  /** {@code password}: what AUTH must give (null or empty = no authentication). */
-  public RespCommands(DistKvClient client, String nodeId, String password) {
+  /**
+   * {@code password}: what a bare AUTH password must give (the default user, admin; null or empty =
+   * none); {@code users}: who may log in with AUTH user password. With neither, no AUTH is asked.
+   */
+  public RespCommands(DistKvClient client, String nodeId, String password, Users users) {
     this.client = client;
     this.nodeId = nodeId;
-    this.connection = new RespConnectionCommands(password);
+    this.connection = new RespConnectionCommands(password, users);
     connection.registerIn(this);
     add("COMMAND", -1, false, this::command);
     add("INFO", -1, false, this::info);
@@ -93,6 +100,10 @@ public final class RespCommands {
     new RespDistKvCommands(client, nodeId).registerIn(this);
   }
 
+  /** The commands that change the cluster: the admin role only. */
+  private static final java.util.Set<String> ADMIN_COMMANDS =
+      java.util.Set.of("DKV.TRANSFERLEADER", "DKV.ADDNODE", "DKV.REMOVENODE", "DKV.REBALANCE");
+
   /** {@link Command#firstKey} of a command that reads the whole keyspace (SCAN, DBSIZE). */
   private static final int BARRIER = -1;
 
@@ -115,7 +126,8 @@ public final class RespCommands {
       case "SCAN", "DBSIZE", "DKV.SCAN" -> first = BARRIER;
       default -> first = 0;
     }
-    commands.put(name, new Command(name, arity, write, first, last, step, handler));
+    Role needs = ADMIN_COMMANDS.contains(name) ? Role.ADMIN : write ? Role.READ_WRITE : Role.READ_ONLY;
+    commands.put(name, new Command(name, arity, write, needs, first, last, step, handler));
   }
 
   /**
@@ -163,8 +175,13 @@ public final class RespCommands {
       return done(RespReply.error("unknown command '" + printable(args.get(0)) + "', with args beginning with: "
           + argsPreview(args)));
     }
-    if (!c.authenticated && !name.equals("AUTH") && !name.equals("HELLO") && !name.equals("QUIT")) {
+    Role role = c.role;
+    if (role == null && !name.equals("AUTH") && !name.equals("HELLO") && !name.equals("QUIT")) {
       return done(new RespReply.Error("NOAUTH", "Authentication required."));
+    }
+    if (role != null && !role.allows(cmd.needs())) {
+      return done(new RespReply.Error("NOPERM", "PERMISSION_DENIED: user '" + c.user + "' has role " + role.label()
+          + "; '" + name.toLowerCase(Locale.ROOT) + "' needs " + cmd.needs().label()));
     }
     if (!cmd.arityOk(args.size())) {
       return done(RespReply.error("wrong number of arguments for '" + name.toLowerCase(Locale.ROOT) + "' command"));
@@ -213,7 +230,8 @@ public final class RespCommands {
       }
       boolean keyed = cmd.firstKey() > 0;
       all.add(new RespReply.Array(List.of(RespReply.bulk(cmd.name().toLowerCase(Locale.ROOT)), new RespReply.Int(cmd.arity()),
-          new RespReply.Array(List.of(new RespReply.Simple(cmd.write() ? "write" : "readonly"))),
+          new RespReply.Array(cmd.needs() == Role.ADMIN ? List.of(new RespReply.Simple("write"), new RespReply.Simple("admin"))
+              : List.of(new RespReply.Simple(cmd.write() ? "write" : "readonly"))),
           new RespReply.Int(keyed ? cmd.firstKey() : 0), new RespReply.Int(keyed ? cmd.lastKey() : 0),
           new RespReply.Int(keyed ? cmd.step() : 0))));
     }

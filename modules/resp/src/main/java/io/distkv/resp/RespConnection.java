@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What one RESP connection has negotiated: its id, the protocol version (2 until HELLO 3), its
  * name (CLIENT SETNAME), whether it reads eventually (READONLY, as on a Redis Cluster replica),
- * and whether it has authenticated. Changed only in request order, by the connection's stream.
+ * and who it is: the user it logged in as and that user's role (null until AUTH when the server
+ * asks for it). Changed only in request order, by the connection's stream.
  * It also orders the connection's requests in flight: one that touches a key runs after the
  * connection's earlier requests on that key, one that reads the whole keyspace after all of them
  * ({@link #after}, {@link #track}).
@@ -21,7 +22,9 @@ public final class RespConnection {
   volatile int protocol = 2;
   volatile String name = "";
   volatile boolean readOnly;
-  volatile boolean authenticated;
+  /** What the connection may do: null until it authenticates. */
+  volatile io.distkv.common.auth.Role role;
+  volatile String user = io.distkv.common.auth.Users.DEFAULT_USER;
   volatile boolean closing;
   /** The latest request in flight on each key. */
   private final Map<ByteBuffer, CompletableFuture<?>> lastByKey = new ConcurrentHashMap<>();
@@ -33,10 +36,11 @@ public final class RespConnection {
   private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
   private volatile long lastActiveNanos = System.nanoTime();
 
+  /** {@code authenticated}: the server asks for no AUTH, so the connection is the default user, admin. */
   public RespConnection(long id, String remote, boolean authenticated) {
     this.id = id;
     this.remote = remote;
-    this.authenticated = authenticated;
+    this.role = authenticated ? io.distkv.common.auth.Role.ADMIN : null;
   }
 
   public long id() {

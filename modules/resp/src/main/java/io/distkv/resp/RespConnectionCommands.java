@@ -5,6 +5,8 @@ import static io.distkv.resp.RespCommands.integer;
 import static io.distkv.resp.RespCommands.printable;
 import static io.distkv.resp.RespCommands.text;
 
+import io.distkv.common.auth.Role;
+import io.distkv.common.auth.Users;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -14,19 +16,22 @@ import java.util.concurrent.CompletionStage;
 /**
  * The commands about the connection itself (docs/resp.md "Commands"): PING, ECHO, QUIT, HELLO,
  * AUTH, SELECT, CLIENT, READONLY, READWRITE. They change or report the {@link RespConnection}'s
- * state and never reach the cluster. The password AUTH checks is kept as its SHA-256 and compared
+ * state and never reach the cluster. AUTH logs in as a user of {@code distkv.auth.users} (AUTH user
+ * password) or as the default user (a bare AUTH password, {@code distkv.resp.password}, role
+ * admin). The default password is kept as its SHA-256, users' as PBKDF2 hashes; both are compared
  * in constant time.
  */
 final class RespConnectionCommands {
   private final byte[] passwordSha256;
+  private final Users users;
 
-  /** {@code password}: what AUTH must give (null or empty = no authentication). */
-  RespConnectionCommands(String password) {
+  RespConnectionCommands(String password, Users users) {
     this.passwordSha256 = password == null || password.isEmpty() ? null : sha256(password.getBytes(StandardCharsets.UTF_8));
+    this.users = users;
   }
 
   boolean needsAuth() {
-    return passwordSha256 != null;
+    return passwordSha256 != null || !users.isEmpty();
   }
 
   void registerIn(RespCommands table) {
@@ -77,7 +82,7 @@ final class RespConnectionCommands {
     while (i < a.size()) {
       String opt = text(a.get(i)).toUpperCase(Locale.ROOT);
       if (opt.equals("AUTH") && i + 2 < a.size()) {
-        RespReply r = authenticate(c, a.get(i + 2));
+        RespReply r = authenticate(c, text(a.get(i + 1)), a.get(i + 2));
         if (r instanceof RespReply.Error) {
           return done(r);
         }
@@ -89,7 +94,7 @@ final class RespConnectionCommands {
         return done(RespReply.error("Syntax error in HELLO option '" + opt + "'"));
       }
     }
-    if (!c.authenticated) {
+    if (c.role == null) {
       return done(new RespReply.Error("NOAUTH", "HELLO must be called with the client already authenticated, "
           + "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select "
           + "the RESP protocol version at the same time"));
@@ -108,22 +113,32 @@ final class RespConnectionCommands {
         RespReply.bulk("modules"), new RespReply.Array(List.of()))));
   }
 
+  /** AUTH password (the default user) or AUTH user password. */
   private CompletionStage<RespReply> auth(RespConnection c, List<byte[]> a) {
     if (a.size() > 3) {
       return done(RespReply.error("syntax error"));
     }
-    return done(authenticate(c, a.get(a.size() - 1)));
+    return done(authenticate(c, a.size() == 3 ? text(a.get(1)) : Users.DEFAULT_USER, a.get(a.size() - 1)));
   }
 
-  private RespReply authenticate(RespConnection c, byte[] password) {
-    if (passwordSha256 == null) {
+  private RespReply authenticate(RespConnection c, String user, byte[] password) {
+    if (!needsAuth()) {
       return RespReply.error("AUTH <password> called without any password configured for the default user. "
           + "Are you sure your configuration is correct?");
     }
-    if (!MessageDigest.isEqual(passwordSha256, sha256(password))) {
+    Role role = null;
+    if (user.equals(Users.DEFAULT_USER)) {
+      if (passwordSha256 != null && MessageDigest.isEqual(passwordSha256, sha256(password))) {
+        role = Role.ADMIN;
+      }
+    } else {
+      role = users.authenticate(user, password).map(Users.User::role).orElse(null);
+    }
+    if (role == null) {
       return new RespReply.Error("WRONGPASS", "invalid username-password pair or user is disabled.");
     }
-    c.authenticated = true;
+    c.user = user;
+    c.role = role;
     return RespReply.OK;
   }
 

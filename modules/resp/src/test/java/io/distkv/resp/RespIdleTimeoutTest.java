@@ -29,7 +29,7 @@ class RespIdleTimeoutTest {
   @BeforeEach
   void start() {
     system = ActorSystem.create(Behaviors.empty(), "resp-idle");
-    RespCommands commands = new RespCommands(null, "node1", ""); // no cluster: only TEST.SLOW and PING are used
+    RespCommands commands = new RespCommands(null, "node1", "", io.distkv.common.auth.Users.NONE); // no cluster: only TEST.SLOW and PING are used
     commands.add("TEST.SLOW", 2, false, (c, a) -> {
       CompletableFuture<RespReply> reply = new CompletableFuture<>();
       long ms = RespCommands.integer(a.get(1));

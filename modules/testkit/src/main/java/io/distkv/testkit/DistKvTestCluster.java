@@ -55,6 +55,7 @@ public final class DistKvTestCluster implements AutoCloseable {
   private final io.distkv.storage.LsmOptions lsmOptions;
   private final io.distkv.common.config.StorageSettings storageSettings;
   private final String respPassword;
+  private final io.distkv.common.auth.Users users;
   private final io.distkv.common.config.TlsSettings tls;
   private final List<DistKvClient> clients = Collections.synchronizedList(new ArrayList<>());
 
@@ -69,6 +70,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.lsmOptions = b.lsmOptions;
     this.storageSettings = b.storageSettings;
     this.respPassword = b.respPassword;
+    this.users = b.users;
     this.tls = b.tls;
     this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
@@ -184,6 +186,10 @@ public final class DistKvTestCluster implements AutoCloseable {
     return respPassword;
   }
 
+  io.distkv.common.auth.Users users() {
+    return users;
+  }
+
   io.distkv.common.config.StorageSettings storageSettings() {
     return storageSettings;
   }
@@ -229,6 +235,15 @@ public final class DistKvTestCluster implements AutoCloseable {
     DistKvClient c = DistKvClient.connect(settings);
     clients.add(c);
     return c;
+  }
+
+  /** Each partition's replicas (sorted), by partition: the membership that add-node, remove-node and rebalance change. */
+  public java.util.SortedMap<Integer, List<String>> replicasByPartition() {
+    java.util.SortedMap<Integer, List<String>> m = new java.util.TreeMap<>();
+    for (ClientProtocol.PartitionInfo p : clusterInfo().partitions()) {
+      m.put(p.partition(), p.replicas().stream().sorted().toList());
+    }
+    return m;
   }
 
   /** The cluster as a running node sees it (asks the first running node's router). */
@@ -371,6 +386,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     private io.distkv.common.config.StorageSettings storageSettings = io.distkv.common.config.StorageSettings.DEFAULTS;
     private boolean resp;
     private String respPassword = "";
+    private io.distkv.common.auth.Users users = io.distkv.common.auth.Users.NONE;
     private io.distkv.common.config.TlsSettings tls = io.distkv.common.config.TlsSettings.OFF;
 
     /** Every node runs Artery and RESP over mutual TLS with these files; clients of {@link #clientSettings()} too. */
@@ -383,6 +399,16 @@ public final class DistKvTestCluster implements AutoCloseable {
     public Builder resp(String password) {
       resp = true;
       respPassword = password;
+      return this;
+    }
+
+    /**
+     * Every node serves RESP (as {@link #resp}) and knows these users ({@code distkv.auth.users}):
+     * a connection must AUTH as one of them, or as the default user with {@code password} if set.
+     */
+    public Builder resp(String password, io.distkv.common.auth.Users known) {
+      resp(password);
+      users = known;
       return this;
     }
 

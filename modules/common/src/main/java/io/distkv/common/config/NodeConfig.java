@@ -171,6 +171,7 @@ public record NodeConfig(
     String respPassword = r.string("distkv.resp.password", false);
     int respInFlight = r.intInRange("distkv.resp.max-in-flight", 1, 10_000);
     Duration respIdle = r.positiveDuration("distkv.resp.idle-timeout");
+    io.distkv.common.auth.Users users = io.distkv.common.auth.Users.read(c, r);
     String dataDir = r.string("distkv.node.data-dir", true);
     int partitions = r.intInRange("distkv.partitions", PlacementSettings.MIN_PARTITIONS, PlacementSettings.MAX_PARTITIONS);
     int rf = r.intInRange("distkv.replication-factor", HashRing.MIN_REPLICATION_FACTOR, HashRing.MAX_REPLICATION_FACTOR);
@@ -292,7 +293,7 @@ public record NodeConfig(
         snapshotRate,
         logBudget,
         new StorageSettings(blockCache, writeBuffer, writeBudget, compactionThreads, "lz4".equals(compression), bloomBits),
-        new RespConfig(respPort, respPassword == null ? "" : respPassword, respInFlight, respIdle),
+        new RespConfig(respPort, respPassword == null ? "" : respPassword, users, respInFlight, respIdle),
         httpPort,
         "json".equals(logFormat),
         tls);
