@@ -52,6 +52,11 @@ public final class Users {
     return byName.size();
   }
 
+  /** Every user, in no particular order. */
+  public java.util.Collection<User> all() {
+    return byName.values();
+  }
+
   /** The user {@code name} if {@code password} is theirs. */
   public Optional<User> authenticate(String name, byte[] password) {
     User u = byName.get(name);

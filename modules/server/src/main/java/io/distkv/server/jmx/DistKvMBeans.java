@@ -316,24 +316,72 @@ public final class DistKvMBeans implements AutoCloseable {
   }
 
   /** The node's remote JMX endpoint; it outlives the node's incarnations. */
-  public record RemoteConnector(JMXServiceURL url, JMXConnectorServer server) {
+  public record RemoteConnector(JMXServiceURL url, JMXConnectorServer server, java.rmi.registry.Registry registry) {
     public void close() {
       try {
         server.stop();
+        java.rmi.server.UnicastRemoteObject.unexportObject(registry, true);
       } catch (java.io.IOException e) {
         // the process is exiting; nothing to do
       }
     }
   }
 
-  /** Serves the platform MBean server over RMI on {@code host:port}. */
-  public static RemoteConnector serveRemote(String host, int port) throws Exception {
-    LocateRegistry.createRegistry(port);
-    JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi");
-    JMXConnectorServer connector = JMXConnectorServerFactory.newJMXConnectorServer(url, null,
-        ManagementFactory.getPlatformMBeanServer());
-    connector.start();
-    return new RemoteConnector(url, connector);
+  /**
+   * Serves the platform MBean server over RMI on {@code host:port} only: the RMI registry and the
+   * connector share that one port and listen on that address, not on every interface. With
+   * {@code users} (distkv.auth.users), a client must log in as one of them (JMX credentials
+   * {@code {user, password}}): admins may change attributes and invoke operations, the other
+   * roles only read. Without users, remote JMX asks for nothing (bind it to a management address).
+   */
+  public static RemoteConnector serveRemote(String host, int port, io.distkv.common.auth.Users users) throws Exception {
+    java.net.InetAddress bind = java.net.InetAddress.getByName(host);
+    java.rmi.server.RMIServerSocketFactory sockets = p -> new java.net.ServerSocket(p, 50, bind);
+    if (System.getProperty("java.rmi.server.hostname") == null) {
+      System.setProperty("java.rmi.server.hostname", host); // the address the connector's stub names
+    }
+    java.rmi.registry.Registry registry = LocateRegistry.createRegistry(port, null, sockets);
+    Map<String, Object> env = new java.util.HashMap<>();
+    env.put(javax.management.remote.rmi.RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, sockets);
+    if (!users.isEmpty()) {
+      env.put(JMXConnectorServer.AUTHENTICATOR, (javax.management.remote.JMXAuthenticator) credentials -> login(users,
+          credentials));
+      env.put("jmx.remote.x.access.file", accessFile(users).toString());
+    }
+    JMXServiceURL url = new JMXServiceURL("service:jmx:rmi://" + host + ":" + port + "/jndi/rmi://" + host + ":" + port
+        + "/jmxrmi");
+    try {
+      JMXConnectorServer connector = JMXConnectorServerFactory.newJMXConnectorServer(url, env,
+          ManagementFactory.getPlatformMBeanServer());
+      connector.start();
+      return new RemoteConnector(url, connector, registry);
+    } catch (Exception e) {
+      java.rmi.server.UnicastRemoteObject.unexportObject(registry, true);
+      throw e;
+    }
+  }
+
+  /** A JMX client's credentials ({@code String[] {user, password}}) → its subject, or SecurityException. */
+  static javax.security.auth.Subject login(io.distkv.common.auth.Users users, Object credentials) {
+    if (!(credentials instanceof String[] c) || c.length != 2 || c[0] == null || c[1] == null) {
+      throw new SecurityException("remote JMX needs credentials {user, password} of a distkv.auth.users user");
+    }
+    io.distkv.common.auth.Users.User u = users.authenticate(c[0], c[1].getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .orElseThrow(() -> new SecurityException("invalid user or password"));
+    return new javax.security.auth.Subject(true, java.util.Set.of(new javax.management.remote.JMXPrincipal(u.name())),
+        java.util.Set.of(), java.util.Set.of());
+  }
+
+  /** The JDK's JMX access file for {@code users}: admin = readwrite, the other roles readonly. */
+  private static java.nio.file.Path accessFile(io.distkv.common.auth.Users users) throws java.io.IOException {
+    java.nio.file.Path f = java.nio.file.Files.createTempFile("distkv-jmx-access", ".properties");
+    f.toFile().deleteOnExit();
+    StringBuilder b = new StringBuilder();
+    for (io.distkv.common.auth.Users.User u : users.all()) {
+      b.append(u.name()).append(u.role() == io.distkv.common.auth.Role.ADMIN ? " readwrite\n" : " readonly\n");
+    }
+    java.nio.file.Files.writeString(f, b);
+    return f;
   }
 
   /** Unregisters this node's MBeans. */
