@@ -14,6 +14,7 @@ import static io.distkv.cli.DistKvCli.report;
 import static io.distkv.cli.DistKvCli.text;
 import static io.distkv.cli.DistKvCli.utf8;
 
+import io.distkv.common.auth.PasswordHash;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.distkv.cli.DistKvCli.Target;
@@ -234,7 +235,7 @@ final class ClusterCommands {
       long deadline = System.nanoTime() + parseDuration("--within", within).toNanos();
       String last = "no node answered";
       while (System.nanoTime() < deadline) {
-        try (RespLink node = RespLink.connect(target.endpoints(), target.user(), target.password(), target.timeout(), target.tls())) {
+        try (RespLink node = RespLink.connect(target, target.timeout())) {
           while (System.nanoTime() < deadline) {
             Map<String, Object> s = map(node.call("DKV.STATUS"));
             long total = number(s.get("partitions"));
@@ -293,7 +294,7 @@ final class ClusterCommands {
           + "The password is read from standard input (its first line), or asked for without echo on a terminal.")
   static final class HashPassword extends OwnCommand {
     @Option(names = "--iterations", paramLabel = "N", description = "PBKDF2 iterations (default "
-        + io.distkv.common.auth.PasswordHash.DEFAULT_ITERATIONS + ").")
+        + PasswordHash.DEFAULT_ITERATIONS + ").")
     Integer iterations;
 
     @Override
@@ -302,10 +303,10 @@ final class ClusterCommands {
       if (password.length == 0) {
         throw new CliFailure(USAGE, "empty password");
       }
-      io.distkv.common.auth.PasswordHash hash;
+      PasswordHash hash;
       try {
-        hash = io.distkv.common.auth.PasswordHash.of(password,
-            iterations == null ? io.distkv.common.auth.PasswordHash.DEFAULT_ITERATIONS : iterations);
+        hash = PasswordHash.of(password,
+            iterations == null ? PasswordHash.DEFAULT_ITERATIONS : iterations);
       } catch (IllegalArgumentException e) {
         throw new CliFailure(USAGE, "--iterations: " + e.getMessage());
       } finally {

@@ -67,7 +67,7 @@ abstract class NodeCommand implements Callable<Integer> {
     try {
       json = parent.json();
       target = parent.target();
-      try (RespLink node = RespLink.connect(target.endpoints(), target.user(), target.password(), answerTimeout(), target.tls())) {
+      try (RespLink node = RespLink.connect(target, answerTimeout())) {
         return run(node);
       }
     } catch (CliFailure e) {

@@ -43,6 +43,11 @@ final class RespLink implements AutoCloseable {
     this.endpoint = endpoint;
   }
 
+  /** Connects to {@code target}'s endpoints as its user, waiting up to {@code timeout} for each answer. */
+  static RespLink connect(DistKvCli.Target target, Duration timeout) {
+    return connect(target.endpoints(), target.user(), target.password(), timeout, target.tls());
+  }
+
   /**
    * Connects to the first of {@code endpoints} ("host:port" of RESP ports) that answers, and
    * authenticates when {@code password} is set (AUTH user password, or AUTH password when {@code

@@ -34,9 +34,8 @@ public final class RespCommands {
   /**
    * A command: checks its arity, then runs. Its keys are the arguments from {@code firstKey} to
    * {@code lastKey} (-1 = the last argument) every {@code step}; firstKey 0 = no keys;
-   * {@link #BARRIER} = it reads the whole keyspace.
+   * {@link #BARRIER} = it reads the whole keyspace. {@code needs}: the least role that may run it.
    */
-  /** {@code needs}: the least role that may run it (connection commands: any). */
   private record Command(String name, int arity, boolean write, Role needs, int firstKey, int lastKey, int step,
       Handler handler) {
     /** Redis's arity: n = exactly n words (with the name), -n = at least n. */

@@ -1,5 +1,6 @@
 package io.distkv.server.jmx;
 
+import io.distkv.common.auth.Users;
 import io.distkv.common.concurrent.Ask;
 import io.distkv.common.lifecycle.NodeLifecycle;
 import io.distkv.raft.RaftReplica;
@@ -8,17 +9,32 @@ import io.distkv.server.NodeRuntime;
 import io.distkv.server.partition.KvStateMachine;
 import io.distkv.server.router.RequestMetrics;
 import io.distkv.storage.StoreStats;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.rmi.registry.LocateRegistry;
+import java.rmi.registry.Registry;
+import java.rmi.server.RMIServerSocketFactory;
+import java.rmi.server.UnicastRemoteObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.management.remote.JMXAuthenticator;
 import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXConnectorServerFactory;
+import javax.management.remote.JMXPrincipal;
 import javax.management.remote.JMXServiceURL;
+import javax.management.remote.rmi.RMIConnectorServer;
+import javax.security.auth.Subject;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -316,12 +332,12 @@ public final class DistKvMBeans implements AutoCloseable {
   }
 
   /** The node's remote JMX endpoint; it outlives the node's incarnations. */
-  public record RemoteConnector(JMXServiceURL url, JMXConnectorServer server, java.rmi.registry.Registry registry) {
+  public record RemoteConnector(JMXServiceURL url, JMXConnectorServer server, Registry registry) {
     public void close() {
       try {
         server.stop();
-        java.rmi.server.UnicastRemoteObject.unexportObject(registry, true);
-      } catch (java.io.IOException e) {
+        UnicastRemoteObject.unexportObject(registry, true);
+      } catch (IOException e) {
         // the process is exiting; nothing to do
       }
     }
@@ -334,17 +350,17 @@ public final class DistKvMBeans implements AutoCloseable {
    * {@code {user, password}}): admins may change attributes and invoke operations, the other
    * roles only read. Without users, remote JMX asks for nothing (bind it to a management address).
    */
-  public static RemoteConnector serveRemote(String host, int port, io.distkv.common.auth.Users users) throws Exception {
-    java.net.InetAddress bind = java.net.InetAddress.getByName(host);
-    java.rmi.server.RMIServerSocketFactory sockets = p -> new java.net.ServerSocket(p, 50, bind);
+  public static RemoteConnector serveRemote(String host, int port, Users users) throws Exception {
+    InetAddress bind = InetAddress.getByName(host);
+    RMIServerSocketFactory sockets = p -> new ServerSocket(p, 50, bind);
     if (System.getProperty("java.rmi.server.hostname") == null) {
       System.setProperty("java.rmi.server.hostname", host); // the address the connector's stub names
     }
-    java.rmi.registry.Registry registry = LocateRegistry.createRegistry(port, null, sockets);
-    Map<String, Object> env = new java.util.HashMap<>();
-    env.put(javax.management.remote.rmi.RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, sockets);
+    Registry registry = LocateRegistry.createRegistry(port, null, sockets);
+    Map<String, Object> env = new HashMap<>();
+    env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, sockets);
     if (!users.isEmpty()) {
-      env.put(JMXConnectorServer.AUTHENTICATOR, (javax.management.remote.JMXAuthenticator) credentials -> login(users,
+      env.put(JMXConnectorServer.AUTHENTICATOR, (JMXAuthenticator) credentials -> login(users,
           credentials));
       env.put("jmx.remote.x.access.file", accessFile(users).toString());
     }
@@ -356,31 +372,31 @@ public final class DistKvMBeans implements AutoCloseable {
       connector.start();
       return new RemoteConnector(url, connector, registry);
     } catch (Exception e) {
-      java.rmi.server.UnicastRemoteObject.unexportObject(registry, true);
+      UnicastRemoteObject.unexportObject(registry, true);
       throw e;
     }
   }
 
   /** A JMX client's credentials ({@code String[] {user, password}}) → its subject, or SecurityException. */
-  static javax.security.auth.Subject login(io.distkv.common.auth.Users users, Object credentials) {
+  static Subject login(Users users, Object credentials) {
     if (!(credentials instanceof String[] c) || c.length != 2 || c[0] == null || c[1] == null) {
       throw new SecurityException("remote JMX needs credentials {user, password} of a distkv.auth.users user");
     }
-    io.distkv.common.auth.Users.User u = users.authenticate(c[0], c[1].getBytes(java.nio.charset.StandardCharsets.UTF_8))
+    Users.User u = users.authenticate(c[0], c[1].getBytes(StandardCharsets.UTF_8))
         .orElseThrow(() -> new SecurityException("invalid user or password"));
-    return new javax.security.auth.Subject(true, java.util.Set.of(new javax.management.remote.JMXPrincipal(u.name())),
-        java.util.Set.of(), java.util.Set.of());
+    return new Subject(true, Set.of(new JMXPrincipal(u.name())),
+        Set.of(), Set.of());
   }
 
   /** The JDK's JMX access file for {@code users}: admin = readwrite, the other roles readonly. */
-  private static java.nio.file.Path accessFile(io.distkv.common.auth.Users users) throws java.io.IOException {
-    java.nio.file.Path f = java.nio.file.Files.createTempFile("distkv-jmx-access", ".properties");
+  private static Path accessFile(Users users) throws IOException {
+    Path f = Files.createTempFile("distkv-jmx-access", ".properties");
     f.toFile().deleteOnExit();
     StringBuilder b = new StringBuilder();
-    for (io.distkv.common.auth.Users.User u : users.all()) {
+    for (Users.User u : users.all()) {
       b.append(u.name()).append(u.role() == io.distkv.common.auth.Role.ADMIN ? " readwrite\n" : " readonly\n");
     }
-    java.nio.file.Files.writeString(f, b);
+    Files.writeString(f, b);
     return f;
   }
 
