@@ -14,11 +14,11 @@ import static io.distkv.cli.DistKvCli.report;
 import static io.distkv.cli.DistKvCli.text;
 import static io.distkv.cli.DistKvCli.utf8;
 
-import io.distkv.common.auth.PasswordHash;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.distkv.cli.DistKvCli.Target;
 import io.distkv.cli.RespLink.CliFailure;
+import io.distkv.common.auth.PasswordHash;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
