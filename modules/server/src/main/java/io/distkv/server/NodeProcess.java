@@ -107,7 +107,7 @@ public final class NodeProcess {
     }
     if (config.jmxPort() > 0) {
       try {
-        p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort(), config.resp().users());
+        p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort(), config.users());
         log.info("node {}: JMX at {}", config.nodeId(), p.jmx.url());
       } catch (Exception e) {
         log.error("node {}: remote JMX on port {} failed", config.nodeId(), config.jmxPort(), e);
@@ -226,7 +226,7 @@ public final class NodeProcess {
     if (config.resp().enabled()) {
       try {
         RespFrontDoor.start(system, config.nodeId().value(), config.host() + ":" + config.port(), config.host(),
-            config.resp(), config.limits(), config.requestTimeout(), config.tls());
+            config.resp(), config.users(), config.limits(), config.requestTimeout(), config.tls());
       } catch (RuntimeException e) {
         system.terminate();
         try {

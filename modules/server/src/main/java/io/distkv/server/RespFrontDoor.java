@@ -3,6 +3,7 @@ package io.distkv.server;
 import io.distkv.client.ClientSettings;
 import io.distkv.client.DistKvClient;
 import io.distkv.common.KeyLimits;
+import io.distkv.common.auth.Users;
 import io.distkv.common.config.RespConfig;
 import io.distkv.common.config.TlsSettings;
 import io.distkv.resp.RespCommands;
@@ -30,14 +31,15 @@ public final class RespFrontDoor {
   /**
    * @param selfHostPort the node's Artery {@code host:port}
    * @param requestTimeout the deadline of one RESP command (distkv.client.request-timeout)
+   * @param users distkv.auth.users: who may log in with AUTH user password
    * @param tls the node's distkv.tls: when enabled, RESP is served over mutual TLS with it
    */
   public static RespServer start(ActorSystem<?> system, String nodeId, String selfHostPort, String bindHost,
-      RespConfig resp, KeyLimits limits, Duration requestTimeout, TlsSettings tls) {
+      RespConfig resp, Users users, KeyLimits limits, Duration requestTimeout, TlsSettings tls) {
     ClientSettings settings = ClientSettings.builder().contactPoints(selfHostPort).requestTimeout(requestTimeout)
         .clientId(clientId(nodeId)).limits(limits).build();
     DistKvClient client = DistKvClient.attach(system, settings, "resp-client", nodeId);
-    RespCommands commands = new RespCommands(client, nodeId, resp.password(), resp.users());
+    RespCommands commands = new RespCommands(client, nodeId, resp.password(), users);
     return RespServer.start(system, commands, RespServer.Settings.forLimits(bindHost, resp.port(), resp.maxInFlight(),
         resp.idleTimeout(), limits.maxKeyBytes(), limits.maxValueBytes()).withTls(tls.enabled() ? tls.sslContext() : null));
   }

@@ -122,9 +122,8 @@ public final class TestNode {
       started.get(60, TimeUnit.SECONDS);
       if (respPort > 0) {
         io.distkv.server.RespFrontDoor.start(system, id.value(), hostPort(), "127.0.0.1",
-            new io.distkv.common.config.RespConfig(respPort, cluster.respPassword(), cluster.users(), 128,
-                java.time.Duration.ofMinutes(5)),
-            KeyLimits.DEFAULT, cluster.requestTimeout(), cluster.tls());
+            new io.distkv.common.config.RespConfig(respPort, cluster.respPassword(), 128, java.time.Duration.ofMinutes(5)),
+            cluster.users(), KeyLimits.DEFAULT, cluster.requestTimeout(), cluster.tls());
       }
     } catch (Exception e) {
       system.terminate();

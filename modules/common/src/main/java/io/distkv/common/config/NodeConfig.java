@@ -42,7 +42,8 @@ public record NodeConfig(
     RespConfig resp,
     int httpPort,
     boolean jsonLogs,
-    TlsSettings tls) {
+    TlsSettings tls,
+    io.distkv.common.auth.Users users) {
 
   /**
    * A node's Raft tick is its heartbeat interval; the election timeout is this many ticks at
@@ -293,9 +294,10 @@ public record NodeConfig(
         snapshotRate,
         logBudget,
         new StorageSettings(blockCache, writeBuffer, writeBudget, compactionThreads, "lz4".equals(compression), bloomBits),
-        new RespConfig(respPort, respPassword == null ? "" : respPassword, users, respInFlight, respIdle),
+        new RespConfig(respPort, respPassword == null ? "" : respPassword, respInFlight, respIdle),
         httpPort,
         "json".equals(logFormat),
-        tls);
+        tls,
+        users);
   }
 }

@@ -8,13 +8,11 @@ import java.time.Duration;
  *
  * @param port the RESP port (0 = no RESP server)
  * @param password what a bare AUTH password must give (the "default" user, role admin; "" = none)
- * @param users who may log in with AUTH user password ({@code distkv.auth.users})
  * @param maxInFlight requests of one connection carried out at once (pipelining beyond it waits)
  * @param idleTimeout a connection with no traffic for this long is closed
  */
-public record RespConfig(int port, String password, io.distkv.common.auth.Users users, int maxInFlight,
-    Duration idleTimeout) {
-  public static final RespConfig OFF = new RespConfig(0, "", io.distkv.common.auth.Users.NONE, 128, Duration.ofMinutes(5));
+public record RespConfig(int port, String password, int maxInFlight, Duration idleTimeout) {
+  public static final RespConfig OFF = new RespConfig(0, "", 128, Duration.ofMinutes(5));
 
   public boolean enabled() {
     return port > 0;

@@ -84,14 +84,13 @@ class NodeConfigTest {
         distkv.node.resp-port = 6401
         distkv.resp { password = "s3cret", max-in-flight = 16, idle-timeout = 30s }
         """)).resp();
-    assertThat(set).isEqualTo(new RespConfig(6401, "s3cret", io.distkv.common.auth.Users.NONE, 16,
-        java.time.Duration.ofSeconds(30)));
+    assertThat(set).isEqualTo(new RespConfig(6401, "s3cret", 16, java.time.Duration.ofSeconds(30)));
     String hash = io.distkv.common.auth.PasswordHash.of("pw".getBytes(java.nio.charset.StandardCharsets.UTF_8), 10_000)
         .toString();
-    RespConfig withUsers = NodeConfig.from(ConfigFactory.parseString(VALID + """
+    io.distkv.common.auth.Users users = NodeConfig.from(ConfigFactory.parseString(VALID + """
         distkv.auth.users = [{ name = alice, password-hash = "%s", role = read-write }]
-        """.formatted(hash))).resp();
-    assertThat(withUsers.users().authenticate("alice", "pw".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        """.formatted(hash))).users();
+    assertThat(users.authenticate("alice", "pw".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
         .isPresent();
     ConfigValidationException badUser = catchThrowableOfType(() -> NodeConfig.from(ConfigFactory.parseString(VALID + """
         distkv.auth.users = [{ name = alice, password-hash = "%s", role = root }]

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -49,9 +48,9 @@ final class ClusterView {
         commit = leading.commitIndex();
       }
       // Live keys as the leader applied them, else as the most advanced replica that answered did.
-      long keys = (leading != null ? Optional.of(leading)
-          : answers.values().stream().max(Comparator.comparingLong(RaftReplica.Status::appliedIndex)))
-          .map(RaftReplica.Status::liveKeys).orElse(-1L);
+      RaftReplica.Status counted = leading != null ? leading
+          : answers.values().stream().max(Comparator.comparingLong(RaftReplica.Status::appliedIndex)).orElse(null);
+      long keys = counted == null ? -1 : counted.liveKeys();
       PartitionState state = answers.isEmpty() ? PartitionState.OFFLINE
           : leader != null ? PartitionState.ACTIVE : PartitionState.READONLY;
       if (leader != null) {
