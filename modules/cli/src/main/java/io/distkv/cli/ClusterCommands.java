@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The commands about the cluster: status, leader, transfer-leader, add-node, remove-node,
- * rebalance, wait-ready, and config-check (which reads a file and talks to nobody).
+ * rebalance, backup, wait-ready, and config-check (which reads a file and talks to nobody).
  */
 final class ClusterCommands {
   private ClusterCommands() {}
@@ -194,6 +194,33 @@ final class ClusterCommands {
     @Override
     Object[] command() {
       return new Object[] {"DKV.REBALANCE"};
+    }
+  }
+
+  @Command(name = "backup", mixinStandardHelpOptions = true,
+      description = {"Back up every partition into DIR (new or empty) while the cluster serves: each partition's "
+          + "leader takes a checkpoint after a read barrier (it holds every write acknowledged before), and its "
+          + "files are copied here and checked against their SHA-256. DIR gets p<N>/ per partition, MANIFEST.json "
+          + "and SHA256SUMS (written last). Needs the admin role. Restore with `scripts/distkv restore`."})
+  static final class Backup extends NodeCommand {
+    @Parameters(index = "0", paramLabel = "DIR")
+    Path dir;
+
+    @Override
+    Duration answerTimeout() {
+      return Duration.ofSeconds(90); // a checkpoint waits up to 60 s for a partition's leader
+    }
+
+    @Override
+    int run(RespLink node) {
+      long started = System.nanoTime();
+      BackupWriter.Result r = new BackupWriter(node, dir).run();
+      double seconds = (System.nanoTime() - started) / 1e9;
+      print(fields("dir", dir.toString(), "id", r.id(), "partitions", r.partitions(), "files", r.files(), "bytes",
+          r.bytes(), "seconds", Math.round(seconds * 10) / 10.0),
+          String.format("backup %s: %d partitions, %d files, %.1f MiB into %s in %.1f s", r.id(), r.partitions(),
+              r.files(), r.bytes() / 1048576.0, dir, seconds));
+      return OK;
     }
   }
 

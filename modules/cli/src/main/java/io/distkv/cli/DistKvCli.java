@@ -235,7 +235,7 @@ public final class DistKvCli implements Callable<Integer> {
   static final List<Class<?>> SUBCOMMANDS = List.of(KeyCommands.Put.class, KeyCommands.Get.class,
       KeyCommands.Del.class, KeyCommands.Cas.class, KeyCommands.Scan.class, ClusterCommands.Status.class,
       ClusterCommands.Leader.class, ClusterCommands.TransferLeader.class, ClusterCommands.AddNode.class,
-      ClusterCommands.RemoveNode.class, ClusterCommands.Rebalance.class, ClusterCommands.WaitReady.class,
+      ClusterCommands.RemoveNode.class, ClusterCommands.Rebalance.class, ClusterCommands.Backup.class, ClusterCommands.WaitReady.class,
       ClusterCommands.ConfigCheck.class, ClusterCommands.HashPassword.class, CommandLine.HelpCommand.class);
 
   /**

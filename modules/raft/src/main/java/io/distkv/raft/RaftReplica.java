@@ -398,8 +398,24 @@ public final class RaftReplica {
   }
 
   private Behavior<Command> localRead(byte[] query, Completion done) {
-    done.complete(Result.ok(applied, stateMachine.query(query)), outbox);
+    done.complete(query(applied, query), outbox);
     return flushed(Behaviors.same());
+  }
+
+  /**
+   * Runs {@code query} against the state machine: a query that fails (a bad query, a store that
+   * cannot read or write a checkpoint) answers its error, and the replica goes on.
+   */
+  private Result query(long index, byte[] query) {
+    try {
+      return Result.ok(index, stateMachine.query(query));
+    } catch (DistKvException e) {
+      return Result.error(e, null);
+    } catch (RuntimeException e) {
+      context.getLog().error("{} on {}: a query failed", settings.group(), settings.id(), e);
+      return new Result(ErrorCode.INTERNAL, -1, null, settings.group() + " on " + settings.id() + ": the query failed: "
+          + e, null);
+    }
   }
 
   private Behavior<Command> transfer(String to, Completion done) {
@@ -800,9 +816,9 @@ public final class RaftReplica {
         PendingRead pr = reads.remove(rs.requestId());
         if (pr != null) {
           Trace.stamp(pr.done().trace(), Trace.COMMIT_KNOWN);
-          byte[] value = stateMachine.query(pr.query());
+          Result answer = query(rs.index(), pr.query());
           Trace.stamp(pr.done().trace(), Trace.APPLIED);
-          pr.done().complete(Result.ok(rs.index(), value), outbox);
+          pr.done().complete(answer, outbox);
         }
       }
     }

@@ -66,6 +66,12 @@ final class RespCommandDocs {
     doc("DKV.ADDNODE", "dist-kv", "node", "Places replicas on a node that joined; returns when every move is done.");
     doc("DKV.REMOVENODE", "dist-kv", "node", "Moves every replica off the node; returns when done.");
     doc("DKV.REBALANCE", "dist-kv", "", "Brings every partition's replicas in line with the placement.");
+    doc("DKV.BACKUP.BEGIN", "dist-kv", "", "Starts a backup: returns [backup id, partition count, hash tags 1|0].");
+    doc("DKV.BACKUP.PARTITION", "dist-kv", "id partition",
+        "The partition's leader checkpoints it after a read barrier: [node, index, [[file, size, sha256], ...]].");
+    doc("DKV.BACKUP.READ", "dist-kv", "node id partition file offset length",
+        "Up to length (at most 1 MiB) bytes of a checkpoint file, read on the node that holds it.");
+    doc("DKV.BACKUP.END", "dist-kv", "id", "Deletes the backup's checkpoints on every node.");
   }
 
   private RespCommandDocs() {}

@@ -66,6 +66,11 @@ public final class RespCommands {
    * none); {@code users}: who may log in with AUTH user password. With neither, no AUTH is asked.
    */
   public RespCommands(DistKvClient client, String nodeId, String password, Users users) {
+    this(client, nodeId, password, users, null);
+  }
+
+  /** As above, serving the DKV.BACKUP commands through {@code backups} (null: they are refused). */
+  public RespCommands(DistKvClient client, String nodeId, String password, Users users, RespBackups backups) {
     this.client = client;
     this.nodeId = nodeId;
     this.connection = new RespConnectionCommands(password, users);
@@ -97,11 +102,13 @@ public final class RespCommands {
     });
     add("SCAN", -2, false, this::scan);
     new RespDistKvCommands(client, nodeId).registerIn(this);
+    new RespBackupCommands(backups).registerIn(this);
   }
 
   /** The commands that change the cluster: the admin role only. */
   private static final java.util.Set<String> ADMIN_COMMANDS =
-      java.util.Set.of("DKV.TRANSFERLEADER", "DKV.ADDNODE", "DKV.REMOVENODE", "DKV.REBALANCE");
+      java.util.stream.Stream.concat(java.util.stream.Stream.of("DKV.TRANSFERLEADER", "DKV.ADDNODE", "DKV.REMOVENODE",
+          "DKV.REBALANCE"), RespBackupCommands.NAMES.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   /** {@link Command#firstKey} of a command that reads the whole keyspace (SCAN, DBSIZE). */
   private static final int BARRIER = -1;

@@ -78,18 +78,18 @@ public final class NodeProcess {
     lifecycle.addListener((from, to) -> log.info("node {}: {} -> {}", config.nodeId(), from, to));
   }
 
-  /**
-   * Starts the node's first incarnation, its remote JMX connector (if a port is configured) and a
-   * JVM shutdown hook that stops it cleanly.
-   */
   /** Every partition store's options, from {@code distkv.storage.*} and the key/value limits. */
-  static LsmOptions lsmOptions(NodeConfig config) {
+  public static LsmOptions lsmOptions(NodeConfig config) {
     io.distkv.common.config.StorageSettings s = config.storage();
     return LsmOptions.builder().limits(config.limits()).writeBufferBytes(s.writeBufferBytes())
         .compression(s.lz4() ? io.distkv.storage.Compression.LZ4 : io.distkv.storage.Compression.NONE)
         .bloomBitsPerKey(s.bloomBitsPerKey()).build();
   }
 
+  /**
+   * Starts the node's first incarnation, its remote JMX connector (if a port is configured) and a
+   * JVM shutdown hook that stops it cleanly.
+   */
   public static NodeProcess start(NodeConfig config, Config raw) {
     NodeProcess p = new NodeProcess(config, raw);
     if (config.faultInjection()) {
@@ -186,17 +186,17 @@ public final class NodeProcess {
     Duration tick = config.heartbeatInterval();
     RaftOptions electionsOnly = RaftOptions.defaults().withElectionTicks(config.electionTicks());
     RaftOptions raftOptions = config.leaseReads() ? electionsOnly.withLeaseReads(config.leaseTicks()) : electionsOnly;
-    CompletableFuture<NodeRuntime> started = new CompletableFuture<>();
+    CompletableFuture<NodeServices> started = new CompletableFuture<>();
     ActorSystem<Void> system;
     try {
       system = ActorSystem.create(Behaviors.setup(ctx -> {
         try {
-          NodeRuntime runtime = NodeServices.spawn(ctx, new NodeServices.Wiring(config.nodeId(), placement, addresses,
+          NodeServices services = NodeServices.spawn(ctx, new NodeServices.Wiring(config.nodeId(), placement, addresses,
               config.dataDir(), lsmOptions(config), raftOptions, tick, t -> t,
               config.requestTimeout(), metrics, config.limits(), n -> true, config.leaderBalanceInterval(),
               new io.distkv.raft.SnapshotPolicy(config.snapshotEntries(), config.snapshotBytes(),
-                  config.snapshotBytesPerSecond(), config.raftLogMemoryBudget()), config.storage())).runtime();
-          started.complete(runtime);
+                  config.snapshotBytesPerSecond(), config.raftLogMemoryBudget()), config.storage()));
+          started.complete(services);
         } catch (Exception e) {
           started.completeExceptionally(e);
         }
@@ -206,14 +206,15 @@ public final class NodeProcess {
       failStart(lastAttempt, e);
       throw e;
     }
-    NodeRuntime runtime;
+    NodeServices services;
     try {
-      runtime = started.get(60, TimeUnit.SECONDS); // the guardian opens the stores and logs
+      services = started.get(60, TimeUnit.SECONDS); // the guardian opens the stores and logs
     } catch (Exception e) {
       system.terminate();
       failStart(lastAttempt, e);
       throw new IllegalStateException("node " + config.nodeId() + " failed to start: " + e.getMessage(), e);
     }
+    NodeRuntime runtime = services.runtime();
     DistKvMBeans mbeans = null;
     try {
       mbeans = new DistKvMBeans(system, runtime, lifecycle, metrics);
@@ -226,7 +227,7 @@ public final class NodeProcess {
     if (config.resp().enabled()) {
       try {
         RespFrontDoor.start(system, config.nodeId().value(), config.host() + ":" + config.port(), config.host(),
-            config.resp(), config.users(), config.limits(), config.requestTimeout(), config.tls());
+            config.resp(), config.users(), config.limits(), config.requestTimeout(), config.tls(), services.backups());
       } catch (RuntimeException e) {
         system.terminate();
         try {

@@ -33,13 +33,15 @@ public final class RespFrontDoor {
    * @param requestTimeout the deadline of one RESP command (distkv.client.request-timeout)
    * @param users distkv.auth.users: who may log in with AUTH user password
    * @param tls the node's distkv.tls: when enabled, RESP is served over mutual TLS with it
+   * @param backups the node's side of the DKV.BACKUP commands
    */
   public static RespServer start(ActorSystem<?> system, String nodeId, String selfHostPort, String bindHost,
-      RespConfig resp, Users users, KeyLimits limits, Duration requestTimeout, TlsSettings tls) {
+      RespConfig resp, Users users, KeyLimits limits, Duration requestTimeout, TlsSettings tls,
+      io.distkv.resp.RespBackups backups) {
     ClientSettings settings = ClientSettings.builder().contactPoints(selfHostPort).requestTimeout(requestTimeout)
         .clientId(clientId(nodeId)).limits(limits).build();
     DistKvClient client = DistKvClient.attach(system, settings, "resp-client", nodeId);
-    RespCommands commands = new RespCommands(client, nodeId, resp.password(), users);
+    RespCommands commands = new RespCommands(client, nodeId, resp.password(), users, backups);
     return RespServer.start(system, commands, RespServer.Settings.forLimits(bindHost, resp.port(), resp.maxInFlight(),
         resp.idleTimeout(), limits.maxKeyBytes(), limits.maxValueBytes()).withTls(tls.enabled() ? tls.sslContext() : null));
   }

@@ -79,8 +79,15 @@ public final class DistKvTestCluster implements AutoCloseable {
       addresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
       nodes.add(new TestNode(this, id, port, b.resp ? freePort() : 0, dataDir.resolve(id.value())));
     }
-    this.placement = PlacementFunction.initial(addresses.keySet(),
-        new PlacementSettings(b.partitions, Math.min(b.replicationFactor, b.nodes), 150, b.hashTags));
+    PlacementSettings settings = new PlacementSettings(b.partitions, Math.min(b.replicationFactor, b.nodes), 150,
+        b.hashTags);
+    this.placement = PlacementFunction.initial(addresses.keySet(), settings);
+    if (b.restoreFrom != null) {
+      for (TestNode n : nodes) {
+        io.distkv.server.backup.Restore.restore(b.restoreFrom, NodeId.of(n.id()), addresses.keySet(), settings,
+            dataDir.resolve(n.id()), lsmOptions);
+      }
+    }
   }
 
   public static Builder builder() {
@@ -375,6 +382,7 @@ public final class DistKvTestCluster implements AutoCloseable {
     private int partitions = 16;
     private int replicationFactor = 3;
     private Path dataDir;
+    private Path restoreFrom;
     private Duration electionTimeout = Duration.ofMillis(500);
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration readyWithin = Duration.ofSeconds(30);
@@ -441,6 +449,16 @@ public final class DistKvTestCluster implements AutoCloseable {
         throw new IllegalArgumentException("replication factor must be 1..7, was " + rf);
       }
       replicationFactor = rf;
+      return this;
+    }
+
+    /**
+     * Every node starts from the backup in {@code dir} ({@code distkv backup}), restored into its
+     * new data directory as {@code distkv restore} does (the backup's partition count and hash-tag
+     * setting must be this cluster's).
+     */
+    public Builder restoreFrom(Path dir) {
+      restoreFrom = dir;
       return this;
     }
 

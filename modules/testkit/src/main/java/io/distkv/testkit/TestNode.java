@@ -40,6 +40,7 @@ public final class TestNode {
   private ActorSystem<Void> system;
   private NodeRuntime runtime;
   private NodeDirectory directory;
+  private io.distkv.server.backup.ClusterBackups backups;
   private FaultyTransport faults;
   private ActorRef<RouterCommand> router;
 
@@ -112,6 +113,7 @@ public final class TestNode {
         directory = services.directory();
         runtime = services.runtime();
         router = services.router();
+        backups = services.backups();
         started.complete(null);
       } catch (IOException | RuntimeException e) {
         started.completeExceptionally(e);
@@ -123,7 +125,7 @@ public final class TestNode {
       if (respPort > 0) {
         io.distkv.server.RespFrontDoor.start(system, id.value(), hostPort(), "127.0.0.1",
             new io.distkv.common.config.RespConfig(respPort, cluster.respPassword(), 128, java.time.Duration.ofMinutes(5)),
-            cluster.users(), KeyLimits.DEFAULT, cluster.requestTimeout(), cluster.tls());
+            cluster.users(), KeyLimits.DEFAULT, cluster.requestTimeout(), cluster.tls(), backups);
       }
     } catch (Exception e) {
       system.terminate();

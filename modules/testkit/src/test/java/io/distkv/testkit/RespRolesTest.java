@@ -24,7 +24,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 /**
  * Users and roles over RESP (distkv.auth.users): a connection logs in with AUTH user password;
  * read-only reads, read-write also writes, admin also changes the cluster. A refused command
- * answers NOPERM PERMISSION_DENIED and changes nothing.
+ * answers NOPERM PERMISSION_DENIED and changes nothing (backups need admin too).
  */
 @Tag("phase5")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -84,6 +84,10 @@ class RespRolesTest {
       assertThatThrownBy(() -> alice.sendCommand(command("DKV.ADDNODE"), "127.0.0.1:1")).hasMessageContaining("PERMISSION_DENIED");
       assertThatThrownBy(() -> alice.sendCommand(command("DKV.REBALANCE"))).hasMessageContaining("PERMISSION_DENIED");
       assertThatThrownBy(() -> alice.sendCommand(command("DKV.TRANSFERLEADER"), "0", "node2"))
+          .hasMessageContaining("PERMISSION_DENIED");
+      assertThatThrownBy(() -> alice.sendCommand(command("DKV.BACKUP.BEGIN")))
+          .hasMessageContaining("PERMISSION_DENIED").hasMessageContaining("needs admin");
+      assertThatThrownBy(() -> alice.sendCommand(command("DKV.BACKUP.PARTITION"), "b1", "0"))
           .hasMessageContaining("PERMISSION_DENIED");
       assertThat(alice.get("rw-key")).as("the connection still serves").isEqualTo("v");
     }

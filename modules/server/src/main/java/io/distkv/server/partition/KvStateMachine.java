@@ -401,6 +401,11 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   }
 
   /** The query bytes of a point read. */
+  /** The query that takes backup {@code id}'s checkpoint; its answer is the index it holds (u64). */
+  public static byte[] checkpointQuery(String id) {
+    return PartitionQuery.encode(new PartitionQuery.Checkpoint(id));
+  }
+
   public static byte[] getQuery(byte[] key) {
     return PartitionQuery.encode(new PartitionQuery.Get(key));
   }
@@ -415,6 +420,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     PartitionQuery q = PartitionQuery.decode(query);
     if (q instanceof PartitionQuery.Get g) {
       return lookup(g.key()).encode();
+    }
+    if (q instanceof PartitionQuery.Checkpoint c) {
+      return ByteBuffer.allocate(8).putLong(backupCheckpoint(c.backupId())).array();
     }
     PartitionQuery.Scan sc = (PartitionQuery.Scan) q;
     return PartitionQuery.encodeScan(scan(sc.start(), sc.end(), sc.limit()));
@@ -456,6 +464,30 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   @Override
   public void persistSoon() {
     store.flushAsync();
+  }
+
+  /** The directory under a node's data directory where backups' checkpoints are taken. */
+  public static final String BACKUPS = "backups";
+
+  /** Where backup {@code id}'s checkpoint of the store in {@code storeDir} ({@code <data-dir>/partitions/p<N>}) goes. */
+  public static Path backupCheckpointDir(Path storeDir, String id) {
+    return storeDir.getParent().resolveSibling(BACKUPS).resolve(id).resolve(storeDir.getFileName());
+  }
+
+  /**
+   * Backup {@code id}'s checkpoint of this store (a query, run on the leader after ReadIndex):
+   * taken again from scratch if an earlier attempt left one. Returns the index it holds.
+   */
+  private long backupCheckpoint(String id) {
+    Path target = backupCheckpointDir(dir, id);
+    try {
+      if (Files.exists(target)) {
+        io.distkv.common.io.Dirs.deleteTree(target);
+      }
+    } catch (IOException e) {
+      throw new StorageIoException("cannot clear the earlier checkpoint " + target + ": " + e.getMessage(), e);
+    }
+    return checkpoint(target);
   }
 
   /**

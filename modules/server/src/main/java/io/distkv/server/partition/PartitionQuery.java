@@ -20,6 +20,7 @@ import java.util.List;
 public sealed interface PartitionQuery {
   byte GET = 1;
   byte SCAN = 2;
+  byte CHECKPOINT = 3;
 
   /** The key's value and version. */
   record Get(byte[] key) implements PartitionQuery {}
@@ -27,8 +28,24 @@ public sealed interface PartitionQuery {
   /** Live keys in [start, end) (null = unbounded), at most {@code limit}, about a page of bytes. */
   record Scan(byte[] start, byte[] end, int limit) implements PartitionQuery {}
 
-  /** {@code [GET][key]} or {@code [SCAN][start][end][limit i32]}, a byte string being {@code [len i32 (-1 = null)][bytes]}. */
+  /**
+   * A checkpoint of the partition's store for backup {@code backupId} (checked by {@link io.distkv.common.backup.BackupId}), taken
+   * on the leader after the read's ReadIndex: it holds every write acknowledged before it began.
+   */
+  record Checkpoint(String backupId) implements PartitionQuery {}
+
+  /**
+   * {@code [GET][key]}, {@code [SCAN][start][end][limit i32]} or {@code [CHECKPOINT][backup id, UTF-8]},
+   * a byte string being {@code [len i32 (-1 = null)][bytes]}.
+   */
   static byte[] encode(PartitionQuery q) {
+    if (q instanceof Checkpoint c) {
+      byte[] id = c.backupId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      byte[] out = new byte[id.length + 1];
+      out[0] = CHECKPOINT;
+      System.arraycopy(id, 0, out, 1, id.length);
+      return out;
+    }
     if (q instanceof Get g) {
       byte[] out = new byte[g.key().length + 1];
       out[0] = GET;
@@ -60,6 +77,8 @@ public sealed interface PartitionQuery {
           }
           yield new Scan(start, end, limit);
         }
+        case CHECKPOINT -> new Checkpoint(io.distkv.common.backup.BackupId.check(
+            new String(data, 1, data.length - 1, java.nio.charset.StandardCharsets.UTF_8)));
         default -> throw new InvalidArgumentException("unknown partition query type " + data[0]);
       };
     } catch (BufferUnderflowException | Wire.WireException e) {

@@ -256,6 +256,28 @@ class KvStateMachineTest {
   }
 
   @Test
+  void aBackupCheckpointQueryTakesItBesideThePartitionsAndAgainWhenRetried() throws Exception {
+    Path store = tmp.resolve("data").resolve("partitions").resolve("p3");
+    try (KvStateMachine sm = KvStateMachine.open(store, LsmOptions.defaults())) {
+      for (long i = 1; i <= 50; i++) {
+        apply(sm, i, put("k" + i, "v" + i));
+      }
+      Path target = tmp.resolve("data").resolve("backups").resolve("b-1").resolve("p3");
+      assertThat(KvStateMachine.backupCheckpointDir(store, "b-1")).isEqualTo(target);
+      assertThat(java.nio.ByteBuffer.wrap(sm.query(KvStateMachine.checkpointQuery("b-1"))).getLong()).isEqualTo(50);
+      apply(sm, 51, put("later", "x"));
+      assertThat(java.nio.ByteBuffer.wrap(sm.query(KvStateMachine.checkpointQuery("b-1"))).getLong())
+          .as("a retried checkpoint replaces the earlier one").isEqualTo(51);
+      try (KvStateMachine copy = KvStateMachine.open(target, LsmOptions.defaults())) {
+        assertThat(copy.appliedIndex()).isEqualTo(51);
+        assertThat(copy.get(b("later")).value()).isEqualTo(b("x"));
+      }
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> sm.query(KvStateMachine.checkpointQuery("../escape")))
+          .isInstanceOf(io.distkv.common.error.InvalidArgumentException.class).hasMessageContaining("invalid backup id");
+    }
+  }
+
+  @Test
   void readsFromAnotherThreadNeverFailWhileSnapshotsAreInstalled() throws Exception {
     Path snapshot = tmp.resolve("snap");
     try (KvStateMachine source = KvStateMachine.open(tmp.resolve("a"), LsmOptions.defaults())) {
