@@ -53,6 +53,11 @@ public final class LoadGenerator implements Callable<Integer> {
       + "(JIT warm-up of the JVMs on both ends), e.g. 10s (default ${DEFAULT-VALUE}); 0 = none.")
   String warmup;
 
+  @Option(names = "--rate", defaultValue = "0", description = "Open loop: start this many operations per second "
+      + "in all, on a fixed schedule, with at most --clients in flight; each latency counts from the operation's "
+      + "scheduled start, so a stall shows in every operation it delayed (0 = closed loop, the default).")
+  double rate;
+
   @Option(names = "--ops", defaultValue = "0", description = "Operations per combination instead of a duration (0 = unbounded).")
   long ops;
 
@@ -112,12 +117,14 @@ public final class LoadGenerator implements Callable<Integer> {
             loaded = true;
           }
           for (int n : clients) {
-            out.printf("== %s, %s, %d clients, %,d keys, %d-byte values, %s keys, %s reads ==%n", name, w.label(), n,
-                keys, valueSize, distribution, c.name().toLowerCase(Locale.ROOT));
+            out.printf("== %s, %s, %d clients, %,d keys, %d-byte values, %s keys, %s reads%s ==%n", name, w.label(), n,
+                keys, valueSize, distribution, c.name().toLowerCase(Locale.ROOT),
+                rate > 0 ? String.format(", open loop at %,.0f ops/s", rate) : "");
             long warm = parseDuration(warmup).toNanos();
             TraceBreakdown traces = new TraceBreakdown(System.nanoTime() + warm);
             driver.trace(traceOneIn, traces::add);
-            LoadRun.Result r = new LoadRun(driver, w, n, chooser, valueSize, d.toNanos(), warm, ops, out, servers(name)).run();
+            LoadRun.Result r = new LoadRun(driver, w, n, chooser, valueSize, d.toNanos(), warm, ops, out, servers(name))
+                .openLoop(rate).run();
             driver.trace(0, null);
             results.add(r);
             out.printf("   %,.0f ops/s, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, max %.2f ms, errors %d%s%n", r.opsPerSec(),

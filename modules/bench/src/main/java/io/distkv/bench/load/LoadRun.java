@@ -15,10 +15,14 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * One closed-loop run: {@code clients} virtual users, each issuing its next operation as soon as
- * the previous one completes, until the duration or the operation count is reached. Latency of
- * every operation goes into HdrHistograms (per kind), failures are counted by code, and a progress
- * line is printed every second.
+ * One run, closed or open loop. Closed (the default): {@code clients} virtual users, each issuing
+ * its next operation as soon as the previous one completes, until the duration or the operation
+ * count is reached. Open ({@link #openLoop}): operations start on a fixed schedule of {@code rate}
+ * per second whatever the answers do, at most {@code clients} in flight, and each latency is
+ * measured from the operation's scheduled start (no coordinated omission: an operation that had
+ * to wait for a slot, or for a stalled issuer, counts its wait). Latency of every operation goes
+ * into HdrHistograms (per kind), failures are counted by code, and a progress line is printed
+ * every second.
  */
 final class LoadRun {
   /** What one run measured. */
@@ -75,6 +79,7 @@ final class LoadRun {
   private final AtomicLong issued = new AtomicLong();
   private volatile boolean running = true;
   private CountDownLatch done;
+  private double rate;
 
   LoadRun(Driver driver, Workload workload, int clients, KeyChooser keys, int valueSize,
       long durationNanos, long warmupNanos, long maxOps, PrintStream progress, ServerProcesses servers) {
@@ -142,15 +147,31 @@ final class LoadRun {
     });
   }
 
+  /** Runs open loop at {@code opsPerSecond} (0 = closed loop). */
+  LoadRun openLoop(double opsPerSecond) {
+    if (opsPerSecond < 0) {
+      throw new IllegalArgumentException("--rate must be >= 0, was " + opsPerSecond);
+    }
+    this.rate = opsPerSecond;
+    return this;
+  }
+
   Result run() throws InterruptedException {
-    done = new CountDownLatch(clients);
     long begin = System.nanoTime();
     measureFrom = begin + warmupNanos;
     if (warmupNanos > 0) {
       issued.set(Long.MIN_VALUE / 2); // the operation budget counts from the end of the warm-up
     }
-    for (int c = 0; c < clients; c++) {
-      next();
+    if (rate > 0) {
+      done = new CountDownLatch(1);
+      Thread issuer = new Thread(() -> issueOnSchedule(begin), "load-open-loop");
+      issuer.setDaemon(true);
+      issuer.start();
+    } else {
+      done = new CountDownLatch(clients);
+      for (int c = 0; c < clients; c++) {
+        next();
+      }
     }
     long second = 1;
     boolean warm = warmupNanos == 0;
@@ -209,6 +230,37 @@ final class LoadRun {
 
   private static String ms(Histogram h, double pct) {
     return h.getTotalCount() == 0 ? "    -   " : String.format("%6.2fms", h.getValueAtPercentile(pct) / 1e6);
+  }
+
+  /**
+   * The open loop's issuer: the i-th operation is due at {@code begin + i / rate}; it starts then,
+   * or as soon as one of the {@code clients} slots frees, and its latency counts from when it was due.
+   */
+  private void issueOnSchedule(long begin) {
+    java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(clients);
+    double interval = 1e9 / rate;
+    try {
+      for (long i = 0; running && (maxOps <= 0 || issued.incrementAndGet() <= maxOps); i++) {
+        long due = begin + (long) (i * interval);
+        for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+        slots.acquire();
+        boolean read = workload.readFraction > 0 && ThreadLocalRandom.current().nextDouble() < workload.readFraction;
+        byte[] k = key(keys.next());
+        (read ? driver.read(k) : driver.write(k, value)).orTimeout(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+            .whenComplete((res, err) -> {
+              record(read, due, err);
+              slots.release();
+            });
+      }
+      running = false;
+      slots.acquire(clients); // every operation answered
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      done.countDown();
+    }
   }
 
   /** Issues operations for one virtual user until the run stops; loops instead of recursing on instant completions. */
