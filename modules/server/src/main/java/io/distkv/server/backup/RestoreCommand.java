@@ -75,8 +75,8 @@ public final class RestoreCommand {
     try {
       Restore.Summary s = Restore.restore(dir, node, NodeProcess.lsmOptions(node));
       System.out.println(json
-          ? "{\"node\":\"" + s.node() + "\",\"data_dir\":\"" + node.dataDir() + "\",\"partitions\":" + s.partitions()
-              + ",\"bytes\":" + s.bytes() + "}"
+          ? new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(java.util.Map.of("node", s.node().value(),
+              "data_dir", node.dataDir().toString(), "partitions", s.partitions(), "bytes", s.bytes()))
           : "restored " + s.partitions().size() + " partitions (" + String.format("%.1f", s.bytes() / 1048576.0)
               + " MiB) of " + dir + " into " + node.dataDir() + " for node " + s.node() + ": " + s.partitions());
       return 0;

@@ -481,9 +481,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   private long backupCheckpoint(String id) {
     Path target = backupCheckpointDir(dir, id);
     try {
-      if (Files.exists(target)) {
-        io.distkv.common.io.Dirs.deleteTree(target);
-      }
+      io.distkv.common.io.Dirs.deleteTree(target);
     } catch (IOException e) {
       throw new StorageIoException("cannot clear the earlier checkpoint " + target + ": " + e.getMessage(), e);
     }
