@@ -6,7 +6,7 @@ TEST_FLAGS ?= $(MVN_FLAGS) -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugins
 
 PHASES := 1 2 3 4 5 6
 
-.PHONY: all build test clean run stop verify bench bench-storage bench-raft $(addprefix test_phase,$(PHASES))
+.PHONY: all build test clean run stop verify image bench bench-storage bench-raft $(addprefix test_phase,$(PHASES))
 
 all: build
 
@@ -42,6 +42,12 @@ stop:
 ## violation. ARGS="--seed 7 --time 600s" overrides (scripts/verify --help)
 verify:
 	scripts/verify --time 60s --nemesis kill,pause,partition --clients 16 --keys 8 $(ARGS)
+
+## image: the node's container image as a Docker archive, without a Docker daemon or registry (scripts/build-image.sh;
+## docker load -i / podman load -i modules/server/target/distkv-image.tar)
+image:
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl modules/server -am package
+	scripts/build-image.sh
 
 ## bench: load generator against the running cluster (make run); ARGS="--driver distkv,etcd --clients 1,64,256"
 bench:
