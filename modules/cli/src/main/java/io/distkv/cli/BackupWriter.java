@@ -9,6 +9,7 @@ import io.distkv.cli.RespLink.CliFailure;
 import io.distkv.common.backup.BackupManifest;
 import io.distkv.common.backup.BackupManifest.FileEntry;
 import io.distkv.common.backup.BackupManifest.PartitionBackup;
+import io.distkv.common.io.Digests;
 import io.distkv.common.io.Dirs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -98,7 +99,7 @@ final class BackupWriter {
     for (Object f : (List<?>) cp.get(2)) {
       List<?> entry = (List<?>) f;
       FileEntry expected = new FileEntry(text(entry.get(0)), number(entry.get(1)), text(entry.get(2)));
-      if (!expected.name().matches("[A-Za-z0-9_-][A-Za-z0-9._-]*")) {
+      if (!FileEntry.validName(expected.name())) {
         throw new CliFailure(CLUSTER_ERROR, "partition " + p + ": the node listed a bad file name '" + expected.name() + "'");
       }
       copy(holder, id, p, expected, pdir.resolve(expected.name()));
@@ -110,7 +111,7 @@ final class BackupWriter {
 
   /** Copies one checkpoint file from {@code holder} into {@code target}, checking its size and SHA-256. */
   private void copy(String holder, String id, int p, FileEntry expected, Path target) throws IOException {
-    MessageDigest sha = BackupManifest.sha256();
+    MessageDigest sha = Digests.sha256();
     long offset = 0;
     try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       while (offset < expected.size()) {
@@ -129,7 +130,7 @@ final class BackupWriter {
       }
       out.force(true);
     }
-    if (!BackupManifest.hex(sha.digest()).equals(expected.sha256())) {
+    if (!Digests.hex(sha.digest()).equals(expected.sha256())) {
       throw new CliFailure(CLUSTER_ERROR, "partition " + p + ": " + expected.name() + " from " + holder
           + " does not match the SHA-256 its node gave (damaged in transfer)");
     }

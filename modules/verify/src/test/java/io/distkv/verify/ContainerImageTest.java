@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distkv.common.io.Digests;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -55,7 +54,7 @@ class ContainerImageTest {
     manifest.get("Layers").forEach(l -> layers.add(l.asText()));
     assertThat(layers).hasSize(2);
     for (int i = 0; i < layers.size(); i++) {
-      assertThat("sha256:" + sha256(unpacked.resolve(layers.get(i)))).as("layer %d's digest", i)
+      assertThat("sha256:" + Digests.sha256(unpacked.resolve(layers.get(i)))).as("layer %d's digest", i)
           .isEqualTo(config.get("rootfs").get("diff_ids").get(i).asText());
     }
     Path listing = tmp.resolve("base-layer.txt");
@@ -129,17 +128,6 @@ class ContainerImageTest {
           + Files.readString(log));
     }
     return p.exitValue();
-  }
-
-  private static String sha256(Path file) throws Exception {
-    MessageDigest md = MessageDigest.getInstance("SHA-256");
-    try (var in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 
   private static int freePort() throws IOException {

@@ -246,13 +246,11 @@ final class LoadRun {
           java.util.concurrent.locks.LockSupport.parkNanos(wait);
         }
         slots.acquire();
-        boolean read = workload.readFraction > 0 && ThreadLocalRandom.current().nextDouble() < workload.readFraction;
-        byte[] k = key(keys.next());
-        (read ? driver.read(k) : driver.write(k, value)).orTimeout(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-            .whenComplete((res, err) -> {
-              record(read, due, err);
-              slots.release();
-            });
+        boolean read = nextIsRead();
+        send(read).whenComplete((res, err) -> {
+          record(read, due, err);
+          slots.release();
+        });
       }
       running = false;
       slots.acquire(clients); // every operation answered
@@ -271,11 +269,9 @@ final class LoadRun {
         done.countDown();
         return;
       }
-      boolean read = workload.readFraction > 0 && ThreadLocalRandom.current().nextDouble() < workload.readFraction;
-      byte[] k = key(keys.next());
+      boolean read = nextIsRead();
       long t0 = System.nanoTime();
-      CompletableFuture<?> f = (read ? driver.read(k) : driver.write(k, value))
-          .orTimeout(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      CompletableFuture<?> f = send(read);
       if (!f.isDone()) {
         f.whenComplete((res, err) -> {
           record(read, t0, err);
@@ -288,6 +284,16 @@ final class LoadRun {
         return null;
       });
     }
+  }
+
+  private boolean nextIsRead() {
+    return workload.readFraction > 0 && ThreadLocalRandom.current().nextDouble() < workload.readFraction;
+  }
+
+  /** Starts one read or write of the next key. */
+  private CompletableFuture<?> send(boolean read) {
+    byte[] k = key(keys.next());
+    return (read ? driver.read(k) : driver.write(k, value)).orTimeout(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
 
   private void record(boolean read, long t0, Throwable err) {

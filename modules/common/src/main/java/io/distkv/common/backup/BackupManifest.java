@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.distkv.common.error.CorruptionException;
+import io.distkv.common.io.Digests;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,11 +14,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +38,14 @@ public record BackupManifest(String format, int version, String id, String creat
   public record PartitionBackup(int partition, long index, String node, List<FileEntry> files) {}
 
   /** One checkpoint file: its name in {@code p<N>/}, size in bytes and SHA-256 (lower-case hex). */
-  public record FileEntry(String name, long size, String sha256) {}
+  public record FileEntry(String name, long size, String sha256) {
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*");
+
+    /** Whether {@code name} is a plain file name a checkpoint holds (no path, not hidden). */
+    public static boolean validName(String name) {
+      return name != null && NAME.matcher(name).matches();
+    }
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -59,7 +63,7 @@ public record BackupManifest(String format, int version, String id, String creat
     byte[] manifest = JSON.writeValueAsBytes(this);
     durable(dir.resolve(FILE), manifest);
     StringBuilder sums = new StringBuilder();
-    sums.append(hex(sha256().digest(manifest))).append("  ").append(FILE).append('\n');
+    sums.append(Digests.hex(Digests.sha256().digest(manifest))).append("  ").append(FILE).append('\n');
     for (PartitionBackup e : entries) {
       for (FileEntry f : e.files()) {
         sums.append(f.sha256()).append("  p").append(e.partition()).append('/').append(f.name()).append('\n');
@@ -86,7 +90,7 @@ public record BackupManifest(String format, int version, String id, String creat
     Path manifestFile = dir.resolve(FILE);
     byte[] bytes = read(manifestFile, "incomplete backup " + dir + ": " + FILE + " is missing");
     String manifestSum = sums.get(FILE);
-    if (manifestSum == null || !manifestSum.equals(hex(sha256().digest(bytes)))) {
+    if (manifestSum == null || !manifestSum.equals(Digests.hex(Digests.sha256().digest(bytes)))) {
       throw new CorruptionException("backup " + dir + ": " + manifestFile + " does not match its SHA-256 in " + SUMS);
     }
     BackupManifest m;
@@ -114,7 +118,7 @@ public record BackupManifest(String format, int version, String id, String creat
           throw new CorruptionException("backup " + dir + ": " + file + " has " + size + " bytes, the manifest says "
               + f.size());
         }
-        if (!sha256(file).equals(f.sha256())) {
+        if (!Digests.sha256(file).equals(f.sha256())) {
           throw new CorruptionException("backup " + dir + ": " + file + " does not match its SHA-256 (altered or damaged)");
         }
       }
@@ -141,8 +145,7 @@ public record BackupManifest(String format, int version, String id, String creat
         throw new CorruptionException(manifestFile + ": partition " + e.partition() + " has no checkpoint");
       }
       for (FileEntry f : e.files()) {
-        if (f.name() == null || !f.name().matches("[A-Za-z0-9._-]+") || f.name().startsWith(".")
-            || f.sha256() == null || !f.sha256().matches("[0-9a-f]{64}") || f.size() < 0) {
+        if (!FileEntry.validName(f.name()) || f.sha256() == null || !f.sha256().matches("[0-9a-f]{64}") || f.size() < 0) {
           throw new CorruptionException(manifestFile + ": partition " + e.partition() + " lists a bad file entry " + f);
         }
       }
@@ -174,31 +177,6 @@ public record BackupManifest(String format, int version, String id, String creat
     } catch (NoSuchFileException e) {
       throw new CorruptionException(ifMissing);
     }
-  }
-
-  /** A SHA-256 digest (every JVM has one). */
-  public static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** The SHA-256 of {@code file}'s contents, lower-case hex. */
-  public static String sha256(Path file) throws IOException {
-    MessageDigest md = sha256();
-    byte[] buf = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    return hex(md.digest());
-  }
-
-  public static String hex(byte[] digest) {
-    return HexFormat.of().formatHex(digest);
   }
 
   /** A copy of {@code entries} in partition order. */

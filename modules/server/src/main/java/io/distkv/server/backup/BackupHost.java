@@ -3,6 +3,7 @@ package io.distkv.server.backup;
 import io.distkv.common.backup.BackupId;
 import io.distkv.common.backup.BackupManifest;
 import io.distkv.common.backup.BackupManifest.FileEntry;
+import io.distkv.common.io.Digests;
 import io.distkv.common.io.Dirs;
 import io.distkv.server.cluster.ReplicaHost.HostSerializable;
 import io.distkv.server.partition.KvStateMachine;
@@ -112,7 +113,7 @@ public final class BackupHost {
   }
 
   private static String fileName(String name) {
-    if (name == null || !name.matches("[A-Za-z0-9_-][A-Za-z0-9._-]*")) {
+    if (!FileEntry.validName(name)) {
       throw new IllegalArgumentException("not a checkpoint file name: '" + name + "'");
     }
     return name;
@@ -128,7 +129,7 @@ public final class BackupHost {
     }
     List<FileEntry> out = new ArrayList<>();
     for (Path f : files) {
-      out.add(new FileEntry(f.getFileName().toString(), Files.size(f), BackupManifest.sha256(f)));
+      out.add(new FileEntry(f.getFileName().toString(), Files.size(f), Digests.sha256(f)));
     }
     return out;
   }

@@ -45,7 +45,7 @@ class RestoreCommandTest {
         List<FileEntry> files = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
           for (Path f : s.sorted().toList()) {
-            files.add(new FileEntry(f.getFileName().toString(), Files.size(f), BackupManifest.sha256(f)));
+            files.add(new FileEntry(f.getFileName().toString(), Files.size(f), io.distkv.common.io.Digests.sha256(f)));
           }
         }
         entries.add(new PartitionBackup(p, index, "old-node", files));
