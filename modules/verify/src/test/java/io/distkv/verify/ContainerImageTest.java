@@ -24,8 +24,8 @@ import redis.clients.jedis.Jedis;
  * config's diff_ids, the data directory owned by the distkv user; then its layers unpacked into
  * a root file system and the image's own entrypoint run there under chroot, in new user, mount
  * and pid namespaces with /proc mounted (no Docker daemon needed, no root either): the node
- * starts on the image's Java runtime and libraries alone, serves RESP, and stops cleanly on
- * SIGTERM.
+ * starts on the image's Java runtime and libraries alone, serves RESP, stops on SIGTERM, and
+ * started again on the same data serves what it acknowledged.
  */
 @Tag("phase6")
 class ContainerImageTest {
@@ -79,16 +79,25 @@ class ContainerImageTest {
     List<String> command = new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork",
         "--kill-child=SIGKILL", "--mount-proc=" + root.resolve("proc"), "chroot", root.toString()));
     c.get("Entrypoint").forEach(a -> command.add(a.asText().replace("-XX:MaxRAMPercentage=60", "-Xmx256m")));
-    // The node's own log configuration: this image's class path also holds the tests' (warnings only).
-    command.add(command.indexOf("-Xmx256m") + 1, "-Dlogback.configurationFile=logback.xml");
     c.get("Cmd").forEach(a -> command.add(a.asText()));
-    Path nodeLog = tmp.resolve("node.log");
+
+    runNode(command, respPort, tmp.resolve("node-1.log"), jedis -> {
+      assertThat(jedis.set("from-the-image", "yes")).isEqualTo("OK");
+      assertThat(jedis.get("from-the-image")).isEqualTo("yes");
+    });
+    // Started again on the data it left: it stopped cleanly and kept what it acknowledged.
+    runNode(command, respPort, tmp.resolve("node-2.log"),
+        jedis -> assertThat(jedis.get("from-the-image")).isEqualTo("yes"));
+  }
+
+  /** Runs the image's node until RESP answers, hands it to {@code check}, then stops it with SIGTERM. */
+  private static void runNode(List<String> command, int respPort, Path nodeLog,
+      java.util.function.Consumer<Jedis> check) throws Exception {
     Process node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(nodeLog.toFile()).start();
     try {
       awaitPong(respPort, node, nodeLog);
       try (Jedis jedis = new Jedis("127.0.0.1", respPort)) {
-        assertThat(jedis.set("from-the-image", "yes")).isEqualTo("OK");
-        assertThat(jedis.get("from-the-image")).isEqualTo("yes");
+        check.accept(jedis);
       }
     } finally {
       // SIGTERM to the node (unshare itself ignores it while it waits for its child), as
@@ -100,8 +109,6 @@ class ContainerImageTest {
         throw new AssertionError("the node did not stop within 60 s of SIGTERM: " + Files.readString(nodeLog));
       }
     }
-    String log = Files.readString(nodeLog);
-    assertThat(log).contains("started at 127.0.0.1:" + port).contains("STOPPING -> STOPPED").doesNotContain("ERROR");
   }
 
   private static void awaitPong(int respPort, Process node, Path nodeLog) throws Exception {
