@@ -34,6 +34,22 @@ public final class Ask {
     return direct(AskPattern.ask(to, message::apply, timeout, scheduler));
   }
 
+  /**
+   * Asks and waits for the answer, for threads that orchestrate (never a dispatcher's): null when
+   * none came within {@code timeout} or the ask failed.
+   */
+  public static <Q, R> R orNull(RecipientRef<Q> to, Function<ActorRef<R>, Q> message, Duration timeout,
+      Scheduler scheduler) {
+    try {
+      return ask(to, message, timeout, scheduler).get(timeout.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
   /** A plain future completed, on the completing thread, with the outcome of {@code stage}. */
   public static <T> CompletableFuture<T> direct(CompletionStage<T> stage) {
     CompletableFuture<T> out = new CompletableFuture<>();

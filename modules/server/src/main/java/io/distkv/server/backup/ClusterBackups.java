@@ -20,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -75,14 +74,8 @@ public final class ClusterBackups implements RespBackups {
 
   private Checkpoint checkpointOnLeader(String backupId, int p) throws InterruptedException {
     byte[] query = KvStateMachine.checkpointQuery(backupId);
-    List<String> order = new ArrayList<>();
-    Placement placement = directory.placement();
-    placement.replicasOf(PartitionId.of(p)).preferredLeader().ifPresent(n -> order.add(n.value()));
-    placement.replicasOf(PartitionId.of(p)).nodes().forEach(n -> {
-      if (!order.contains(n.value())) {
-        order.add(n.value());
-      }
-    });
+    List<String> order = new ArrayList<>(); // the preferred leader first
+    directory.placement().replicasOf(PartitionId.of(p)).nodes().forEach(n -> order.add(n.value()));
     long deadline = System.nanoTime() + CHECKPOINT_DEADLINE.toNanos();
     String last = "no replica answered";
     while (System.nanoTime() < deadline) {
@@ -101,8 +94,7 @@ public final class ClusterBackups implements RespBackups {
         }
         if (r.isOk()) {
           long index = ByteBuffer.wrap(r.value()).getLong();
-          ActorRef<BackupHost.Command> host = resolver.resolveActorRef(BackupHost.path(address));
-          BackupHost.FileList files = ask(host, reply -> new BackupHost.ListFiles(backupId, p, reply));
+          BackupHost.FileList files = ask(host(address), reply -> new BackupHost.ListFiles(backupId, p, reply));
           if (files == null || files.error() != null) {
             throw new DistKvException(ErrorCode.IO_ERROR, "partition " + p + " on " + node + ": "
                 + (files == null ? "the file list did not come" : files.error()));
@@ -135,8 +127,7 @@ public final class ClusterBackups implements RespBackups {
     if (address == null) {
       throw new InvalidArgumentException("unknown node '" + node + "' (known: " + directory.addresses().keySet() + ")");
     }
-    ActorRef<BackupHost.Command> host = resolver.resolveActorRef(BackupHost.path(address));
-    return Ask.<BackupHost.Command, BackupHost.Chunk>ask(host,
+    return Ask.<BackupHost.Command, BackupHost.Chunk>ask(host(address),
         reply -> new BackupHost.ReadChunk(backupId, partition, file, offset, length, reply), ASK, system.scheduler())
         .thenApply(chunk -> {
           if (chunk.error() != null) {
@@ -149,20 +140,16 @@ public final class ClusterBackups implements RespBackups {
   @Override
   public CompletionStage<Void> release(String backupId) {
     for (String address : directory.addresses().values()) {
-      ActorRef<BackupHost.Command> host = resolver.resolveActorRef(BackupHost.path(address));
-      host.tell(new BackupHost.Drop(backupId));
+      host(address).tell(new BackupHost.Drop(backupId));
     }
     return CompletableFuture.completedFuture(null);
   }
 
+  private ActorRef<BackupHost.Command> host(String address) {
+    return resolver.resolveActorRef(BackupHost.path(address));
+  }
+
   private <Q, R> R ask(ActorRef<Q> to, Function<ActorRef<R>, Q> message) {
-    try {
-      return Ask.<Q, R>ask(to, message, ASK, system.scheduler()).get(ASK.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    return Ask.orNull(to, message, ASK, system.scheduler());
   }
 }

@@ -24,7 +24,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -406,11 +405,6 @@ public final class Rebalancer {
   }
 
   private <Q, R> R ask(ActorRef<Q> to, Function<ActorRef<R>, Q> message, Duration timeout) {
-    try {
-      return Ask.<Q, R>ask(to, message, timeout, system.scheduler())
-          .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      return null;
-    }
+    return Ask.orNull(to, message, timeout, system.scheduler());
   }
 }
