@@ -184,7 +184,8 @@ public final class NodeProcess {
         .withFallback(ConfigFactory.load());
     // One Raft tick per heartbeat interval; the election timeout and the lease in ticks of it.
     Duration tick = config.heartbeatInterval();
-    RaftOptions electionsOnly = RaftOptions.defaults().withElectionTicks(config.electionTicks());
+    RaftOptions electionsOnly = RaftOptions.defaults().withElectionTicks(config.electionTicks())
+        .withInflightBytesForHeap(Runtime.getRuntime().maxMemory());
     RaftOptions raftOptions = config.leaseReads() ? electionsOnly.withLeaseReads(config.leaseTicks()) : electionsOnly;
     CompletableFuture<NodeServices> started = new CompletableFuture<>();
     ActorSystem<Void> system;

@@ -72,6 +72,18 @@ public record RaftOptions(
         maxBytesPerAppend, maxInflightAppends, maxInflightBytes, maxUncommittedBytes, snapshotChunkBytes);
   }
 
+  /**
+   * The same options with the per-follower window in bytes sized for a node whose heap is
+   * {@code heapBytes}: 1/32 of it, between 1 MiB and the default 8 MiB. A leader holds up to the
+   * window for each follower that stopped answering, and G1 places the large entries it holds
+   * in whole regions, so on a 64 MiB heap two full 8 MiB windows of 512 KiB entries took half of it.
+   */
+  public RaftOptions withInflightBytesForHeap(long heapBytes) {
+    long window = Math.max(1L << 20, Math.min(defaults().maxInflightBytes(), heapBytes / 32));
+    return new RaftOptions(electionTicks, heartbeatTicks, preVote, checkQuorum, leaseReads, leaseTicks,
+        maxEntriesPerAppend, maxBytesPerAppend, maxInflightAppends, window, maxUncommittedBytes, snapshotChunkBytes);
+  }
+
   public RaftOptions withLimits(int entriesPerAppend, long bytesPerAppend, int inflight, long uncommittedBytes, int chunkBytes) {
     return new RaftOptions(electionTicks, heartbeatTicks, preVote, checkQuorum, leaseReads, leaseTicks, entriesPerAppend,
         bytesPerAppend, inflight, maxInflightBytes, uncommittedBytes, chunkBytes);
