@@ -161,9 +161,6 @@ public final class RaftReplica {
   /** A snapshot's files arrived and were verified. */
   private record SnapshotArrived(SnapshotReceiver.Received received) implements Command {}
 
-  /** A checkpoint for a snapshot, made off this actor's thread, is ready (or failed). */
-  record CheckpointDone(SnapshotTransfers.CheckpointMade made) implements Command {}
-
   /**
    * Static wiring of a replica. {@code snapshots} says when the log is compacted and how fast
    * snapshots are sent; {@code snapshotDir} is the replica's own directory for snapshots being
@@ -459,10 +456,6 @@ public final class RaftReplica {
             core.snapshotFailed(t.ended().peer());
           }
           return afterStep();
-        })
-        .onMessage(CheckpointDone.class, d -> {
-          snapshots.checkpointMade(d.made(), core, stateMachine);
-          return Behaviors.same();
         })
         .onMessage(SnapshotArrived.class, a -> {
           SnapshotReceiver.Received r = a.received();

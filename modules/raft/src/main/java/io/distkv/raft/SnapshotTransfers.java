@@ -25,9 +25,7 @@ import org.slf4j.LoggerFactory;
  * A replica's snapshot transfers, both ways (docs/raft.md "Snapshot transfer"). As leader it
  * serves a core's {@link RaftMessage.InstallSnapshot} by streaming a checkpoint of the state
  * machine from disk: it reuses the newest checkpoint the log still continues from, or makes one
- * at the applied index (on the {@value #DISPATCHER} dispatcher when the state machine
- * {@linkplain StateMachine#checkpointsConcurrently allows it}, while the replica goes on), and
- * hands it to a {@link SnapshotSender} per follower. As follower it
+ * at the applied index, and hands it to a {@link SnapshotSender} per follower. As follower it
  * hands offers and chunks to its {@link SnapshotReceiver}. Senders and receiver run on the
  * {@value #DISPATCHER} dispatcher, so their disk I/O never holds up a thread that Artery, the
  * cluster or a replica needs. Used only from the replica's actor.
@@ -65,18 +63,6 @@ final class SnapshotTransfers {
   private final List<SnapshotDirs.Outgoing> outgoing = new ArrayList<>();
   private ActorRef<SnapshotReceiver.Command> receiver;
   private long nextName = 1;
-  /**
-   * A checkpoint being made off the replica's thread, or null: it will hold at least up to
-   * {@link Checkpointing#from}, so the log is kept from there; requests wait for it.
-   */
-  private Checkpointing checkpointing;
-  /** Followers' requests that wait for {@link #checkpointing}, latest per follower. */
-  private final Map<String, RaftMessage.InstallSnapshot> waiting = new HashMap<>();
-
-  private record Checkpointing(Path tmp, long from, java.util.concurrent.CompletableFuture<Long> made) {}
-
-  /** A checkpoint made off the replica's thread: told to the replica, handed to {@link #checkpointMade}. */
-  record CheckpointMade(Path tmp, long index, Throwable error) {}
 
   SnapshotTransfers(ActorContext<RaftReplica.Command> context, RaftReplica.Settings settings, Transport transport,
       ActorRef<SnapshotSender.Ended> endedAdapter, ActorRef<SnapshotReceiver.Received> receivedAdapter,
@@ -128,13 +114,6 @@ final class SnapshotTransfers {
       }
     }
     if (source == null) {
-      if (stateMachine.checkpointsConcurrently()) {
-        waiting.put(m.to(), m);
-        if (checkpointing == null) {
-          startCheckpoint(stateMachine);
-        }
-        return; // sent once the checkpoint is made (checkpointMade)
-      }
       source = checkpoint(core, stateMachine);
       if (source == null) {
         return; // logged; the core asks again at its next heartbeat
@@ -150,109 +129,29 @@ final class SnapshotTransfers {
     log.info("{}: sending snapshot {} to {}", settings.group(), meta.index(), m.to());
   }
 
-  /** Makes a checkpoint of the state machine as applied now (≥ the core's applied index), on this thread. */
+  /** Makes a checkpoint of the state machine as applied now (≥ the core's applied index). */
   private SnapshotDirs.Outgoing checkpoint(RaftCore core, StateMachine stateMachine) {
-    Path tmp = newCheckpointDir();
+    Path tmp = dirs.root().resolve("out").resolve("tmp-" + System.nanoTime());
     try {
       Files.createDirectories(tmp.getParent());
-      return adopt(tmp, stateMachine.checkpoint(SnapshotDirs.files(tmp)), core);
-    } catch (RuntimeException | IOException e) {
-      checkpointFailed(tmp, e);
-      return null;
-    }
-  }
-
-  private Path newCheckpointDir() {
-    return dirs.root().resolve("out").resolve("tmp-" + System.nanoTime());
-  }
-
-  /**
-   * Starts a checkpoint on the snapshot dispatcher; the replica keeps applying meanwhile and is
-   * told {@link CheckpointMade}. The log is held ({@link #holdIndex}) from what the state machine
-   * holds on disk now, which the checkpoint holds at least (it may hold less than the core's
-   * applied index: entries that are not commands, such as configuration changes, do not reach
-   * the state machine), so the term at the checkpoint's index is still known when it is made.
-   */
-  private void startCheckpoint(StateMachine stateMachine) {
-    Path tmp = newCheckpointDir();
-    long from = stateMachine.appliedIndex();
-    java.util.concurrent.Executor executor = context.getSystem().dispatchers().lookup(
-        DispatcherSelector.fromConfig(DISPATCHER));
-    java.util.concurrent.CompletableFuture<Long> made = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        Files.createDirectories(tmp.getParent());
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      return stateMachine.checkpoint(SnapshotDirs.files(tmp));
-    }, executor);
-    checkpointing = new Checkpointing(tmp, from, made);
-    context.pipeToSelf(made, (index, error) -> new RaftReplica.CheckpointDone(new CheckpointMade(tmp,
-        index == null ? -1 : index, error)));
-  }
-
-  /** The checkpoint started by {@link #startCheckpoint} is made (or failed): send it to whoever waits. */
-  void checkpointMade(CheckpointMade made, RaftCore core, StateMachine stateMachine) {
-    Checkpointing c = checkpointing;
-    if (c == null || !c.tmp().equals(made.tmp())) {
-      deleteQuietly(made.tmp()); // the replica left its group meanwhile
-      return;
-    }
-    checkpointing = null;
-    if (made.error() != null) {
-      checkpointFailed(made.tmp(), made.error());
-      waiting.clear(); // the core asks again at its next heartbeat
-      return;
-    }
-    if (made.index() < core.snapshotIndex()) {
-      deleteQuietly(made.tmp()); // this replica installed a newer snapshot meanwhile (it lost leadership)
-      waiting.clear();
-      return;
-    }
-    if (made.index() < c.from() || made.index() > core.appliedIndex()) {
-      checkpointFailed(made.tmp(), new IllegalStateException("the checkpoint holds index " + made.index()
-          + ", outside what was on disk at the request (" + c.from() + ") to what is applied now (" + core.appliedIndex()
-          + ")"));
-      waiting.clear();
-      return;
-    }
-    try {
-      adopt(made.tmp(), made.index(), core);
-    } catch (RuntimeException | IOException e) {
-      checkpointFailed(made.tmp(), e);
-      waiting.clear();
-      return;
-    }
-    List<RaftMessage.InstallSnapshot> requests = List.copyOf(waiting.values());
-    waiting.clear();
-    for (RaftMessage.InstallSnapshot m : requests) {
-      request(m, core, stateMachine); // (each checks that its follower still needs a snapshot)
-    }
-  }
-
-  /** Makes the checkpoint in {@code tmp}, which holds {@code index}, the newest one to send. */
-  private SnapshotDirs.Outgoing adopt(Path tmp, long index, RaftCore core) throws IOException {
-    SnapshotMeta meta = core.snapshotMetaAt(index);
-    Path dir = dirs.outgoing(meta);
-    SnapshotDirs.deleteTree(dir);
-    Files.move(tmp, dir);
-    // (the manifest, which needs every file read, is written by the sender on its own thread)
-    SnapshotDirs.Outgoing o = new SnapshotDirs.Outgoing(dir, new SnapshotManifest(meta, List.of()));
-    dropUnused(Long.MAX_VALUE); // older ones are superseded
-    outgoing.add(0, o);
-    return o;
-  }
-
-  private void checkpointFailed(Path tmp, Throwable e) {
-    log.warn("{}: cannot checkpoint the state machine for a snapshot: {}", settings.group(), e.toString());
-    deleteQuietly(tmp);
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try {
+      long index = stateMachine.checkpoint(SnapshotDirs.files(tmp));
+      SnapshotMeta meta = core.snapshotMetaAt(index);
+      Path dir = dirs.outgoing(meta);
       SnapshotDirs.deleteTree(dir);
-    } catch (IOException ignored) {
-      // left for the next start's clean-up
+      Files.move(tmp, dir);
+      // (the manifest, which needs every file read, is written by the sender on its own thread)
+      SnapshotDirs.Outgoing o = new SnapshotDirs.Outgoing(dir, new SnapshotManifest(meta, List.of()));
+      dropUnused(Long.MAX_VALUE); // older ones are superseded
+      outgoing.add(0, o);
+      return o;
+    } catch (RuntimeException | IOException e) {
+      log.warn("{}: cannot checkpoint the state machine for a snapshot: {}", settings.group(), e.toString());
+      try {
+        SnapshotDirs.deleteTree(tmp);
+      } catch (IOException ignored) {
+        // left for the next start's clean-up
+      }
+      return null;
     }
   }
 
@@ -284,7 +183,7 @@ final class SnapshotTransfers {
    * the follower need a second snapshot right after the first.
    */
   long holdIndex(RaftCore core) {
-    long hold = checkpointing == null ? Long.MAX_VALUE : checkpointing.from();
+    long hold = Long.MAX_VALUE;
     for (Active a : senders.values()) {
       hold = Math.min(hold, a.index());
     }
@@ -321,7 +220,6 @@ final class SnapshotTransfers {
     }
     senders.clear();
     catchingUp.clear();
-    waiting.clear(); // (a checkpoint being made is kept for later when it is done)
   }
 
   void offered(RaftMessage.SnapshotOffer o) {
@@ -357,16 +255,5 @@ final class SnapshotTransfers {
       receiver = null;
     }
     outgoing.clear();
-    if (checkpointing != null) {
-      // Let it finish before the host closes and deletes the store it reads (a memtable flush).
-      try {
-        checkpointing.made().get(1, java.util.concurrent.TimeUnit.MINUTES);
-      } catch (Exception ignored) {
-        // failed or too slow: the directory is deleted all the same
-      }
-      deleteQuietly(checkpointing.tmp());
-      checkpointing = null;
-    }
-    waiting.clear();
   }
 }

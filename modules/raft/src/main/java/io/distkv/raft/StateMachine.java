@@ -29,20 +29,9 @@ public interface StateMachine {
   /**
    * Writes a consistent copy of the state as applied so far into the new directory {@code dir},
    * as files that do not change afterwards (a snapshot for a lagging or new follower, streamed
-   * from disk), and returns the index it holds: the last index applied. Called between applies,
-   * unless {@link #checkpointsConcurrently} says otherwise.
+   * from disk), and returns the index it holds: the last index applied. Called between applies.
    */
   long checkpoint(java.nio.file.Path dir);
-
-  /**
-   * Whether {@link #checkpoint} may run on another thread while the replica goes on applying: the
-   * copy then holds everything up to some index at least the one applied when it was asked for,
-   * and returns that index. The replica then takes snapshots' checkpoints off its own thread, so
-   * a checkpoint's disk work (a memtable flush) never holds up its writes and reads. Default: no.
-   */
-  default boolean checkpointsConcurrently() {
-    return false;
-  }
 
   /**
    * Replaces the state with the checkpoint in {@code dir} (another replica's

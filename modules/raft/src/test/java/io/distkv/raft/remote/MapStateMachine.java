@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** "key=value" commands into a map; queries "key" (or "#count"). Volatile: replays the log on restart. */
-public class MapStateMachine implements StateMachine {
+public final class MapStateMachine implements StateMachine {
   public final Map<String, String> map = new ConcurrentSkipListMap<>();
   public volatile long applied;
 

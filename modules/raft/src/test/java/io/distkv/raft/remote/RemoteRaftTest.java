@@ -54,9 +54,6 @@ class RemoteRaftTest {
     ActorRef<RaftReplica.Command> replica;
     FaultyTransport transport;
     RaftOptions options = RaftOptions.defaults();
-    /** The log is compacted once this many entries are held after the last compaction point. */
-    long snapshotEntries = 1_000_000;
-    java.util.function.Supplier<MapStateMachine> machines = MapStateMachine::new;
     /** The replica's clock: real time, or stopped at this value while >= 0 (a frozen process). */
     final java.util.concurrent.atomic.AtomicLong frozenAt = new java.util.concurrent.atomic.AtomicLong(-1);
 
@@ -72,9 +69,9 @@ class RemoteRaftTest {
       log = SegmentedLog.open(tmp.resolve(id), 64 << 20, true);
       NodeLogWriter writer = NodeLogWriter.start(log, "raft-log-" + id);
       kit.spawn(writer.behavior(), "raft-log");
-      sm = machines.get();
+      sm = new MapStateMachine();
       RaftReplica.Settings settings = new RaftReplica.Settings("g", id, Configuration.ofVoters("n1", "n2", "n3"),
-          options, Duration.ofMillis(50), new SnapshotPolicy(snapshotEntries, Long.MAX_VALUE), tmp.resolve(id + "-snapshots"),
+          options, Duration.ofMillis(50), new SnapshotPolicy(1_000_000, Long.MAX_VALUE), tmp.resolve(id + "-snapshots"),
           id.hashCode(), io.distkv.raft.LogMemoryBudget.unlimited());
       transport = new FaultyTransport(ActorTransport.byAddress(kit.system(), addresses));
       java.util.function.LongSupplier clock = () -> {
@@ -145,14 +142,9 @@ class RemoteRaftTest {
   }
 
   Set<String> startThreeNodes(RaftOptions options) throws IOException {
-    return startThreeNodes(options, n -> { });
-  }
-
-  Set<String> startThreeNodes(RaftOptions options, java.util.function.Consumer<Node> configure) throws IOException {
     for (String id : List.of("n1", "n2", "n3")) {
       Node n = new Node(id, freePort());
       n.options = options;
-      configure.accept(n);
       nodes.put(id, n);
       addresses.put(id, "pekko://distkv@127.0.0.1:" + n.port);
     }
@@ -275,80 +267,5 @@ class RemoteRaftTest {
       assertThat(isolated.sm.map).containsEntry("k", "majority").containsEntry("k2", "more");
       return null;
     });
-  }
-  /**
-   * A map whose checkpoints may run beside its applies (as the LSM partition's do) and wait, once
-   * started, until the test opens {@code release}; it claims what it applied as durable, so the
-   * log is compacted and a follower that fell behind needs a snapshot.
-   */
-  static final class GatedMapStateMachine extends MapStateMachine {
-    final java.util.concurrent.CountDownLatch started;
-    final java.util.concurrent.CountDownLatch release;
-
-    GatedMapStateMachine(java.util.concurrent.CountDownLatch started, java.util.concurrent.CountDownLatch release) {
-      this.started = started;
-      this.release = release;
-    }
-
-    @Override
-    public long appliedIndex() {
-      return applied;
-    }
-
-    @Override
-    public boolean checkpointsConcurrently() {
-      return true;
-    }
-
-    /** The index read first: entries applied while the map is copied are in it too (puts: applying them again changes nothing). */
-    @Override
-    public long checkpoint(Path dir) {
-      long index = applied;
-      started.countDown();
-      try {
-        if (!release.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
-          throw new IllegalStateException("the test never released the checkpoint");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      super.checkpoint(dir);
-      return index;
-    }
-  }
-
-  @Test
-  void aLeaderMakesASnapshotsCheckpointOffItsThreadAndCommitsMeanwhile() throws Exception {
-    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    Set<String> all = startThreeNodes(RaftOptions.defaults(), n -> {
-      n.snapshotEntries = 20;
-      n.machines = () -> new GatedMapStateMachine(started, release);
-    });
-    write(all, "k", "first");
-    Node leader = awaitLeader(all);
-    Node lagging = nodes.get(all.stream().filter(id -> !id.equals(leader.id)).sorted().findFirst().orElseThrow());
-    Set<String> majority = new java.util.TreeSet<>(all);
-    majority.remove(lagging.id);
-    for (String other : majority) {
-      lagging.transport.isolate(lagging.id, majority);
-      nodes.get(other).transport.isolate(other, Set.of(lagging.id));
-    }
-    for (int i = 0; i < 60; i++) {
-      write(majority, "k" + i, "v" + i); // the leader's log is compacted past what the lagging replica holds
-    }
-    nodes.values().forEach(n -> n.transport.heal());
-    assertThat(started.await(20, java.util.concurrent.TimeUnit.SECONDS)).as("a checkpoint was started for %s", lagging.id)
-        .isTrue();
-    // The checkpoint is held open: the leader still commits (each write waits at most 10 s for its answer).
-    write(majority, "during", "checkpoint");
-    assertThat(lagging.sm.map).doesNotContainKey("during");
-    release.countDown();
-    lagging.kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
-      assertThat(lagging.sm.map).containsEntry("k59", "v59").containsEntry("during", "checkpoint");
-      return null;
-    });
-    assertThat(lagging.status().snapshotIndex()).as("%s caught up by a snapshot", lagging.id).isPositive();
   }
 }

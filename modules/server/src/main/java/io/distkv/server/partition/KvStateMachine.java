@@ -7,6 +7,7 @@ import io.distkv.common.protocol.ClientProtocol;
 import io.distkv.common.protocol.KvCommand;
 import io.distkv.common.protocol.KvResult;
 import io.distkv.raft.StateMachine;
+import io.distkv.storage.Checkpoint;
 import io.distkv.storage.KvEntry;
 import io.distkv.storage.KvIterator;
 import io.distkv.storage.LsmOptions;
@@ -490,23 +491,16 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   /**
    * An LSM checkpoint into {@code target}: the memtable is flushed, then the tables are
    * hard-linked (they never change) beside a manifest of their own. Returns the applied index it
-   * holds: every write batch carries its entry's index, so the tables hold exactly the entries up
-   * to it, whatever is applied meanwhile on the replica's thread (hence
-   * {@link #checkpointsConcurrently}). A restore waits for it.
+   * holds, which is everything applied so far.
    */
   @Override
   public long checkpoint(Path target) {
-    storeSwap.readLock().lock();
-    try {
-      return store.checkpoint(target).appliedIndex();
-    } finally {
-      storeSwap.readLock().unlock();
+    Checkpoint cp = store.checkpoint(target);
+    if (cp.appliedIndex() != applied) {
+      throw new IllegalStateException("checkpoint of " + dir + " holds index " + cp.appliedIndex() + ", not the applied "
+          + applied);
     }
-  }
-
-  @Override
-  public boolean checkpointsConcurrently() {
-    return true;
+    return cp.appliedIndex();
   }
 
   /**
@@ -590,12 +584,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   @Override
   public void close() {
-    storeSwap.writeLock().lock(); // (after a checkpoint being made on another thread)
-    try {
-      store.close();
-    } finally {
-      storeSwap.writeLock().unlock();
-    }
+    store.close();
   }
 
   /** Closes without flushing, as a crash would leave it: a reopen resumes from {@link #appliedIndex()}. */
