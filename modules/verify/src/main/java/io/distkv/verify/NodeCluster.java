@@ -110,13 +110,40 @@ public final class NodeCluster implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
+  /**
+   * A port free now, not given to another node of this cluster, and below the kernel's ephemeral
+   * range: outgoing connections take their local ports from that range (where ServerSocket(0)
+   * picks too), so such a port can be taken by some connection in the seconds before its node
+   * binds it (seen: a node's remote JMX never came up, and the verifier's nemesis could not
+   * inject its faults).
+   */
   private static int freePort(Set<Integer> used) throws IOException {
-    while (true) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        if (used.add(s.getLocalPort())) {
-          return s.getLocalPort();
-        }
+    int below = ephemeralPortsStart();
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 10_000; attempt++) {
+      int port = random.nextInt(10_000, below);
+      if (used.contains(port)) {
+        continue;
       }
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      } catch (IOException taken) {
+        continue;
+      }
+      used.add(port);
+      return port;
+    }
+    throw new IOException("no free port between 10000 and " + below);
+  }
+
+  /** The first port of the kernel's ephemeral range (Linux: ip_local_port_range; 32768 if unknown). */
+  private static int ephemeralPortsStart() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      int start = Integer.parseInt(range.split("\\s+")[0]);
+      return start > 12_000 ? start : 32_768;
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
     }
   }
 

@@ -105,8 +105,14 @@ public final class VerifyRun {
           o.time().toSeconds(), schedule.size(), o.seed());
       t0[0] = System.nanoTime();
       AtomicReference<List<Nemesis.Window>> windows = new AtomicReference<>(List.of());
-      Thread nemesis = new Thread(() -> windows.set(Nemesis.run(cluster, schedule, clock, () -> busiestLeader(clients.get(0)))),
-          "verify-nemesis");
+      AtomicReference<RuntimeException> nemesisFailure = new AtomicReference<>();
+      Thread nemesis = new Thread(() -> {
+        try {
+          windows.set(Nemesis.run(cluster, schedule, clock, () -> busiestLeader(clients.get(0))));
+        } catch (RuntimeException e) {
+          nemesisFailure.set(e);
+        }
+      }, "verify-nemesis");
       nemesis.start();
       Thread reporter = new Thread(() -> {
         try {
@@ -127,6 +133,11 @@ public final class VerifyRun {
         nemesis.interrupt();
         nemesis.join();
         reporter.interrupt();
+      }
+      if (nemesisFailure.get() != null) {
+        // A run whose faults were not injected verifies nothing about them: no verdict.
+        throw new IllegalStateException("the nemesis could not inject its faults: " + nemesisFailure.get().getMessage(),
+            nemesisFailure.get());
       }
       long runNanos = clock.getAsLong();
       for (int i = 0; i < o.nodes(); i++) {
