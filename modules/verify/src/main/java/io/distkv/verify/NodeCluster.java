@@ -297,6 +297,21 @@ public final class NodeCluster implements AutoCloseable {
         + last, last);
   }
 
+  /**
+   * Whether node {@code viewer}'s Pekko Cluster lists every node of this cluster as a member and none as
+   * unreachable (a killed incarnation stays an unreachable member until it is downed), over JMX.
+   */
+  public boolean seesEveryNodeReachable(int viewer) {
+    String members = (String) jmxAttribute(viewer, "pekko:type=Cluster", "Members");
+    String unreachable = (String) jmxAttribute(viewer, "pekko:type=Cluster", "Unreachable");
+    for (int i = 0; i < size; i++) {
+      if (!members.contains(address(i))) {
+        return false;
+      }
+    }
+    return unreachable.isEmpty();
+  }
+
   /** An attribute of an MBean of node {@code node}, over its remote JMX (e.g. Pekko's {@code pekko:type=Cluster}). */
   public Object jmxAttribute(int node, String objectName, String attribute) {
     try {

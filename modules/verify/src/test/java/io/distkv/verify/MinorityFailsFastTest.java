@@ -52,11 +52,7 @@ class MinorityFailsFastTest {
             .allMatch(pi -> "node1".equals(pi.leader())));
         client.blocking().clusterInfo(); // the client's leader cache now points at node1 for every partition
 
-        awaitTrue("node1 sees all three nodes as members, none unreachable", () -> {
-          String members = (String) cluster.jmxAttribute(0, "pekko:type=Cluster", "Members");
-          String unreachable = (String) cluster.jmxAttribute(0, "pekko:type=Cluster", "Unreachable");
-          return members.contains(cluster.address(1)) && members.contains(cluster.address(2)) && unreachable.isEmpty();
-        });
+        awaitTrue("node1 sees all three nodes as members, none unreachable", () -> cluster.seesEveryNodeReachable(0));
 
         cluster.pause(1);
         cluster.pause(2);
