@@ -4,6 +4,7 @@ import io.distkv.common.concurrent.Ask;
 import io.distkv.client.ClientSettings;
 import io.distkv.client.DistKvClient;
 import io.distkv.common.NodeId;
+import io.distkv.common.io.FreePorts;
 import io.distkv.common.placement.Placement;
 import io.distkv.common.placement.PlacementFunction;
 import io.distkv.common.placement.PlacementSettings;
@@ -13,7 +14,6 @@ import io.distkv.common.protocol.PartitionState;
 import io.distkv.raft.core.RaftOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,9 +75,9 @@ public final class DistKvTestCluster implements AutoCloseable {
     this.raftOptions = b.leaseReads ? RaftOptions.defaults().withLeaseReads(8) : RaftOptions.defaults();
     for (int i = 1; i <= b.nodes; i++) {
       NodeId id = NodeId.of("node" + i);
-      int port = freePort();
+      int port = FreePorts.next();
       addresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
-      nodes.add(new TestNode(this, id, port, b.resp ? freePort() : 0, dataDir.resolve(id.value())));
+      nodes.add(new TestNode(this, id, port, b.resp ? FreePorts.next() : 0, dataDir.resolve(id.value())));
     }
     PlacementSettings settings = new PlacementSettings(b.partitions, Math.min(b.replicationFactor, b.nodes), 150,
         b.hashTags);
@@ -108,12 +108,6 @@ public final class DistKvTestCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /**
    * Starts one more node ({@code node<N+1>}, on a free port, its own data directory) that joins the
    * Pekko Cluster through the others but holds no replicas until an add-node places some on it
@@ -123,9 +117,9 @@ public final class DistKvTestCluster implements AutoCloseable {
   public synchronized TestNode addNode(Duration within) {
     try {
       NodeId id = NodeId.of("node" + (nodes.size() + 1));
-      int port = freePort();
+      int port = FreePorts.next();
       addresses.put(id, "pekko://" + ClientProtocol.SYSTEM_NAME + "@127.0.0.1:" + port);
-      TestNode node = new TestNode(this, id, port, nodes.get(0).respPort() > 0 ? freePort() : 0,
+      TestNode node = new TestNode(this, id, port, nodes.get(0).respPort() > 0 ? FreePorts.next() : 0,
           dataDir.resolve(id.value()));
       nodes.add(node);
       node.start();

@@ -249,10 +249,7 @@ class ClientApiTest {
 
   @Test
   void connectingToNoNodeFailsWithTheContactPointsNamed() throws Exception {
-    int unused;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      unused = s.getLocalPort();
-    }
+    int unused = io.distkv.common.io.FreePorts.next();
     ClientSettings nowhere = ClientSettings.builder().contactPoints("127.0.0.1:" + unused)
         .requestTimeout(Duration.ofSeconds(1)).attemptTimeout(Duration.ofMillis(300)).build();
     assertThatThrownBy(() -> DistKvClient.connect(nowhere)).isInstanceOf(UnavailableException.class)

@@ -3,18 +3,16 @@ package io.distkv.verify;
 import io.distkv.client.ClientSettings;
 import io.distkv.client.DistKvClient;
 import io.distkv.common.config.NodeConfig;
+import io.distkv.common.io.FreePorts;
 import io.distkv.common.protocol.ClientProtocol.ClusterInfo;
 import io.distkv.common.protocol.PartitionState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,12 +63,11 @@ public final class NodeCluster implements AutoCloseable {
     this.paused = new boolean[size];
     try {
       Files.createDirectories(dir);
-      Set<Integer> used = new HashSet<>();
       for (int i = 0; i < size; i++) {
-        ports.add(freePort(used));
-        jmxPorts.add(freePort(used));
-        respPorts.add(freePort(used));
-        httpPorts.add(freePort(used));
+        ports.add(FreePorts.next());
+        jmxPorts.add(FreePorts.next());
+        respPorts.add(FreePorts.next());
+        httpPorts.add(FreePorts.next());
       }
       List<String> memberList = new ArrayList<>();
       for (int i = 0; i < members; i++) {
@@ -108,43 +105,6 @@ public final class NodeCluster implements AutoCloseable {
 
   private static String javaBinary() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  /**
-   * A port free now, not given to another node of this cluster, and below the kernel's ephemeral
-   * range: outgoing connections take their local ports from that range (where ServerSocket(0)
-   * picks too), so such a port can be taken by some connection in the seconds before its node
-   * binds it (seen: a node's remote JMX never came up, and the verifier's nemesis could not
-   * inject its faults).
-   */
-  private static int freePort(Set<Integer> used) throws IOException {
-    int below = ephemeralPortsStart();
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-    for (int attempt = 0; attempt < 10_000; attempt++) {
-      int port = random.nextInt(10_000, below);
-      if (used.contains(port)) {
-        continue;
-      }
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
-      } catch (IOException taken) {
-        continue;
-      }
-      used.add(port);
-      return port;
-    }
-    throw new IOException("no free port between 10000 and " + below);
-  }
-
-  /** The first port of the kernel's ephemeral range (Linux: ip_local_port_range; 32768 if unknown). */
-  private static int ephemeralPortsStart() {
-    try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      int start = Integer.parseInt(range.split("\\s+")[0]);
-      return start > 12_000 ? start : 32_768;
-    } catch (IOException | RuntimeException e) {
-      return 32_768;
-    }
   }
 
   public int size() {

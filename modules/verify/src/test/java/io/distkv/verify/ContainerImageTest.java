@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distkv.common.io.Digests;
+import io.distkv.common.io.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,8 +66,8 @@ class ContainerImageTest {
       assertThat(run(tmp.resolve("layer.log"), 60, "tar", "-xf", unpacked.resolve(layer).toString(), "-C",
           root.toString())).isZero();
     }
-    int port = freePort();
-    int respPort = freePort();
+    int port = FreePorts.next();
+    int respPort = FreePorts.next();
     Files.writeString(root.resolve("etc/distkv/node.conf"), """
         distkv {
           node { id = "node1", host = "127.0.0.1", port = %d, resp-port = %d, data-dir = "/tmp/distkv-data" }
@@ -135,11 +135,5 @@ class ContainerImageTest {
           + Files.readString(log));
     }
     return p.exitValue();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.distkv.common.concurrent.Ask;
 import io.distkv.common.config.Remoting;
+import io.distkv.common.io.FreePorts;
 import io.distkv.raft.RaftReplica;
 import io.distkv.raft.SnapshotPolicy;
 import io.distkv.raft.StateMachine;
@@ -91,18 +92,12 @@ public final class RaftBench {
     final Map<String, ActorRef<RaftReplica.Command>> replicas = new HashMap<>();
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   static List<Node> startCluster(int groups, Path dir) throws Exception {
     List<String> ids = List.of("n1", "n2", "n3");
     Map<String, String> addresses = new ConcurrentHashMap<>();
     List<Node> nodes = new ArrayList<>();
     for (String id : ids) {
-      int port = freePort();
+      int port = FreePorts.next();
       addresses.put(id, "pekko://bench@127.0.0.1:" + port);
       Config config = ConfigFactory.parseString("""
           # Three nodes share two cores here: keep each node's thread count small, or the run

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.distkv.common.config.Remoting;
 import io.distkv.common.error.ErrorCode;
+import io.distkv.common.io.FreePorts;
 import io.distkv.raft.RaftReplica;
 import io.distkv.raft.SnapshotPolicy;
 import io.distkv.raft.core.Configuration;
@@ -16,7 +17,6 @@ import io.distkv.raft.log.SegmentedLog;
 import io.distkv.raft.transport.ActorTransport;
 import io.distkv.raft.transport.FaultyTransport;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,12 +93,6 @@ class RemoteRaftTest {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @AfterEach
   void stopAll() throws IOException {
     for (Node n : nodes.values()) {
@@ -143,7 +137,7 @@ class RemoteRaftTest {
 
   Set<String> startThreeNodes(RaftOptions options) throws IOException {
     for (String id : List.of("n1", "n2", "n3")) {
-      Node n = new Node(id, freePort());
+      Node n = new Node(id, FreePorts.next());
       n.options = options;
       nodes.put(id, n);
       addresses.put(id, "pekko://distkv@127.0.0.1:" + n.port);

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.distkv.common.auth.PasswordHash;
 import io.distkv.common.auth.Role;
 import io.distkv.common.auth.Users;
+import io.distkv.common.io.FreePorts;
 import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -40,12 +40,6 @@ class RemoteJmxTest {
     }
   }
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   static Users.User user(String name, String password, Role role) {
     return new Users.User(name, PasswordHash.of(password.getBytes(StandardCharsets.UTF_8), 10_000), role);
   }
@@ -58,7 +52,7 @@ class RemoteJmxTest {
   void withUsersOnlyAUserLogsInAndOnlyAnAdminChangesAnything() throws Exception {
     Users users = new Users(Map.of("ops", user("ops", "ops-pw", Role.ADMIN),
         "viewer", user("viewer", "viewer-pw", Role.READ_ONLY)));
-    DistKvMBeans.RemoteConnector c = DistKvMBeans.serveRemote("127.0.0.1", freePort(), users);
+    DistKvMBeans.RemoteConnector c = DistKvMBeans.serveRemote("127.0.0.1", FreePorts.next(), users);
     try {
       assertThatThrownBy(() -> JMXConnectorFactory.connect(c.url()).close()).isInstanceOf(SecurityException.class)
           .hasMessageContaining("credentials");
@@ -85,7 +79,7 @@ class RemoteJmxTest {
 
   @Test
   void itListensOnTheNodesAddressOnlyAndAsksNothingWithoutUsers() throws Exception {
-    int port = freePort();
+    int port = FreePorts.next();
     DistKvMBeans.RemoteConnector c = DistKvMBeans.serveRemote("127.0.0.1", port, Users.NONE);
     try {
       assertThat(c.url().toString()).isEqualTo("service:jmx:rmi://127.0.0.1:" + port + "/jndi/rmi://127.0.0.1:" + port

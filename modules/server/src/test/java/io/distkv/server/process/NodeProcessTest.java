@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.ConfigFactory;
 import io.distkv.common.config.Remoting;
 import io.distkv.common.error.ErrorCode;
+import io.distkv.common.io.FreePorts;
 import io.distkv.common.protocol.KvCommand;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,19 +44,6 @@ class NodeProcessTest {
   final Map<String, Integer> jmxPorts = new LinkedHashMap<>();
   final Map<String, Integer> respPorts = new LinkedHashMap<>();
   ActorTestKit client;
-
-  final java.util.Set<Integer> usedPorts = new java.util.HashSet<>();
-
-  /** A free port not handed out before in this test (the OS may offer a just-closed one again). */
-  int freePort() throws IOException {
-    while (true) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        if (usedPorts.add(s.getLocalPort())) {
-          return s.getLocalPort();
-        }
-      }
-    }
-  }
 
   @AfterEach
   void stop() {
@@ -159,9 +146,9 @@ class NodeProcessTest {
 
   void startThreeNodes(String extraConf) throws IOException {
     for (String id : List.of("node1", "node2", "node3")) {
-      ports.put(id, freePort());
-      jmxPorts.put(id, freePort());
-      respPorts.put(id, freePort());
+      ports.put(id, FreePorts.next());
+      jmxPorts.put(id, FreePorts.next());
+      respPorts.put(id, FreePorts.next());
     }
     for (String id : ports.keySet()) {
       writeConf(id, extraConf);
