@@ -1,6 +1,7 @@
 package io.distkv.testkit;
 
 import io.distkv.common.concurrent.Ask;
+import io.distkv.common.concurrent.Poll;
 import io.distkv.client.ClientSettings;
 import io.distkv.client.DistKvClient;
 import io.distkv.common.NodeId;
@@ -285,7 +286,8 @@ public final class DistKvTestCluster implements AutoCloseable {
 
   /**
    * Waits until {@code condition} holds, checking it every 50 ms, for at most {@code within}; an
-   * {@link AssertionError} saying {@code what} was expected if it does not.
+   * {@link AssertionError} saying {@code what} was expected if it does not. An exception from the
+   * condition counts as not yet.
    */
   public void await(String what, Duration within, java.util.function.BooleanSupplier condition) {
     if (!poll(within, 50, condition)) {
@@ -293,21 +295,17 @@ public final class DistKvTestCluster implements AutoCloseable {
     }
   }
 
-  /** Checks {@code condition} every {@code intervalMs} until it holds (true) or {@code within} has passed (false). */
+  /**
+   * Checks {@code condition} every {@code intervalMs} until it holds (true) or {@code within} has
+   * passed (false); an exception from it counts as not yet ({@link Poll}).
+   */
   private static boolean poll(Duration within, long intervalMs, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      try {
-        Thread.sleep(intervalMs); // polling interval of an await with a deadline
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
+    try {
+      return Poll.holdsWithin(within, Duration.ofMillis(intervalMs), condition::getAsBoolean);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
     }
-    return true;
   }
 
   /** Drops every Raft message and router request from {@code from} to {@code to} (one direction). */

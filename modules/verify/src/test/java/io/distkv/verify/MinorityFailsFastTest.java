@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.distkv.client.ClientSettings;
 import io.distkv.client.DistKvClient;
+import io.distkv.common.concurrent.Poll;
 import io.distkv.common.error.NoQuorumException;
 import io.distkv.common.error.ReadOnlyException;
 import io.distkv.common.protocol.Consistency;
@@ -80,19 +81,7 @@ class MinorityFailsFastTest {
     }
   }
 
-  static void awaitTrue(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        if (condition.call()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      Thread.sleep(200); // a poll interval; the deadline is the 60 s above
-    }
-    throw new AssertionError("not within 60 s: " + what + (last == null ? "" : " (last error: " + last + ")"));
+  static void awaitTrue(String what, java.util.concurrent.Callable<Boolean> condition) throws InterruptedException {
+    Poll.await(what, Duration.ofSeconds(60), Duration.ofMillis(200), condition);
   }
 }

@@ -3,9 +3,9 @@ package io.distkv.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.distkv.common.concurrent.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,21 +68,8 @@ class RespMinorityTest {
     }
   }
 
-  static void awaitTrue(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    RuntimeException last = null;
-    while (true) {
-      try {
-        if (condition.getAsBoolean()) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        last = e; // not yet (an error reply, a node still starting): ask again until the deadline
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + within.toSeconds() + " s: " + what, last);
-      }
-      Thread.sleep(100); // poll interval of a probe with a deadline
-    }
+  static void awaitTrue(String what, Duration within, java.util.concurrent.Callable<Boolean> condition)
+      throws InterruptedException {
+    Poll.await(what, within, Duration.ofMillis(100), condition);
   }
 }

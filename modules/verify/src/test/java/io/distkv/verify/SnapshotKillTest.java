@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.distkv.client.Batch;
 import io.distkv.client.DistKvClient;
 import io.distkv.client.Versioned;
+import io.distkv.common.concurrent.Poll;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -189,15 +189,10 @@ class SnapshotKillTest {
 
   /** Waits until node {@code node} has received part of a snapshot (at least 16 MiB, not all). */
   static long awaitMidTransfer(NodeCluster cluster, int node) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      long held = stagedBytes(cluster, node);
-      if (held >= 16 << 20) {
-        return held;
-      }
-      Thread.sleep(5); // poll interval of a probe with a deadline
-    }
-    throw new AssertionError(NodeCluster.id(node) + " received no snapshot bytes within 120 s (see " + cluster.dir() + ")");
+    long[] held = new long[1];
+    Poll.await(NodeCluster.id(node) + " holds 16 MiB of a snapshot (see " + cluster.dir() + ")", Duration.ofSeconds(120),
+        Duration.ofMillis(5), () -> (held[0] = stagedBytes(cluster, node)) >= 16 << 20);
+    return held[0];
   }
 
   static Object partitionAttribute(NodeCluster cluster, int node, String attribute) {
@@ -236,13 +231,8 @@ class SnapshotKillTest {
     }
   }
 
-  static void awaitTrue(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + within.toSeconds() + " s: " + what);
-      }
-      Thread.sleep(100); // poll interval of a probe with a deadline
-    }
+  static void awaitTrue(String what, Duration within, java.util.concurrent.Callable<Boolean> condition)
+      throws InterruptedException {
+    Poll.await(what, within, Duration.ofMillis(100), condition);
   }
 }
