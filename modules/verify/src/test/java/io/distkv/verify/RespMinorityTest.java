@@ -34,7 +34,8 @@ class RespMinorityTest {
            Jedis node3 = new Jedis("127.0.0.1", cluster.respPort(2), 20_000)) {
         assertThat(node1.set("k", "before the cut")).isEqualTo("OK");
         assertThat(node3.readonly()).isEqualTo("OK");
-        awaitTrue("node3's replica has the write", Duration.ofSeconds(30), () -> "before the cut".equals(node3.get("k")));
+        Poll.await("node3's replica has the write", Duration.ofSeconds(30),
+            () -> "before the cut".equals(node3.get("k")));
         assertThat(node3.readwrite()).isEqualTo("OK");
 
         cluster.pause(0); // SIGSTOP: to node3 the other two fall silent, as behind a partition
@@ -42,7 +43,7 @@ class RespMinorityTest {
         // Once node3's failure detector has marked the others unreachable, its router refuses
         // writes at once; until then a write waits for the silent leader and times out.
         String[] lastAnswer = {""};
-        awaitTrue("node3 refuses writes with -READONLY", Duration.ofSeconds(90), () -> {
+        Poll.await("node3 refuses writes with -READONLY", Duration.ofSeconds(90), () -> {
           Throwable write = catchThrowable(() -> node3.set("k", "on the minority"));
           lastAnswer[0] = String.valueOf(write);
           if (write instanceof JedisDataException && write.getMessage().startsWith("READONLY")) {
@@ -59,17 +60,12 @@ class RespMinorityTest {
         cluster.resume(0);
         cluster.resume(1);
         // (a new connection: the one node1 stopped answering while frozen is broken)
-        awaitTrue("node1 answers again", Duration.ofSeconds(60), () -> {
+        Poll.await("node1 answers again", Duration.ofSeconds(60), () -> {
           try (Jedis again = new Jedis("127.0.0.1", cluster.respPort(0), 10_000)) {
             return "before the cut".equals(again.get("k"));
           }
         });
       }
     }
-  }
-
-  static void awaitTrue(String what, Duration within, java.util.concurrent.Callable<Boolean> condition)
-      throws InterruptedException {
-    Poll.await(what, within, Duration.ofMillis(100), condition);
   }
 }

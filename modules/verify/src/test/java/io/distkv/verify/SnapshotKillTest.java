@@ -97,13 +97,14 @@ class SnapshotKillTest {
         // 1. node3 misses half the data; it comes back by snapshot, and is killed mid-transfer.
         cluster.kill(2);
         load(client, 0, KEYS / 2);
-        awaitTrue("node1 compacted its log", Duration.ofSeconds(60), () -> snapshotIndex(cluster, 0) > 0);
+        Poll.await("node1 compacted its log", Duration.ofSeconds(60), () -> snapshotIndex(cluster, 0) > 0);
         cluster.start(2);
         long held = awaitMidTransfer(cluster, 2);
         cluster.kill(2);
         assertThat(stagedBytes(cluster, 2)).as("the received prefix stays on node3's disk").isGreaterThanOrEqualTo(held);
         cluster.start(2);
-        awaitTrue("node3 resumed the transfer", Duration.ofSeconds(60), () -> log(cluster, 2).contains("resuming snapshot"));
+        Poll.await("node3 resumed the transfer", Duration.ofSeconds(60),
+            () -> log(cluster, 2).contains("resuming snapshot"));
         awaitCaughtUp(cluster, 2, 0);
 
         // 2. node3 misses the other half; the leader sending it the snapshot is killed mid-transfer.
@@ -112,17 +113,17 @@ class SnapshotKillTest {
         cluster.start(2);
         awaitMidTransfer(cluster, 2);
         cluster.kill(0); // node1: the leader, the sender
-        awaitTrue("node2 leads", Duration.ofSeconds(60), () -> "LEADER".equals(role(cluster, 1)));
+        Poll.await("node2 leads", Duration.ofSeconds(60), () -> "LEADER".equals(role(cluster, 1)));
         awaitCaughtUp(cluster, 2, 1);
         cluster.start(0);
 
         // 3. node3 holds every acknowledged write: as leader it answers linearizable reads from its own store.
         // (Until node2's failure detector sees the restarted node1 and node3 again, node2 refuses a
         // leader transfer at once as READ_ONLY: the killed incarnations are unreachable members until downed.)
-        awaitTrue("node2 sees node1 and node3 as members, none unreachable", Duration.ofSeconds(90),
+        Poll.await("node2 sees node1 and node3 as members, none unreachable", Duration.ofSeconds(90),
             () -> cluster.seesEveryNodeReachable(1));
         client.transferLeader(0, "node3").toCompletableFuture().get(60, TimeUnit.SECONDS);
-        awaitTrue("node3 leads", Duration.ofSeconds(30), () -> "LEADER".equals(role(cluster, 2)));
+        Poll.await("node3 leads", Duration.ofSeconds(30), () -> "LEADER".equals(role(cluster, 2)));
         List<CompletableFuture<Optional<Versioned>>> reads = new ArrayList<>();
         for (int i = 0; i < KEYS; i++) {
           reads.add(client.get(key(i)).toCompletableFuture());
@@ -214,7 +215,7 @@ class SnapshotKillTest {
   /** Node {@code node} installed a snapshot and applied everything {@code leader} has committed. */
   static void awaitCaughtUp(NodeCluster cluster, int node, int leader) throws InterruptedException {
     long target = (Long) partitionAttribute(cluster, leader, "CommitIndex");
-    awaitTrue(NodeCluster.id(node) + " caught up to index " + target, Duration.ofSeconds(180), () -> {
+    Poll.await(NodeCluster.id(node) + " caught up to index " + target, Duration.ofSeconds(180), () -> {
       try {
         return snapshotIndex(cluster, node) > 0 && (Long) partitionAttribute(cluster, node, "AppliedIndex") >= target;
       } catch (IllegalStateException e) {
@@ -229,10 +230,5 @@ class SnapshotKillTest {
     } catch (java.io.IOException e) {
       return "";
     }
-  }
-
-  static void awaitTrue(String what, Duration within, java.util.concurrent.Callable<Boolean> condition)
-      throws InterruptedException {
-    Poll.await(what, within, Duration.ofMillis(100), condition);
   }
 }

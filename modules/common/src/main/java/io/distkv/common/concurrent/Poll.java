@@ -13,6 +13,14 @@ public final class Poll {
   private Poll() {
   }
 
+  /** The interval of {@link #await(String, Duration, Callable)}. */
+  public static final Duration EVERY = Duration.ofMillis(100);
+
+  /** {@link #await(String, Duration, Duration, Callable)}, checking every {@link #EVERY}. */
+  public static void await(String what, Duration within, Callable<Boolean> condition) throws InterruptedException {
+    await(what, within, EVERY, condition);
+  }
+
   /**
    * Checks {@code condition} every {@code every} until it holds, for at most {@code within}.
    *
