@@ -67,11 +67,17 @@ public final class DistKvClient implements AutoCloseable {
     this.session = new WriteSession(settings.clientId());
   }
 
+  /** How long {@link #attach} waits at least for its node's cluster map. */
+  public static final Duration ATTACH_BOOTSTRAP = Duration.ofSeconds(60);
+
   /**
    * A client inside an existing ActorSystem (a node's: its RESP server routes through it as a
    * Java client would): its inbox is a system actor named {@code inboxName}, which lives as long
    * as the system; close() does not stop the system. EVENTUAL reads go to node {@code localNode}'s
-   * own replica when it has one. Fetches the cluster map as {@link #connect} does.
+   * own replica when it has one. Fetches the cluster map as {@link #connect} does, waiting up to
+   * {@link #ATTACH_BOOTSTRAP} (or the request timeout if longer): the contact is the node itself,
+   * whose router answers once its partitions have started, which on a loaded small machine took
+   * longer than a request's 5 s (seen: 64 partitions on -Xmx256m, and the node failed to start).
    */
   public static DistKvClient attach(ActorSystem<?> system, ClientSettings settings, String inboxName, String localNode) {
     java.util.concurrent.atomic.AtomicReference<Routing> routingRef = new java.util.concurrent.atomic.AtomicReference<>();
@@ -84,7 +90,8 @@ public final class DistKvClient implements AutoCloseable {
     routing.preferLocal(localNode);
     routingRef.set(routing);
     try {
-      routing.bootstrap();
+      Duration requestTimeout = settings.requestTimeout();
+      routing.bootstrap(requestTimeout.compareTo(ATTACH_BOOTSTRAP) > 0 ? requestTimeout : ATTACH_BOOTSTRAP);
     } catch (RuntimeException e) {
       routing.close();
       org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system).stop(
@@ -114,7 +121,7 @@ public final class DistKvClient implements AutoCloseable {
     Routing routing = new Routing(system, system, settings);
     routingRef.set(routing);
     try {
-      routing.bootstrap();
+      routing.bootstrap(settings.requestTimeout());
     } catch (RuntimeException e) {
       routing.close();
       terminate(system);

@@ -108,10 +108,10 @@ final class Routing {
   /**
    * Fetches the cluster map from whichever contact point answers first: every contact point is
    * asked at once, so a dead one costs nothing while another answers. Rounds repeat (each waiting
-   * at most the attempt timeout) until the request timeout.
+   * at most the attempt timeout) until {@code within} has passed.
    */
-  void bootstrap() {
-    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+  void bootstrap(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
     while (true) {
       long remaining = deadline - System.nanoTime();
       if (remaining <= 0) {
@@ -141,7 +141,7 @@ final class Routing {
       }
     }
     throw new UnavailableException(ErrorCode.UNAVAILABLE, "no dist-kv node answered at " + settings.contactPoints()
-        + " within " + settings.requestTimeout().toMillis() + " ms (is the cluster running? `make run`)");
+        + " within " + within.toMillis() + " ms (is the cluster running? `make run`)");
   }
 
   void update(ClusterInfo ci) {
