@@ -8,7 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
+import io.distkv.common.protocol.RespWire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,90 +126,23 @@ final class RespLink implements AutoCloseable {
    * {@link CliFailure}.
    */
   Object call(String command, Object... args) {
+    Object[] parts = new Object[args.length + 1];
+    parts[0] = command;
+    System.arraycopy(args, 0, parts, 1, args.length);
+    Object reply;
     try {
-      writeBulkArray(command, args);
+      RespWire.writeCommand(out, parts);
       out.flush();
-      return read();
+      reply = RespWire.read(in);
     } catch (SocketTimeoutException e) {
       throw new CliFailure(DistKvCli.CLUSTER_ERROR, endpoint + ": no answer within the timeout");
     } catch (IOException e) {
       throw new CliFailure(DistKvCli.CLUSTER_ERROR, endpoint + ": " + e.getMessage());
     }
-  }
-
-  private void writeBulkArray(String command, Object[] args) throws IOException {
-    out.write(('*' + Integer.toString(args.length + 1) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-    writeBulk(command.getBytes(StandardCharsets.UTF_8));
-    for (Object a : args) {
-      writeBulk(a instanceof byte[] b ? b : String.valueOf(a).getBytes(StandardCharsets.UTF_8));
+    if (reply instanceof RespWire.Error error) {
+      throw new CliFailure(exitCodeOf(error.message()), error.message());
     }
-  }
-
-  private void writeBulk(byte[] b) throws IOException {
-    out.write(('$' + Integer.toString(b.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-    out.write(b);
-    out.write('\r');
-    out.write('\n');
-  }
-
-  private Object read() throws IOException {
-    int type = in.read();
-    if (type < 0) {
-      throw new IOException("the node closed the connection");
-    }
-    String line = line();
-    switch (type) {
-      case '+':
-        return line;
-      case '-':
-        throw new CliFailure(exitCodeOf(line), line);
-      case ':':
-        return Long.parseLong(line);
-      case '$': {
-        int n = Integer.parseInt(line);
-        if (n < 0) {
-          return null;
-        }
-        byte[] b = in.readNBytes(n);
-        if (b.length < n || in.read() != '\r' || in.read() != '\n') {
-          throw new IOException("the node's reply ended inside a bulk string");
-        }
-        return b;
-      }
-      case '*': {
-        int n = Integer.parseInt(line);
-        if (n < 0) {
-          return null;
-        }
-        List<Object> items = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          try {
-            items.add(read());
-          } catch (CliFailure nestedError) { // an error inside an array is an item, not the answer
-            items.add(nestedError);
-          }
-        }
-        return items;
-      }
-      default:
-        throw new IOException("not a RESP2 reply (type byte " + type + ")");
-    }
-  }
-
-  private String line() throws IOException {
-    java.io.ByteArrayOutputStream s = new java.io.ByteArrayOutputStream();
-    for (int c = in.read(); ; c = in.read()) {
-      if (c < 0) {
-        throw new IOException("the node closed the connection mid-reply");
-      }
-      if (c == '\r') {
-        if (in.read() != '\n') {
-          throw new IOException("a reply line without its \\n");
-        }
-        return s.toString(StandardCharsets.UTF_8);
-      }
-      s.write(c);
-    }
+    return reply;
   }
 
   /**

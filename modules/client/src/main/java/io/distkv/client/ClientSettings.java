@@ -29,10 +29,25 @@ import java.util.UUID;
  * @param limits key and value size limits checked before anything is sent
  * @param tls {@code distkv.tls}: when enabled, the client's remoting runs over mutual TLS with
  *     this certificate and CA (the nodes must run TLS with the same CA)
+ * @param transport how the client reaches the nodes: {@link Transport#ARTERY} (their Artery
+ *     addresses; contact points are Artery "host:port") or {@link Transport#RESP} (their RESP
+ *     ports, the client port: contact points are RESP "host:port", and the client logs in as
+ *     {@code user})
+ * @param user the RESP user the client logs in as ("" = the default user, or the one its TLS
+ *     certificate names); RESP transport only
+ * @param password that user's password ("" = no AUTH); RESP transport only
  */
 public record ClientSettings(List<String> contactPoints, String host, int port, Duration requestTimeout,
     Duration attemptTimeout, int maxRetries, Duration retryBackoff, String clientId, KeyLimits limits,
-    TlsSettings tls) {
+    TlsSettings tls, Transport transport, String user, String password) {
+
+  /** How a client reaches the nodes (docs/client.md "Transports"). */
+  public enum Transport {
+    /** Pekko remoting: the client is a non-member ActorSystem and sends each request to its leader's node. */
+    ARTERY,
+    /** The nodes' RESP ports: no ActorSystem; a user with a role; the node routes each request. */
+    RESP
+  }
 
   public ClientSettings {
     List<String> problems = new ArrayList<>();
@@ -70,6 +85,18 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
     host = host == null ? "127.0.0.1" : host;
     limits = limits == null ? KeyLimits.DEFAULT : limits;
     tls = tls == null ? TlsSettings.OFF : tls;
+    transport = transport == null ? Transport.ARTERY : transport;
+    user = user == null ? "" : user;
+    password = password == null ? "" : password;
+  }
+
+  /** The settings without the password. */
+  @Override
+  public String toString() {
+    return "ClientSettings[contactPoints=" + contactPoints + ", transport=" + transport + ", user=" + user
+        + ", password=" + (password.isEmpty() ? "" : "***") + ", host=" + host + ", port=" + port + ", requestTimeout="
+        + requestTimeout + ", attemptTimeout=" + attemptTimeout + ", maxRetries=" + maxRetries + ", clientId="
+        + clientId + ", tls=" + tls.enabled() + "]";
   }
 
   static boolean validHostPort(String s) {
@@ -106,9 +133,20 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
       }
     }
     TlsSettings tls = TlsSettings.read(c, r);
+    String transport = r.string("distkv.client.transport", false);
+    Transport t = null;
+    if (transport != null) {
+      try {
+        t = Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        r.problem("distkv.client.transport", "must be artery or resp, was '" + transport + "'");
+      }
+    }
+    String user = r.string("distkv.client.user", false);
+    String password = r.string("distkv.client.password", false);
     r.throwIfInvalid();
     return new ClientSettings(contacts, host, port, request, attempt, retries, backoff, newClientId(),
-        new KeyLimits((int) maxKey, (int) maxValue), tls);
+        new KeyLimits((int) maxKey, (int) maxValue), tls, t, user, password);
   }
 
   /** Settings from a HOCON file (e.g. conf/client.conf). */
@@ -129,7 +167,7 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
 
   public ClientSettings withContactPoints(List<String> points) {
     return new ClientSettings(points, host, port, requestTimeout, attemptTimeout, maxRetries, retryBackoff, clientId, limits,
-        tls);
+        tls, transport, user, password);
   }
 
   /** Builder with the reference.conf defaults. */
@@ -144,6 +182,9 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
     private String clientId = newClientId();
     private KeyLimits limits = KeyLimits.DEFAULT;
     private TlsSettings tls = TlsSettings.OFF;
+    private Transport transport = Transport.ARTERY;
+    private String user = "";
+    private String password = "";
 
     public Builder contactPoints(List<String> v) {
       contactPoints = v;
@@ -201,9 +242,22 @@ public record ClientSettings(List<String> contactPoints, String host, int port, 
       return this;
     }
 
+    /** How to reach the nodes (contact points are then RESP endpoints for {@link Transport#RESP}). */
+    public Builder transport(Transport v) {
+      transport = v;
+      return this;
+    }
+
+    /** Log in as {@code user} with {@code password} (RESP transport; "" = no AUTH). */
+    public Builder credentials(String user, String password) {
+      this.user = user;
+      this.password = password;
+      return this;
+    }
+
     public ClientSettings build() {
       return new ClientSettings(contactPoints, host, port, requestTimeout, attemptTimeout, maxRetries, retryBackoff,
-          clientId, limits, tls);
+          clientId, limits, tls, transport, user, password);
     }
   }
 }

@@ -36,7 +36,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * The dist-kv Java client (async). Connects to a cluster over Pekko remoting as a non-member
  * ActorSystem, learns the partition map from a contact point, and sends each request to the router
  * of the node that leads the key's partition (so the router's hop is local); the leader cache is
- * refreshed by every answer and dropped on NOT_LEADER or silence.
+ * refreshed by every answer and dropped on NOT_LEADER or silence. With
+ * {@link ClientSettings.Transport#RESP} it speaks to the nodes' RESP ports instead, as a user with
+ * a role ({@link RespTransport}); the API is the same.
  *
  * <p>Every method returns at once. Bad input (null or empty key, oversized key or value, closed
  * client) fails the returned stage with {@link InvalidArgumentException} or
@@ -55,15 +57,20 @@ public final class DistKvClient implements AutoCloseable {
   private final ActorSystem<?> system;
   /** The client started its system (and stops it at close), or was attached to a node's. */
   private final boolean ownsSystem;
+  /** The Artery transport's routing, or null with the RESP transport. */
   private final Routing routing;
+  /** The RESP transport, or null with Artery. */
+  private final RespTransport resp;
   private final WriteSession session;
   private volatile boolean closed;
 
-  private DistKvClient(ClientSettings settings, ActorSystem<?> system, boolean ownsSystem, Routing routing) {
+  private DistKvClient(ClientSettings settings, ActorSystem<?> system, boolean ownsSystem, Routing routing,
+      RespTransport resp) {
     this.settings = settings;
     this.system = system;
     this.ownsSystem = ownsSystem;
     this.routing = routing;
+    this.resp = resp;
     this.session = new WriteSession(settings.clientId());
   }
 
@@ -98,15 +105,27 @@ public final class DistKvClient implements AutoCloseable {
           org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(inbox));
       throw e;
     }
-    return new DistKvClient(settings, system, false, routing);
+    return new DistKvClient(settings, system, false, routing, null);
   }
 
   /**
    * Starts the client's ActorSystem and fetches the cluster map from the first contact point that
    * answers; throws {@link UnavailableException} naming the contact points when none does within
-   * the request timeout.
+   * the request timeout. With {@link ClientSettings.Transport#RESP} it starts no ActorSystem: it
+   * connects to the first contact point's RESP port that accepts it (logging in as the settings'
+   * user) and reads the cluster map there.
    */
   public static DistKvClient connect(ClientSettings settings) {
+    if (settings.transport() == ClientSettings.Transport.RESP) {
+      RespTransport resp = new RespTransport(settings);
+      try {
+        resp.bootstrap();
+      } catch (RuntimeException e) {
+        resp.close();
+        throw e;
+      }
+      return new DistKvClient(settings, null, false, null, resp);
+    }
     // The system's guardian is the client's one inbox: every key request names it as its reply
     // path, so answers arrive at a stable, compressible address and are matched by id.
     java.util.concurrent.atomic.AtomicReference<Routing> routingRef = new java.util.concurrent.atomic.AtomicReference<>();
@@ -127,12 +146,12 @@ public final class DistKvClient implements AutoCloseable {
       terminate(system);
       throw e;
     }
-    return new DistKvClient(settings, system, true, routing);
+    return new DistKvClient(settings, system, true, routing, null);
   }
 
   /** Attempts sent (by node), retries, unanswered attempts, and the nodes currently skipped as silent. */
   public ClientStats stats() {
-    return routing.stats();
+    return resp != null ? resp.stats() : routing.stats();
   }
 
   /**
@@ -141,6 +160,9 @@ public final class DistKvClient implements AutoCloseable {
    * traced request that succeeded, on the client's inbox thread (it must not block).
    */
   public void trace(int oneIn, java.util.function.Consumer<long[]> sink) {
+    if (resp != null) {
+      throw new UnsupportedOperationException("request tracing needs the Artery transport (distkv.client.transport)");
+    }
     routing.trace(oneIn, sink);
   }
 
@@ -160,7 +182,8 @@ public final class DistKvClient implements AutoCloseable {
 
   /** The partition {@code key} hashes to (batches must keep to one). */
   public int partitionOf(byte[] key) {
-    return routing.partitioner().indexOf(settings.limits().checkKey(key));
+    byte[] k = settings.limits().checkKey(key);
+    return resp != null ? resp.partitionOf(k) : routing.partitioner().indexOf(k);
   }
 
   // ---- reads
@@ -178,6 +201,9 @@ public final class DistKvClient implements AutoCloseable {
     return guarded(() -> {
       byte[] k = settings.limits().checkKey(key);
       Consistency c = consistency == null ? Consistency.LINEARIZABLE : consistency;
+      if (resp != null) {
+        return resp.get(k, c);
+      }
       int p = partitionOf(k);
       return routing.call(p, c == Consistency.LINEARIZABLE, (id, t, traced, reply) -> new ClientProtocol.Get(id, t, traced, k,
           c, reply))
@@ -193,24 +219,24 @@ public final class DistKvClient implements AutoCloseable {
 
   /** Writes {@code value} under {@code key}; completes with the new version. */
   public CompletionStage<Long> put(byte[] key, byte[] value) {
-    return guarded(() -> write(List.of(KvCommand.Op.put(checkKey(key), settings.limits().checkValue(value))))
+    return guarded(() -> resp != null ? resp.put(checkKey(key), settings.limits().checkValue(value)) : write(List.of(KvCommand.Op.put(checkKey(key), settings.limits().checkValue(value))))
         .thenApply(KvResult::version));
   }
 
   /** Deletes {@code key} (deleting a missing key succeeds); completes with the delete's version. */
   public CompletionStage<Long> delete(byte[] key) {
-    return guarded(() -> write(List.of(KvCommand.Op.delete(checkKey(key)))).thenApply(KvResult::version));
+    return guarded(() -> resp != null ? resp.delete(checkKey(key)) : write(List.of(KvCommand.Op.delete(checkKey(key)))).thenApply(KvResult::version));
   }
 
   /** Deletes the key; completes with whether it had a live value (decided in log order, exactly). */
   public CompletionStage<Boolean> remove(byte[] key) {
-    return guarded(() -> write(List.of(KvCommand.Op.delete(checkKey(key))))
+    return guarded(() -> resp != null ? resp.remove(checkKey(key)) : write(List.of(KvCommand.Op.delete(checkKey(key))))
         .thenApply(r -> r.value() != null && r.value().length == 1 && r.value()[0] == 1));
   }
 
   /** Writes only if the key has no live value; not applied = the existing version. */
   public CompletionStage<WriteResult> putIfAbsent(byte[] key, byte[] value) {
-    return guarded(() -> write(List.of(KvCommand.Op.putIfAbsent(checkKey(key), settings.limits().checkValue(value))))
+    return guarded(() -> resp != null ? resp.compareAndSet(checkKey(key), 0, settings.limits().checkValue(value)) : write(List.of(KvCommand.Op.putIfAbsent(checkKey(key), settings.limits().checkValue(value))))
         .thenApply(DistKvClient::conditional));
   }
 
@@ -223,6 +249,9 @@ public final class DistKvClient implements AutoCloseable {
       if (expectedVersion < 0) {
         throw new InvalidArgumentException("expected version must be >= 0, was " + expectedVersion);
       }
+      if (resp != null) {
+        return resp.compareAndSet(checkKey(key), expectedVersion, settings.limits().checkValue(value));
+      }
       return write(List.of(KvCommand.Op.compareAndSet(checkKey(key), expectedVersion, settings.limits().checkValue(value))))
           .thenApply(DistKvClient::conditional);
     });
@@ -234,7 +263,7 @@ public final class DistKvClient implements AutoCloseable {
    * sum; fails with INVALID_ARGUMENT if the value is not such an integer or the sum overflows.
    */
   public CompletionStage<Long> incrementBy(byte[] key, long delta) {
-    return guarded(() -> write(List.of(KvCommand.Op.increment(checkKey(key), delta)))
+    return guarded(() -> resp != null ? resp.incrementBy(checkKey(key), delta) : write(List.of(KvCommand.Op.increment(checkKey(key), delta)))
         .thenApply(r -> Long.parseLong(new String(r.value(), StandardCharsets.US_ASCII))));
   }
 
@@ -257,7 +286,7 @@ public final class DistKvClient implements AutoCloseable {
         }
         p = q;
       }
-      return write(batch.ops).thenApply(DistKvClient::conditional);
+      return resp != null ? resp.batch(batch.ops) : write(batch.ops).thenApply(DistKvClient::conditional);
     });
   }
 
@@ -297,6 +326,9 @@ public final class DistKvClient implements AutoCloseable {
       Consistency c = consistency == null ? Consistency.LINEARIZABLE : consistency;
       if (start != null && end != null && io.distkv.common.Keys.compare(start, end) >= 0) {
         return CompletableFuture.completedFuture(new ScanPage(List.of(), null, end, limit, c));
+      }
+      if (resp != null) {
+        return resp.scan(start, end, limit, c);
       }
       // Every partition's first keys of the range, from its leader (or any replica, EVENTUAL),
       // merged here in key order.
@@ -353,7 +385,7 @@ public final class DistKvClient implements AutoCloseable {
 
   /** Nodes, partitions, their leaders and states, as a node sees them now (also refreshes the client's map). */
   public CompletionStage<ClusterInfo> clusterInfo() {
-    return guarded(() -> routing.<ClusterInfo>callAny(ClientProtocol.GetClusterInfo::new)
+    return guarded(() -> resp != null ? resp.clusterInfo() : routing.<ClusterInfo>callAny(ClientProtocol.GetClusterInfo::new)
         .thenApply(info -> {
           routing.update(info);
           return info;
@@ -374,8 +406,12 @@ public final class DistKvClient implements AutoCloseable {
   /** Asks partition {@code partition}'s leader to hand over to {@code node} (completes when the hand-over started). */
   public CompletionStage<Void> transferLeader(int partition, String node) {
     return guarded(() -> {
-      if (partition < 0 || partition >= routing.partitionCount()) {
-        throw new InvalidArgumentException("no partition " + partition + " (the cluster has " + routing.partitionCount() + ")");
+      int partitions = resp != null ? resp.partitionCount() : routing.partitionCount();
+      if (partition < 0 || partition >= partitions) {
+        throw new InvalidArgumentException("no partition " + partition + " (the cluster has " + partitions + ")");
+      }
+      if (resp != null) {
+        return resp.transferLeader(partition, node);
       }
       return routing.call(partition, true, (id, t, traced, reply) -> new ClientProtocol.TransferLeader(id, t, traced,
           partition, node, reply))
@@ -422,6 +458,9 @@ public final class DistKvClient implements AutoCloseable {
   }
 
   private CompletionStage<String> membership(ClientProtocol.MembershipOp op, String node) {
+    if (resp != null) {
+      return guarded(() -> resp.membership(op, node, MEMBERSHIP_TIMEOUT).thenCompose(m -> resp.clusterInfo().thenApply(i -> m)));
+    }
     return guarded(() -> routing.once(reply -> new ClientProtocol.ChangeMembers(op, node, reply), MEMBERSHIP_TIMEOUT)
         .thenCompose(r -> {
           if (!r.isOk()) {
@@ -466,6 +505,10 @@ public final class DistKvClient implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
+      if (resp != null) {
+        resp.close();
+        return;
+      }
       routing.close();
       if (ownsSystem) {
         terminate(system);

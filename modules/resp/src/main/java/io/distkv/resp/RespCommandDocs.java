@@ -57,6 +57,8 @@ final class RespCommandDocs {
     doc("DKV.CAS", "dist-kv", "key expected-version value",
         "Sets the value only if the key's version is expected-version (0 = absent); returns [applied, version].");
     doc("DKV.DEL", "dist-kv", "key", "Deletes the key; returns the version of the deletion.");
+    doc("DKV.BATCH", "dist-kv", "op [op ...] (SET key value | DEL key | SETNX key value | CAS key version value)",
+        "Applies the ops atomically (one partition); returns [applied, version] (0 = a condition failed, nothing written).");
     doc("DKV.SCAN", "dist-kv", "[FROM key] [AFTER token] [TO key] [COUNT count]",
         "One page of [key, value, version] in [FROM, TO), and the token of the next page (\"\" = none).");
     doc("DKV.PARTITION", "dist-kv", "key", "Returns the key's partition.");

@@ -129,7 +129,7 @@ public final class RespCommands {
         last = -1;
         step = 2;
       }
-      case "SCAN", "DBSIZE", "DKV.SCAN" -> first = BARRIER;
+      case "SCAN", "DBSIZE", "DKV.SCAN", "DKV.BATCH" -> first = BARRIER; // a batch's keys sit between its ops
       default -> first = 0;
     }
     Role needs = ADMIN_COMMANDS.contains(name) ? Role.ADMIN : write ? Role.READ_WRITE : Role.READ_ONLY;
@@ -165,6 +165,11 @@ public final class RespCommands {
 
   public void connectionClosed() {
     connectionsOpen.decrementAndGet();
+  }
+
+  /** Logs a TLS connection in as the user its client certificate names, if there is one (docs/security.md). */
+  public void identify(RespConnection c, javax.net.ssl.SSLSession session) {
+    connection.identify(c, session);
   }
 
   /** Whether the server asks for AUTH before anything else. */

@@ -30,6 +30,37 @@ final class RespConnectionCommands {
     this.users = users;
   }
 
+  /**
+   * Logs {@code c} in as the user its TLS client certificate names (the subject's common name),
+   * when {@code distkv.auth.users} has one of that name; otherwise changes nothing (the connection
+   * logs in with AUTH, as without TLS). The CA vouches for the name, as etcd's client-cert-auth.
+   */
+  void identify(RespConnection c, javax.net.ssl.SSLSession session) {
+    String cn = commonName(session);
+    users.named(cn).ifPresent(u -> {
+      c.user = u.name();
+      c.role = u.role();
+    });
+  }
+
+  /** The common name of the peer's certificate, or null if it presented none or has no CN. */
+  static String commonName(javax.net.ssl.SSLSession session) {
+    try {
+      java.security.cert.Certificate[] chain = session.getPeerCertificates();
+      if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate x)) {
+        return null;
+      }
+      for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName()).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          return String.valueOf(rdn.getValue());
+        }
+      }
+      return null;
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+      return null;
+    }
+  }
+
   boolean needsAuth() {
     return passwordSha256 != null || !users.isEmpty();
   }

@@ -38,6 +38,7 @@ final class RespDistKvCommands {
     table.add("DKV.SET", 3, true, (c, a) -> client.put(a.get(1), a.get(2)).thenApply(RespReply.Int::new));
     table.add("DKV.CAS", 4, true, this::cas);
     table.add("DKV.DEL", 2, true, (c, a) -> client.delete(a.get(1)).thenApply(RespReply.Int::new));
+    table.add("DKV.BATCH", -3, true, this::batch);
     table.add("DKV.SCAN", -1, false, this::scan);
     table.add("DKV.PARTITION", 2, false, (c, a) -> done(new RespReply.Int(client.partitionOf(a.get(1)))));
     table.add("DKV.LEADER", 2, false, (c, a) -> client.leaderFor(a.get(1))
@@ -59,6 +60,45 @@ final class RespDistKvCommands {
     CompletionStage<io.distkv.client.WriteResult> w = expected == 0 ? client.putIfAbsent(a.get(1), a.get(3))
         : client.compareAndSet(a.get(1), expected, a.get(3));
     return w.thenApply(r -> new RespReply.Array(List.of(new RespReply.Int(r.applied() ? 1 : 0), new RespReply.Int(r.version()))));
+  }
+
+  /**
+   * DKV.BATCH op [op ...], each op SET key value | DEL key | SETNX key value | CAS key
+   * expected-version value: applied atomically (all or none; every key in one partition) →
+   * [applied 1|0, version] as DKV.CAS answers (not applied: a condition failed, nothing written).
+   */
+  private CompletionStage<RespReply> batch(RespConnection c, List<byte[]> a) {
+    io.distkv.client.Batch batch = new io.distkv.client.Batch();
+    int i = 1;
+    while (i < a.size()) {
+      String op = text(a.get(i)).toUpperCase(Locale.ROOT);
+      int args = switch (op) {
+        case "SET", "SETNX" -> 2;
+        case "DEL" -> 1;
+        case "CAS" -> 3;
+        default -> throw new RespCommands.RespArgumentException("syntax error: unknown batch op "
+            + RespCommands.printable(a.get(i)) + " (SET, DEL, SETNX, CAS)");
+      };
+      if (i + args >= a.size()) {
+        throw new RespCommands.RespArgumentException("syntax error: batch op " + op + " needs " + args + " argument(s)");
+      }
+      byte[] key = a.get(i + 1);
+      switch (op) {
+        case "SET" -> batch.put(key, a.get(i + 2));
+        case "SETNX" -> batch.putIfAbsent(key, a.get(i + 2));
+        case "DEL" -> batch.delete(key);
+        default -> {
+          long expected = integer(a.get(i + 2));
+          if (expected < 0) {
+            throw new RespCommands.RespArgumentException("expected version must be >= 0 (0 = the key is absent)");
+          }
+          batch.compareAndSet(key, expected, a.get(i + 3));
+        }
+      }
+      i += args + 1;
+    }
+    return client.batch(batch).thenApply(r -> new RespReply.Array(List.of(new RespReply.Int(r.applied() ? 1 : 0),
+        new RespReply.Int(r.version()))));
   }
 
   /**
@@ -137,6 +177,7 @@ final class RespDistKvCommands {
     return new RespReply.Map(List.of(RespReply.bulk("node"), RespReply.bulk(nodeId),
         RespReply.bulk("partitions"), new RespReply.Int(info.partitionCount()),
         RespReply.bulk("partitions_with_leader"), new RespReply.Int(led),
+        RespReply.bulk("hash_tags"), new RespReply.Bool(info.hashTags()),
         RespReply.bulk("nodes"), new RespReply.Array(nodes),
         RespReply.bulk("partition_table"), new RespReply.Array(partitions)));
   }

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.TLSClosing;
+import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -73,14 +75,13 @@ public final class RespServer implements AutoCloseable {
     Materializer materializer = Materializer.matFromSystem(system);
     AtomicLong ids = new AtomicLong();
     javax.net.ssl.SSLContext tls = settings.tls();
-    CompletionStage<Tcp.ServerBinding> bound = (tls == null ? Tcp.get(system).bind(settings.host(), settings.port())
-        : Tcp.get(system).bindWithTls(settings.host(), settings.port(),
-            () -> io.distkv.common.config.TlsSettings.engine(tls, null, -1, false)))
+    CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system).bind(settings.host(), settings.port())
         .to(Sink.foreach(conn -> {
           RespConnection c = new RespConnection(ids.incrementAndGet(), conn.remoteAddress().toString(),
               !commands.needsAuth());
           commands.connectionOpened();
-          conn.handleWith(connectionFlow(c, commands, settings)
+          Flow<ByteString, ByteString, NotUsed> served = connectionFlow(c, commands, settings);
+          conn.handleWith((tls == null ? served : overTls(tls, c, commands).join(served))
               .watchTermination((mat, done) -> {
                 done.whenComplete((d, t) -> commands.connectionClosed());
                 return mat;
@@ -96,6 +97,31 @@ public final class RespServer implements AutoCloseable {
       throw new IllegalStateException("cannot serve RESP on " + settings.host() + ":" + settings.port() + ": " + cause,
           cause);
     }
+  }
+
+  /**
+   * A connection's TLS (mutual: the client must present a certificate the context trusts, or the
+   * handshake fails): network bytes in and out on one side, the plain bytes on the other. The
+   * session's client certificate, once the handshake is done and before the first request, may
+   * log the connection in ({@link RespCommands#identify}).
+   */
+  private static org.apache.pekko.stream.javadsl.BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> overTls(
+      javax.net.ssl.SSLContext tls, RespConnection c, RespCommands commands) {
+    java.util.concurrent.atomic.AtomicBoolean identified = new java.util.concurrent.atomic.AtomicBoolean();
+    org.apache.pekko.stream.javadsl.BidiFlow<ByteString, TLSProtocol.SslTlsOutbound, TLSProtocol.SslTlsInbound, ByteString,
+        NotUsed> plain = org.apache.pekko.stream.javadsl.BidiFlow.fromFunctions(
+            TLSProtocol.SendBytes::new,
+            in -> {
+              if (!(in instanceof TLSProtocol.SessionBytes bytes)) {
+                return ByteString.emptyByteString(); // SessionTruncated: the peer ended without close_notify
+              }
+              if (identified.compareAndSet(false, true)) {
+                commands.identify(c, bytes.session());
+              }
+              return bytes.bytes();
+            });
+    return plain.atop(org.apache.pekko.stream.javadsl.TLS.create(
+        () -> io.distkv.common.config.TlsSettings.engine(tls, null, -1, false), TLSClosing.eagerClose())).reversed();
   }
 
   private static Flow<ByteString, ByteString, NotUsed> connectionFlow(RespConnection c, RespCommands commands,

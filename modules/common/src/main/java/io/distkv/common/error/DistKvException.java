@@ -50,6 +50,8 @@ public class DistKvException extends RuntimeException {
       case IO_ERROR -> new StorageIoException(message, null);
       case CORRUPTION -> new CorruptionException(message);
       case INTERNAL -> new InternalException(message, null);
+      case PERMISSION_DENIED -> new PermissionDeniedException(message);
+      case UNAUTHENTICATED -> new UnauthenticatedException(message);
       case OK -> throw new IllegalArgumentException("OK is not an error");
     };
   }

@@ -20,7 +20,9 @@ public enum ErrorCode {
   SHUTTING_DOWN("Shutting down", false),
   IO_ERROR("I/O error", false),
   CORRUPTION("Data corruption detected", false),
-  INTERNAL("Internal error", false);
+  INTERNAL("Internal error", false),
+  PERMISSION_DENIED("Permission denied: the user's role may not do this", false),
+  UNAUTHENTICATED("Not authenticated: no user, or a wrong password", false);
 
   private final String message;
   private final boolean retryable;
@@ -59,6 +61,8 @@ public enum ErrorCode {
       case IO_ERROR -> 13;
       case CORRUPTION -> 14;
       case INTERNAL -> 15;
+      case PERMISSION_DENIED -> 16;
+      case UNAUTHENTICATED -> 17;
     };
   }
 
