@@ -14,9 +14,9 @@ import scala.Option;
 
 /**
  * Artery's TLS engines from {@code distkv.tls} (PEM files or PKCS12 stores): mutual TLS, TLS 1.3
- * and 1.2 only, trusting the cluster's CA alone. Both ends present a certificate: a node accepts
- * a connection (from another node or a Java client) only from a holder of one the CA signed, and
- * a client connects only to such a node. Host names are not checked against certificates (nodes
+ * and 1.2 only, trusting the cluster's CA alone. Both ends present a certificate, and each accepts
+ * only a node certificate the CA signed ({@link #nodeOnly}): Artery is the nodes' network (and
+ * that of Java clients trusted with a node certificate); user certificates speak RESP. Host names are not checked against certificates (nodes
  * are addressed by IP and may move); the CA is the trust boundary. Pekko creates it by name
  * ({@code pekko.remote.artery.ssl.ssl-engine-provider}, set by {@link TlsSettings#arteryConfig}).
  */
@@ -65,11 +65,31 @@ public final class ArteryTls implements SSLEngineProvider {
 
   @Override
   public Option<Throwable> verifyClientSession(String hostname, SSLSession session) {
-    return Option.empty();
+    return nodeOnly(session);
   }
 
   @Override
   public Option<Throwable> verifyServerSession(String hostname, SSLSession session) {
-    return Option.empty();
+    return nodeOnly(session);
+  }
+
+  /**
+   * Only a node certificate may be at the other end ({@link TlsSettings#isNodeCertificate}): a
+   * holder of a user certificate of the same CA is refused after the handshake, before anything
+   * it sends reaches an actor, so Raft, membership and cluster messages come from nodes only.
+   */
+  static Option<Throwable> nodeOnly(SSLSession session) {
+    try {
+      java.security.cert.Certificate[] chain = session.getPeerCertificates();
+      if (chain.length > 0 && TlsSettings.isNodeCertificate(chain[0])) {
+        return Option.empty();
+      }
+      String who = chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x
+          ? x.getSubjectX500Principal().getName() : "no certificate";
+      return Option.apply(new javax.net.ssl.SSLPeerUnverifiedException("refused an Artery peer with '" + who
+          + "': not a node certificate (OU=" + TlsSettings.NODE_UNIT + ")"));
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      return Option.apply(e);
+    }
   }
 }

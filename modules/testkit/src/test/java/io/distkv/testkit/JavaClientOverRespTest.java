@@ -50,7 +50,7 @@ class JavaClientOverRespTest {
   void start() {
     // "app" and "ops" are certificate users; "reader" logs in with a password; "stranger" has a
     // certificate of the CA but is no user.
-    ca = TestCerts.generate(certs, "node", "app", "ops", "stranger");
+    ca = TestCerts.generate(certs, "node", "--users", "app", "ops", "stranger");
     Users users = new Users(Map.of(
         "app", RespRolesTest.user("app", "app-pw", Role.READ_WRITE),
         "ops", RespRolesTest.user("ops", "ops-pw", Role.ADMIN),

@@ -34,7 +34,8 @@ import redis.clients.jedis.Jedis;
 /**
  * Mutual TLS (docs/security.md): nodes talk Artery over TLS, the Java client and RESP clients
  * connect over TLS with a certificate of the cluster's CA, and anyone else is refused at the
- * handshake: no certificate, a certificate of another CA, or plain TCP. The phase-4 fault
+ * handshake: no certificate, a certificate of another CA, or plain TCP; Artery also refuses a
+ * user certificate of the CA (only node certificates talk there). The phase-4 fault
  * scenarios on a TLS cluster are {@link #faultsOnATlsCluster()}.
  */
 @Tag("phase4")
@@ -47,7 +48,7 @@ class TlsTest {
 
   @BeforeAll
   static void start() {
-    ours = TestCerts.generate(certs.resolve("ours"), "node", "client");
+    ours = TestCerts.generate(certs.resolve("ours"), "node", "client", "--users", "app");
     theirs = TestCerts.generate(certs.resolve("theirs"), "node", "client");
     cluster = DistKvTestCluster.builder().nodes(3).partitions(4).resp("").tls(ours.pem("node")).start();
   }
@@ -152,9 +153,40 @@ class TlsTest {
     assertThat(askStatus(theirs.pem("node"), path)).as("with another CA").isFalse();
   }
 
+  /**
+   * Artery is the nodes' network: a Java client with a user certificate of our CA is refused
+   * before it starts (its certificate could not talk Artery), and a process that uses one anyway
+   * (the node's TLS settings with the user's certificate and key swapped in) gets no answer from a
+   * replica: the node refuses the peer once the handshake shows no node certificate. Over RESP the
+   * same certificate is served.
+   */
+  @Test
+  void aUserCertificateOfOurCaCannotTalkArtery() {
+    assertThatThrownBy(() -> DistKvClient.connect(cluster.clientSettings().tls(ours.pem("app")).build()).close())
+        .isInstanceOf(io.distkv.common.config.ConfigValidationException.class)
+        .hasMessageContaining("CN=app").hasMessageContaining("not a node certificate")
+        .hasMessageContaining("distkv.client.transport = resp");
+    String path = "pekko://distkv@127.0.0.1:" + cluster.node(1).hostPort().split(":")[1] + "/system/raft-p0";
+    com.typesafe.config.Config userOnArtery = ours.pem("node").arteryConfig()
+        .withValue("distkv.tls.cert-file", com.typesafe.config.ConfigValueFactory.fromAnyRef(
+            ours.dir().resolve("app.crt").toAbsolutePath().toString()))
+        .withValue("distkv.tls.key-file", com.typesafe.config.ConfigValueFactory.fromAnyRef(
+            ours.dir().resolve("app.key").toAbsolutePath().toString()));
+    assertThat(askStatus(userOnArtery, path)).as("with a user certificate of our CA").isFalse();
+    SSLContext app = ours.pem("app").sslContext();
+    try (Jedis r = new Jedis(new HostAndPort("127.0.0.1", cluster.node(1).respPort()),
+        DefaultJedisClientConfig.builder().ssl(true).sslSocketFactory(app.getSocketFactory()).build())) {
+      assertThat(r.ping()).isEqualTo("PONG");
+    }
+  }
+
   private static boolean askStatus(TlsSettings tls, String path) {
+    return askStatus(tls.arteryConfig(), path);
+  }
+
+  private static boolean askStatus(com.typesafe.config.Config arteryTls, String path) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "rogue",
-        Remoting.artery("127.0.0.1", 0, tls.arteryConfig()).withFallback(com.typesafe.config.ConfigFactory.load()));
+        Remoting.artery("127.0.0.1", 0, arteryTls).withFallback(com.typesafe.config.ConfigFactory.load()));
     try {
       TestProbe<RaftReplica.Status> probe = TestProbe.create(system);
       ActorRef<RaftReplica.Command> replica = ActorRefResolver.get(system).resolveActorRef(path);

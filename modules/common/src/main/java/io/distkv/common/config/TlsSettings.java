@@ -11,6 +11,7 @@ import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
@@ -135,6 +136,52 @@ public record TlsSettings(boolean enabled, Path certFile, Path keyFile, Path caF
     }
   }
 
+  /**
+   * What marks a node certificate: this organizational unit in its subject ({@code OU=dist-kv-node},
+   * as scripts/gen-certs.sh writes for every name before {@code --users}). Artery, the nodes'
+   * network, takes only such certificates at either end of a connection; a client with a user
+   * certificate speaks RESP (docs/security.md "Nodes and clients").
+   */
+  public static final String NODE_UNIT = "dist-kv-node";
+
+  /** This process's own certificate (the chain's first), from cert-file or the key store. */
+  public X509Certificate certificate() {
+    if (keyStore != null) {
+      KeyStore keys = loadPkcs12(keyStore, keyStorePassword, "distkv.tls.key-store");
+      try {
+        for (String alias : java.util.Collections.list(keys.aliases())) {
+          if (keys.isKeyEntry(alias) && keys.getCertificate(alias) instanceof X509Certificate x) {
+            return x;
+          }
+        }
+      } catch (GeneralSecurityException e) {
+        throw invalid("distkv.tls.key-store", keyStore, e.getMessage());
+      }
+      throw invalid("distkv.tls.key-store", keyStore, "holds no key with a certificate");
+    }
+    if (certificates(certFile, "distkv.tls.cert-file").get(0) instanceof X509Certificate x) {
+      return x;
+    }
+    throw invalid("distkv.tls.cert-file", certFile, "is not an X.509 certificate");
+  }
+
+  /** Whether {@code c} is a node certificate (its subject has {@code OU=}{@value #NODE_UNIT}). */
+  public static boolean isNodeCertificate(Certificate c) {
+    if (!(c instanceof X509Certificate x)) {
+      return false;
+    }
+    try {
+      for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName()).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("OU") && NODE_UNIT.equals(String.valueOf(rdn.getValue()))) {
+          return true;
+        }
+      }
+      return false;
+    } catch (javax.naming.InvalidNameException e) {
+      return false;
+    }
+  }
+
   /** TLS 1.3 and 1.2 only, on an engine or socket's supported list. */
   public static String[] protocols() {
     return PROTOCOLS.clone();
@@ -218,11 +265,20 @@ public record TlsSettings(boolean enabled, Path certFile, Path keyFile, Path caF
   /**
    * The settings that put an ActorSystem's Artery on TLS with these files (the transport, the
    * engine provider and this {@code distkv.tls} block, which the provider reads), or nothing when
-   * TLS is off.
+   * TLS is off. Throws {@link ConfigValidationException} when the certificate is not a node
+   * certificate ({@link #isNodeCertificate}): the other end would refuse it.
    */
   public Config arteryConfig() {
     if (!enabled) {
       return com.typesafe.config.ConfigFactory.empty();
+    }
+    X509Certificate own = certificate();
+    if (!isNodeCertificate(own)) {
+      String key = keyStore != null ? "distkv.tls.key-store" : "distkv.tls.cert-file";
+      throw invalid(key, keyStore != null ? keyStore : certFile, "holds '" + own.getSubjectX500Principal().getName()
+          + "', not a node certificate: Artery (the nodes' network) takes only certificates whose subject has OU="
+          + NODE_UNIT + " (scripts/gen-certs.sh writes it for every name before --users); a client with a user "
+          + "certificate connects with distkv.client.transport = resp");
     }
     java.util.Map<String, Object> tls = new java.util.LinkedHashMap<>();
     tls.put("enabled", true);
