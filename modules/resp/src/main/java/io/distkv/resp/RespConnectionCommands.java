@@ -47,16 +47,9 @@ final class RespConnectionCommands {
   static String commonName(javax.net.ssl.SSLSession session) {
     try {
       java.security.cert.Certificate[] chain = session.getPeerCertificates();
-      if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate x)) {
-        return null;
-      }
-      for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName()).getRdns()) {
-        if (rdn.getType().equalsIgnoreCase("CN")) {
-          return String.valueOf(rdn.getValue());
-        }
-      }
-      return null;
-    } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+      List<String> cn = chain.length == 0 ? List.of() : io.distkv.common.config.TlsSettings.subject(chain[0], "CN");
+      return cn.isEmpty() ? null : cn.get(cn.size() - 1);
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
       return null;
     }
   }

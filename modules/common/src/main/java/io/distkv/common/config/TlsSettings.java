@@ -167,19 +167,24 @@ public record TlsSettings(boolean enabled, Path certFile, Path keyFile, Path caF
 
   /** Whether {@code c} is a node certificate (its subject has {@code OU=}{@value #NODE_UNIT}). */
   public static boolean isNodeCertificate(Certificate c) {
-    if (!(c instanceof X509Certificate x)) {
-      return false;
-    }
-    try {
-      for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName()).getRdns()) {
-        if (rdn.getType().equalsIgnoreCase("OU") && NODE_UNIT.equals(String.valueOf(rdn.getValue()))) {
-          return true;
+    return subject(c, "OU").contains(NODE_UNIT);
+  }
+
+  /** The values of attribute {@code type} (CN, OU, ...) in an X.509 certificate's subject, in order. */
+  public static List<String> subject(Certificate c, String type) {
+    List<String> values = new ArrayList<>();
+    if (c instanceof X509Certificate x) {
+      try {
+        for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName()).getRdns()) {
+          if (rdn.getType().equalsIgnoreCase(type)) {
+            values.add(String.valueOf(rdn.getValue()));
+          }
         }
+      } catch (javax.naming.InvalidNameException e) {
+        return List.of(); // not a name X.500 would write: nothing to find in it
       }
-      return false;
-    } catch (javax.naming.InvalidNameException e) {
-      return false;
     }
+    return values;
   }
 
   /** TLS 1.3 and 1.2 only, on an engine or socket's supported list. */
