@@ -12,9 +12,32 @@ final class DistKvDriver implements Driver {
   private final DistKvClient client;
   private final Consistency consistency;
 
+  /** How long the driver keeps trying to connect to a cluster that does not answer yet. */
+  static final java.time.Duration CONNECT_WITHIN = java.time.Duration.ofSeconds(60);
+
   DistKvDriver(ClientSettings settings, Consistency consistency) {
-    this.client = DistKvClient.connect(settings);
+    this.client = connect(settings);
     this.consistency = consistency;
+  }
+
+  /**
+   * Connects, trying again (each try waits the request timeout) for up to {@link #CONNECT_WITHIN}:
+   * a cluster that was just started answers RESP before its nodes' first Artery TLS handshakes
+   * with a new client are done (seen: no answer within 5 s from three nodes started 10 s before
+   * on this 2-core machine).
+   */
+  static DistKvClient connect(ClientSettings settings) {
+    long deadline = System.nanoTime() + CONNECT_WITHIN.toNanos();
+    while (true) {
+      try {
+        return DistKvClient.connect(settings);
+      } catch (io.distkv.common.error.UnavailableException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        System.err.println(e.getMessage() + "; trying again");
+      }
+    }
   }
 
   @Override
