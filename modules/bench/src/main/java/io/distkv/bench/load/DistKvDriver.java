@@ -7,15 +7,20 @@ import io.distkv.common.protocol.Consistency;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-/** dist-kv through its Java client: one client (one ActorSystem) shared by every virtual user. */
+/**
+ * dist-kv through its Java client, on Artery ("distkv": one ActorSystem) or on the RESP transport
+ * ("distkv-resp"): one client shared by every virtual user.
+ */
 final class DistKvDriver implements Driver {
+  private final String name;
   private final DistKvClient client;
   private final Consistency consistency;
 
   /** How long the driver keeps trying to connect to a cluster that does not answer yet. */
   static final java.time.Duration CONNECT_WITHIN = java.time.Duration.ofSeconds(60);
 
-  DistKvDriver(ClientSettings settings, Consistency consistency) {
+  DistKvDriver(String name, ClientSettings settings, Consistency consistency) {
+    this.name = name;
     this.client = connect(settings);
     this.consistency = consistency;
   }
@@ -42,7 +47,7 @@ final class DistKvDriver implements Driver {
 
   @Override
   public String name() {
-    return "distkv";
+    return name;
   }
 
   @Override

@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Closed-loop load against dist-kv and/or etcd; prints a progress line per second and a final table.")
 public final class LoadGenerator implements Callable<Integer> {
-  @Option(names = "--driver", split = ",", defaultValue = "distkv", description = "distkv (Java client), resp (dist-kv "
-      + "through the Redis protocol, Jedis), etcd, or a list: distkv,resp,etcd (default ${DEFAULT-VALUE}).")
+  @Option(names = "--driver", split = ",", defaultValue = "distkv", description = "distkv (Java client), distkv-resp "
+      + "(the Java client on its RESP transport), resp (dist-kv through the Redis protocol, Jedis), etcd, or a list: "
+      + "distkv,resp,etcd (default ${DEFAULT-VALUE}).")
   List<String> drivers;
 
   @Option(names = "--workload", split = ",", defaultValue = "write,b", description = "write, a (50/50), b (95/5 read/update), c (read-only); list (default ${DEFAULT-VALUE}).")
@@ -154,12 +155,18 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private Driver open(String name, Consistency c) {
     return switch (name.toLowerCase(Locale.ROOT)) {
-      case "distkv" -> new DistKvDriver(clientSettings(), c);
+      case "distkv" -> new DistKvDriver("distkv", clientSettings(), c);
+      case "distkv-resp" -> { // the Java client on its RESP transport, through the same RESP ports as "resp"
+        ClientSettings s = clientSettings();
+        yield new DistKvDriver("distkv-resp", new ClientSettings(respEndpoints, s.host(), s.port(), s.requestTimeout(),
+            s.attemptTimeout(), s.maxRetries(), s.retryBackoff(), s.clientId(), s.limits(), s.tls(),
+            ClientSettings.Transport.RESP, s.user(), s.password()), c);
+      }
       case "etcd" -> new EtcdDriver(etcdEndpoints, c == Consistency.EVENTUAL);
       case "resp" -> new RespDriver(respEndpoints, Math.max(64, clients.stream().mapToInt(Integer::intValue).max().orElse(64)),
           c == Consistency.EVENTUAL);
       default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown driver '" + name
-          + "' (distkv, resp, etcd)");
+          + "' (distkv, distkv-resp, resp, etcd)");
     };
   }
 
