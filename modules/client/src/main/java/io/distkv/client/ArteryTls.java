@@ -16,8 +16,9 @@ import scala.Option;
  * Artery's TLS engines from {@code distkv.tls} (PEM files or PKCS12 stores): mutual TLS, TLS 1.3
  * and 1.2 only, trusting the cluster's CA alone. Both ends present a certificate, and each accepts
  * only a node certificate the CA signed ({@link #nodeOnly}): Artery is the nodes' network (and
- * that of Java clients trusted with a node certificate); user certificates speak RESP. Host names are not checked against certificates (nodes
- * are addressed by IP and may move); the CA is the trust boundary. Pekko creates it by name
+ * that of Java clients trusted with a node certificate); user certificates speak RESP. Host names
+ * are not checked against certificates (nodes are addressed by IP and may move); the CA is the
+ * trust boundary. Pekko creates it by name
  * ({@code pekko.remote.artery.ssl.ssl-engine-provider}, set by {@link TlsSettings#arteryConfig}).
  */
 public final class ArteryTls implements SSLEngineProvider {

@@ -222,25 +222,38 @@ public final class DistKvClient implements AutoCloseable {
 
   /** Writes {@code value} under {@code key}; completes with the new version. */
   public CompletionStage<Long> put(byte[] key, byte[] value) {
-    return guarded(() -> resp != null ? resp.put(checkKey(key), settings.limits().checkValue(value)) : write(List.of(KvCommand.Op.put(checkKey(key), settings.limits().checkValue(value))))
-        .thenApply(KvResult::version));
+    return guarded(() -> {
+      byte[] k = checkKey(key);
+      byte[] v = settings.limits().checkValue(value);
+      return resp != null ? resp.put(k, v) : write(List.of(KvCommand.Op.put(k, v))).thenApply(KvResult::version);
+    });
   }
 
   /** Deletes {@code key} (deleting a missing key succeeds); completes with the delete's version. */
   public CompletionStage<Long> delete(byte[] key) {
-    return guarded(() -> resp != null ? resp.delete(checkKey(key)) : write(List.of(KvCommand.Op.delete(checkKey(key)))).thenApply(KvResult::version));
+    return guarded(() -> {
+      byte[] k = checkKey(key);
+      return resp != null ? resp.delete(k) : write(List.of(KvCommand.Op.delete(k))).thenApply(KvResult::version);
+    });
   }
 
   /** Deletes the key; completes with whether it had a live value (decided in log order, exactly). */
   public CompletionStage<Boolean> remove(byte[] key) {
-    return guarded(() -> resp != null ? resp.remove(checkKey(key)) : write(List.of(KvCommand.Op.delete(checkKey(key))))
-        .thenApply(r -> r.value() != null && r.value().length == 1 && r.value()[0] == 1));
+    return guarded(() -> {
+      byte[] k = checkKey(key);
+      return resp != null ? resp.remove(k) : write(List.of(KvCommand.Op.delete(k)))
+          .thenApply(r -> r.value() != null && r.value().length == 1 && r.value()[0] == 1);
+    });
   }
 
   /** Writes only if the key has no live value; not applied = the existing version. */
   public CompletionStage<WriteResult> putIfAbsent(byte[] key, byte[] value) {
-    return guarded(() -> resp != null ? resp.compareAndSet(checkKey(key), 0, settings.limits().checkValue(value)) : write(List.of(KvCommand.Op.putIfAbsent(checkKey(key), settings.limits().checkValue(value))))
-        .thenApply(DistKvClient::conditional));
+    return guarded(() -> {
+      byte[] k = checkKey(key);
+      byte[] v = settings.limits().checkValue(value);
+      return resp != null ? resp.compareAndSet(k, 0, v) // expected version 0: only if absent
+          : write(List.of(KvCommand.Op.putIfAbsent(k, v))).thenApply(DistKvClient::conditional);
+    });
   }
 
   /**
@@ -266,8 +279,11 @@ public final class DistKvClient implements AutoCloseable {
    * sum; fails with INVALID_ARGUMENT if the value is not such an integer or the sum overflows.
    */
   public CompletionStage<Long> incrementBy(byte[] key, long delta) {
-    return guarded(() -> resp != null ? resp.incrementBy(checkKey(key), delta) : write(List.of(KvCommand.Op.increment(checkKey(key), delta)))
-        .thenApply(r -> Long.parseLong(new String(r.value(), StandardCharsets.US_ASCII))));
+    return guarded(() -> {
+      byte[] k = checkKey(key);
+      return resp != null ? resp.incrementBy(k, delta) : write(List.of(KvCommand.Op.increment(k, delta)))
+          .thenApply(r -> Long.parseLong(new String(r.value(), StandardCharsets.US_ASCII)));
+    });
   }
 
   /** Applies the batch atomically (see {@link Batch}: one partition only). */
@@ -462,7 +478,9 @@ public final class DistKvClient implements AutoCloseable {
 
   private CompletionStage<String> membership(ClientProtocol.MembershipOp op, String node) {
     if (resp != null) {
-      return guarded(() -> resp.membership(op, node, MEMBERSHIP_TIMEOUT).thenCompose(m -> resp.clusterInfo().thenApply(i -> m)));
+      // the cluster map changed: read it again (partition count and leaders)
+      return guarded(() -> resp.membership(op, node, MEMBERSHIP_TIMEOUT)
+          .thenCompose(m -> resp.clusterInfo().thenApply(i -> m)));
     }
     return guarded(() -> routing.once(reply -> new ClientProtocol.ChangeMembers(op, node, reply), MEMBERSHIP_TIMEOUT)
         .thenCompose(r -> {

@@ -12,9 +12,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.TLSProtocol;
+import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -105,11 +107,11 @@ public final class RespServer implements AutoCloseable {
    * session's client certificate, once the handshake is done and before the first request, may
    * log the connection in ({@link RespCommands#identify}).
    */
-  private static org.apache.pekko.stream.javadsl.BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> overTls(
+  private static BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> overTls(
       javax.net.ssl.SSLContext tls, RespConnection c, RespCommands commands) {
     java.util.concurrent.atomic.AtomicBoolean identified = new java.util.concurrent.atomic.AtomicBoolean();
-    org.apache.pekko.stream.javadsl.BidiFlow<ByteString, TLSProtocol.SslTlsOutbound, TLSProtocol.SslTlsInbound, ByteString,
-        NotUsed> plain = org.apache.pekko.stream.javadsl.BidiFlow.fromFunctions(
+    BidiFlow<ByteString, TLSProtocol.SslTlsOutbound, TLSProtocol.SslTlsInbound, ByteString, NotUsed> plain =
+        BidiFlow.fromFunctions(
             TLSProtocol.SendBytes::new,
             in -> {
               if (!(in instanceof TLSProtocol.SessionBytes bytes)) {
@@ -120,7 +122,7 @@ public final class RespServer implements AutoCloseable {
               }
               return bytes.bytes();
             });
-    return plain.atop(org.apache.pekko.stream.javadsl.TLS.create(
+    return plain.atop(TLS.create(
         () -> io.distkv.common.config.TlsSettings.engine(tls, null, -1, false), TLSClosing.eagerClose())).reversed();
   }
 
