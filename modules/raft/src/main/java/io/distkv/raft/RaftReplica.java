@@ -591,9 +591,14 @@ public final class RaftReplica {
   /**
    * No quorum is reachable from here: no leader for more than two election timeouts, and
    * messages from fewer than a majority of the voters (this replica counting as one) within the
-   * last election timeout. A slow election on the majority side (pre-votes refused while the
+   * last two election timeouts. A slow election on the majority side (pre-votes refused while the
    * others still remember the old leader) hears its peers, so it answers NOT_LEADER, which
-   * clients retry, rather than the definite NO_QUORUM / READ_ONLY.
+   * clients retry, rather than the definite NO_QUORUM / READ_ONLY. Two timeouts, not one: peers
+   * without a leader speak only when their own randomized timers fire, up to an election timeout
+   * apart, and on a loaded machine a survivor of its leader's crash was seen answering NO_QUORUM
+   * 1.3 s after the crash (election timeout 0.5 s) although its peer was up. A replica cut off
+   * heard its last message when the cut began, so it still answers NO_QUORUM after the same two
+   * leaderless election timeouts.
    */
   private boolean noQuorum() {
     long election = settings.options().electionTicks();
@@ -604,7 +609,7 @@ public final class RaftReplica {
     int heard = voters.contains(settings.id()) ? 1 : 0;
     for (String v : voters) {
       Long at = lastHeard.get(v);
-      if (!v.equals(settings.id()) && at != null && ticksDone - at <= election) {
+      if (!v.equals(settings.id()) && at != null && ticksDone - at <= 2L * election) {
         heard++;
       }
     }
