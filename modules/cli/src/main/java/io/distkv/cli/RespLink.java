@@ -5,7 +5,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import io.distkv.common.protocol.RespWire;
@@ -59,19 +58,11 @@ final class RespLink implements AutoCloseable {
     List<String> failures = new ArrayList<>();
     for (String e : endpoints) {
       int colon = checkEndpoint(e);
-      Socket s = new Socket();
+      Socket s = null;
       try {
-        String host = e.substring(0, colon);
-        int port = Integer.parseInt(e.substring(colon + 1));
-        s.connect(new InetSocketAddress(host, port), (int) Math.min(timeout.toMillis(), 10_000));
+        s = RespWire.connect(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1)), tls,
+            (int) Math.min(timeout.toMillis(), 10_000));
         s.setSoTimeout((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
-        s.setTcpNoDelay(true);
-        if (tls != null) {
-          javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(s, host, port, true);
-          secure.setEnabledProtocols(io.distkv.common.config.TlsSettings.protocols());
-          s = secure;
-          secure.startHandshake();
-        }
         RespLink link = new RespLink(s, e);
         if (password != null && !password.isEmpty()) {
           try {
@@ -168,6 +159,9 @@ final class RespLink implements AutoCloseable {
   }
 
   private static void closeQuietly(Socket s) {
+    if (s == null) {
+      return; // RespWire.connect closed what it opened
+    }
     try {
       s.close();
     } catch (IOException ignored) {

@@ -38,10 +38,7 @@ public final class BlockingDistKvClient {
     try {
       return stage.toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
-      Throwable cause = e.getCause();
-      while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
+      Throwable cause = io.distkv.common.concurrent.Failures.cause(e);
       if (cause instanceof RuntimeException re) {
         throw re;
       }

@@ -7,14 +7,12 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 
 /**
  * One pipelined RESP2 connection of the Java client's RESP transport to a node: any number of
@@ -52,20 +50,9 @@ final class RespChannel implements AutoCloseable {
    */
   static RespChannel open(String endpoint, SSLContext tls, Duration connectTimeout) throws IOException {
     int colon = endpoint.lastIndexOf(':');
-    String host = endpoint.substring(0, colon);
-    int port = Integer.parseInt(endpoint.substring(colon + 1));
-    Socket s = new Socket();
+    Socket s = RespWire.connect(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)), tls,
+        (int) Math.min(connectTimeout.toMillis(), Integer.MAX_VALUE));
     try {
-      s.connect(new InetSocketAddress(host, port), (int) Math.min(connectTimeout.toMillis(), Integer.MAX_VALUE));
-      s.setTcpNoDelay(true);
-      if (tls != null) {
-        SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(s, host, port, true);
-        secure.setEnabledProtocols(io.distkv.common.config.TlsSettings.protocols());
-        secure.setSoTimeout((int) Math.min(connectTimeout.toMillis(), Integer.MAX_VALUE));
-        secure.startHandshake();
-        secure.setSoTimeout(0);
-        s = secure;
-      }
       return new RespChannel(endpoint, s);
     } catch (IOException | RuntimeException e) {
       s.close();

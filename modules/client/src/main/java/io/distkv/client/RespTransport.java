@@ -374,10 +374,7 @@ final class RespTransport implements AutoCloseable {
   }
 
   private static Throwable cause(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return io.distkv.common.concurrent.Failures.cause(t);
   }
 
   @Override

@@ -2,7 +2,6 @@ package io.distkv.resp;
 
 import io.distkv.common.error.DistKvException;
 import io.distkv.common.error.ErrorCode;
-import java.util.concurrent.CompletionException;
 
 /**
  * dist-kv's errors in Redis's form (docs/resp.md "Errors"): the prefix a Redis client acts on,
@@ -23,12 +22,7 @@ final class RespErrors {
 
   /** What failed, without the wrappers a future's failure comes in. */
   static Throwable cause(Throwable t) {
-    Throwable cause = t;
-    while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
+    return io.distkv.common.concurrent.Failures.cause(t);
   }
 
   /** The exception's message without the "CODE: " it starts with. */

@@ -26,6 +26,32 @@ public final class RespWire {
   }
 
   /**
+   * A TCP connection to a node's RESP port, with TCP_NODELAY, over TLS with {@code tls} when not
+   * null (the handshake is done here, bounded by {@code timeoutMs} like the connect; a node of
+   * another CA fails it). Reads block without a timeout until the caller sets one.
+   */
+  public static java.net.Socket connect(String host, int port, javax.net.ssl.SSLContext tls, int timeoutMs)
+      throws IOException {
+    java.net.Socket s = new java.net.Socket();
+    try {
+      s.connect(new java.net.InetSocketAddress(host, port), timeoutMs);
+      s.setTcpNoDelay(true);
+      if (tls == null) {
+        return s;
+      }
+      javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(s, host, port, true);
+      secure.setEnabledProtocols(io.distkv.common.config.TlsSettings.protocols());
+      secure.setSoTimeout(timeoutMs);
+      secure.startHandshake();
+      secure.setSoTimeout(0);
+      return secure;
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /**
    * Writes one command (not flushed): byte[] arguments as they are, anything else as the UTF-8
    * text of {@code String.valueOf}.
    */
