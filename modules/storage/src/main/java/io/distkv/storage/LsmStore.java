@@ -79,6 +79,10 @@ public final class LsmStore implements AutoCloseable {
 
   private final ReentrantLock mutex = new ReentrantLock();
   private final Condition backgroundDone = mutex.newCondition();
+  /** Run once at the next end of background work ({@link #writeRoom}); guarded by the mutex. */
+  private final List<Runnable> roomWaiters = new ArrayList<>();
+  /** When the first of {@link #roomWaiters} was told to wait ({@link System#nanoTime}). */
+  private long roomWaitStart;
   private final ArrayDeque<Writer> writers = new ArrayDeque<>();
   private final Object fileLock = new Object();
   /** One flush at a time (the scheduler's thread, or the closing thread once the scheduler may be gone). */
@@ -118,16 +122,38 @@ public final class LsmStore implements AutoCloseable {
   private final AtomicLong stalls = new AtomicLong();
   private final AtomicLong stallNanos = new AtomicLong();
 
-  /** A queued write (or, with a null batch, a forced memtable switch). */
+  /**
+   * A queued write (or, with a null batch, a forced memtable switch). {@code paced}: its caller
+   * paces itself by {@link #writeRoom}, so the store's slowdown delay is skipped for it.
+   */
   private final class Writer {
     final WriteBatch batch;
+    final boolean paced;
     final Condition cv = mutex.newCondition();
     boolean done;
     Throwable error;
 
     Writer(WriteBatch batch) {
-      this.batch = batch;
+      this(batch, false);
     }
+
+    Writer(WriteBatch batch, boolean paced) {
+      this.batch = batch;
+      this.paced = paced;
+    }
+  }
+
+  /** What a write made now would meet ({@link #writeRoom}). */
+  public enum WriteRoom {
+    /** It proceeds at once. */
+    NOW,
+    /**
+     * It proceeds, but the store asks its writers to slow down: level 0 is near its stop trigger,
+     * or the node's memtable budget is exceeded. {@link #write} would delay it by 1 ms.
+     */
+    SLOW,
+    /** It would wait for a flush or a compaction to finish (a full memtable behind a running flush, or a full level 0). */
+    FULL
   }
 
   private LsmStore(Path dir, LsmOptions options, StoreResources shared) throws IOException {
@@ -333,6 +359,78 @@ public final class LsmStore implements AutoCloseable {
 
   /** Applies {@code batch} atomically; durable on return if the WAL is on with sync ALWAYS. */
   public void write(WriteBatch batch) {
+    write(batch, false);
+  }
+
+  /**
+   * As {@link #write}, without the 1 ms delay a write gets while the store asks writers to slow
+   * down ({@link WriteRoom#SLOW}): for a writer that paces itself by {@link #writeRoom}. It still
+   * waits if the store is {@link WriteRoom#FULL}.
+   */
+  public void writePaced(WriteBatch batch) {
+    write(batch, true);
+  }
+
+  /**
+   * For a writer that must not block (a Raft replica applies on a dispatcher thread its node's
+   * networking shares): what a write made now would meet. At {@link WriteRoom#FULL}, the store
+   * makes sure the flush or compaction it waits for is scheduled, and {@code wake} runs once, on
+   * the thread that ends the next flush or compaction (or when the store fails or closes): ask
+   * again then. A {@link #writePaced} after {@code NOW} or {@code SLOW}, with no other writer in
+   * between, does not wait. A store that failed or closes answers {@code NOW}: the write fails at
+   * once, saying why.
+   */
+  public WriteRoom writeRoom(Runnable wake) {
+    mutex.lock();
+    try {
+      if (backgroundError != null || closing) {
+        return WriteRoom.NOW;
+      }
+      int l0 = versions.current().fileCount(0);
+      boolean l0Full = l0 >= options.l0StopTrigger();
+      // makeRoomForWrite's tests, in its order: room in the memtable, else a switch that need not wait.
+      boolean room = mem.approximateBytes() < options.writeBufferBytes() && (!switchRequested || imm != null || l0Full);
+      if (!room && (imm != null || l0Full)) {
+        if (l0Full) {
+          maybeScheduleCompaction();
+        }
+        // Counted as stalls: the writer waits, on its side.
+        stalls.incrementAndGet();
+        if (roomWaiters.isEmpty()) {
+          roomWaitStart = System.nanoTime();
+        }
+        roomWaiters.add(wake);
+        return WriteRoom.FULL;
+      }
+      if (l0 >= options.l0SlowdownTrigger() || (writeBuffers != null && writeBuffers.overLimit())) {
+        slowdowns.incrementAndGet();
+        return WriteRoom.SLOW;
+      }
+      return WriteRoom.NOW;
+    } finally {
+      mutex.unlock();
+    }
+  }
+
+  /** With the mutex held: a flush or compaction ended, or the store failed or closes: wake every waiting writer. */
+  private void signalBackgroundDone() {
+    backgroundDone.signalAll();
+    if (roomWaiters.isEmpty()) {
+      return;
+    }
+    stallNanos.addAndGet(System.nanoTime() - roomWaitStart);
+    List<Runnable> waiting = new ArrayList<>(roomWaiters);
+    roomWaiters.clear();
+    for (Runnable wake : waiting) {
+      try {
+        wake.run();
+      } catch (RuntimeException e) {
+        log.warn("a writer's wake-up failed in {}", dir, e);
+      }
+    }
+  }
+
+  private void write(WriteBatch batch, boolean paced) {
     checkOpen();
     for (WriteBatch.Op op : batch.ops()) {
       limits.checkKey(op.key());
@@ -343,7 +441,7 @@ public final class LsmStore implements AutoCloseable {
     if (batch.isEmpty()) {
       return;
     }
-    submit(new Writer(batch));
+    submit(new Writer(batch, paced));
   }
 
   private void submit(Writer w) {
@@ -360,7 +458,7 @@ public final class LsmStore implements AutoCloseable {
       Throwable error = null;
       List<Writer> group = new ArrayList<>();
       try {
-        makeRoomForWrite(w.batch == null);
+        makeRoomForWrite(w.batch == null, w.paced);
         if (w.batch == null) {
           group.add(w);
         } else {
@@ -467,9 +565,9 @@ public final class LsmStore implements AutoCloseable {
   }
 
   /** With the mutex held: ensures the memtable has room, applying L0 backpressure. */
-  private void makeRoomForWrite(boolean force) throws IOException {
+  private void makeRoomForWrite(boolean force, boolean paced) throws IOException {
     boolean forced = force; // `force` is cleared once the switch is done; `forced` remembers who asked
-    boolean allowDelay = !force;
+    boolean allowDelay = !force && !paced;
     while (true) {
       if (backgroundError != null) {
         throw new StorageIoException("store " + dir + " stopped accepting writes after a background error: "
@@ -643,7 +741,7 @@ public final class LsmStore implements AutoCloseable {
       mutex.lock();
       try {
         imm = null;
-        backgroundDone.signalAll();
+        signalBackgroundDone();
       } finally {
         mutex.unlock();
       }
@@ -654,7 +752,7 @@ public final class LsmStore implements AutoCloseable {
       mutex.lock();
       try {
         backgroundError = t;
-        backgroundDone.signalAll();
+        signalBackgroundDone();
       } finally {
         mutex.unlock();
       }
@@ -978,7 +1076,7 @@ public final class LsmStore implements AutoCloseable {
       compactionRunning = false;
       mutex.lock();
       try {
-        backgroundDone.signalAll();
+        signalBackgroundDone();
       } finally {
         mutex.unlock();
       }
@@ -1225,7 +1323,7 @@ public final class LsmStore implements AutoCloseable {
     closing = true; // new calls are refused; writers stalled on backpressure are woken and refused
     mutex.lock();
     try {
-      backgroundDone.signalAll();
+      signalBackgroundDone();
     } finally {
       mutex.unlock();
     }

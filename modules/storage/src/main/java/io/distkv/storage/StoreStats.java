@@ -15,9 +15,10 @@ import java.util.List;
  * @param compactionBytesRead table bytes read by compactions
  * @param compactionBytesWritten table bytes written by compactions
  * @param compactionRunning whether a compaction is in progress now
- * @param writeSlowdowns writes delayed 1 ms because L0 is filling up
- * @param writeStalls times a write waited for a flush or compaction
- * @param stallMicros total time writes spent waiting
+ * @param writeSlowdowns writes delayed 1 ms, or paced writers told SLOW ({@code LsmStore.writeRoom}),
+ *     because L0 is filling up or the node's memtable budget is exceeded
+ * @param writeStalls times a write waited, or a paced writer was told FULL, for a flush or compaction
+ * @param stallMicros total time writes (or paced writers told FULL) spent waiting
  */
 public record StoreStats(
     long memtableBytes,

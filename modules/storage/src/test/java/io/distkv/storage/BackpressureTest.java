@@ -38,6 +38,17 @@ class BackpressureTest {
     }
   }
 
+  /** 64 KiB memtables, no fsyncs, and level 0's compaction, slowdown and stop triggers at {@code compaction}, {@code slowdown}, {@code stop} tables. */
+  static LsmOptions smallTables(int compaction, int slowdown, int stop) {
+    return LsmOptions.builder()
+        .writeBufferBytes(64 * 1024)
+        .l0CompactionTrigger(compaction)
+        .l0SlowdownTrigger(slowdown)
+        .l0StopTrigger(stop)
+        .syncPolicy(SyncPolicy.NEVER)
+        .build();
+  }
+
   static void await(String what, Duration deadline, BooleanSupplier condition) throws InterruptedException {
     long end = System.nanoTime() + deadline.toNanos();
     while (!condition.getAsBoolean()) {
@@ -51,13 +62,7 @@ class BackpressureTest {
 
   @Test
   void writesSlowThenStopWhenCompactionFallsBehindAndResumeAfterIt() throws Exception {
-    LsmOptions options = LsmOptions.builder()
-        .writeBufferBytes(64 * 1024)
-        .l0CompactionTrigger(2)
-        .l0SlowdownTrigger(3)
-        .l0StopTrigger(4)
-        .syncPolicy(SyncPolicy.NEVER)
-        .build();
+    LsmOptions options = smallTables(2, 3, 4);
     GatedScheduler scheduler = new GatedScheduler();
     try (scheduler; LsmStore store = LsmStore.open(dir, options, scheduler)) {
       AtomicLong acked = new AtomicLong();
@@ -87,15 +92,72 @@ class BackpressureTest {
     }
   }
 
+  /**
+   * A writer that must not block (a Raft replica on a dispatcher thread) asks {@code writeRoom}
+   * before each write: it is told SLOW near the stop trigger and FULL at it, never blocks in a
+   * paced write after NOW or SLOW, and is woken once compaction catches up.
+   */
+  @Test
+  void writeRoomTellsANonBlockingWriterWhenToWaitAndWakesItWhenCompactionCatchesUp() throws Exception {
+    LsmOptions options = smallTables(2, 3, 4);
+    GatedScheduler scheduler = new GatedScheduler();
+    try (scheduler; LsmStore store = LsmStore.open(dir, options, scheduler)) {
+      java.util.EnumSet<LsmStore.WriteRoom> seen = java.util.EnumSet.noneOf(LsmStore.WriteRoom.class);
+      byte[] value = new byte[1000];
+      long written = 0;
+      java.util.concurrent.CountDownLatch woken;
+      // Writes on this thread: a wait here would hang the test, not pass it.
+      while (true) {
+        woken = new java.util.concurrent.CountDownLatch(1);
+        LsmStore.WriteRoom room = store.writeRoom(woken::countDown);
+        seen.add(room);
+        if (room == LsmStore.WriteRoom.FULL) {
+          if (store.stats().filesPerLevel().get(0) >= 4) {
+            break; // level 0 at its stop trigger
+          }
+          // a full memtable behind a running flush: the flush's end wakes the writer
+          assertThat(woken.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("woken by the flush").isTrue();
+          continue;
+        }
+        store.writePaced(new WriteBatch().put(String.format("key%08d", written % 100).getBytes(), value));
+        written++;
+        assertThat(written).as("level 0 full before 2,000 writes of 1 KB into 64 KiB memtables").isLessThan(2000);
+      }
+      assertThat(seen).contains(LsmStore.WriteRoom.NOW, LsmStore.WriteRoom.SLOW);
+      assertThat(store.stats().filesPerLevel().get(0)).isGreaterThanOrEqualTo(4);
+      assertThat(store.stats().writeStalls()).as("the FULL answers").isPositive();
+      assertThat(store.stats().writeSlowdowns()).as("the SLOW answers").isPositive();
+      assertThat(woken.getCount()).as("not woken while compaction is held").isEqualTo(1);
+      // Compaction catches up: the writer is woken and may write again.
+      scheduler.open(store);
+      assertThat(woken.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("woken").isTrue();
+      await("room again", Duration.ofSeconds(30), () -> store.writeRoom(() -> {}) != LsmStore.WriteRoom.FULL);
+      store.writePaced(new WriteBatch().put("after".getBytes(), value));
+      assertThat(store.get("after".getBytes())).hasSize(1000);
+      assertThat(store.get(String.format("key%08d", (written - 1) % 100).getBytes())).hasSize(1000);
+    }
+  }
+
+  @Test
+  void closeWakesANonBlockingWriterAndItsWriteIsRefused() throws Exception {
+    LsmOptions options = smallTables(1, 1, 2);
+    GatedScheduler scheduler = new GatedScheduler(); // never opened
+    LsmStore store = LsmStore.open(dir, options, scheduler);
+    java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+    for (long i = 0; store.writeRoom(woken::countDown) != LsmStore.WriteRoom.FULL; i++) {
+      store.writePaced(new WriteBatch().put(String.format("key%08d", i % 100).getBytes(), new byte[1000]));
+    }
+    store.close();
+    assertThat(woken.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("woken by the close").isTrue();
+    assertThat(store.writeRoom(() -> {})).isEqualTo(LsmStore.WriteRoom.NOW); // and the write then says why
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.writePaced(new WriteBatch().put("k".getBytes(), new byte[1])))
+        .hasMessageContaining("clos");
+    scheduler.close();
+  }
+
   @Test
   void closeRefusesAWriterStalledOnBackpressureInsteadOfHanging() throws Exception {
-    LsmOptions options = LsmOptions.builder()
-        .writeBufferBytes(64 * 1024)
-        .l0CompactionTrigger(1)
-        .l0SlowdownTrigger(1)
-        .l0StopTrigger(2)
-        .syncPolicy(SyncPolicy.NEVER)
-        .build();
+    LsmOptions options = smallTables(1, 1, 2);
     GatedScheduler scheduler = new GatedScheduler(); // never opened
     LsmStore store = LsmStore.open(dir, options, scheduler);
     AtomicReference<Throwable> failure = new AtomicReference<>();
