@@ -134,7 +134,9 @@ public final class RaftReplica {
   /**
    * Local only: this replica left its group and its node no longer hosts the partition. It fails
    * whatever is pending, stops its timers and goes dormant (ignores Raft traffic and status
-   * requests, answers requests {@code NOT_LEADER} without a hint), then replies. The actor stays,
+   * requests, answers requests {@code NOT_LEADER} without a hint), then replies; if its state
+   * machine's disk work (a checkpoint or an install) is running, it does so once that ends, so the
+   * node never closes a store under it. The actor stays,
    * so the path {@code /system/raft-p<N>} keeps naming a live actor: Artery caches the actor a
    * remote path resolves to, and a new actor under the same name would be unreachable from peers.
    */
@@ -161,6 +163,26 @@ public final class RaftReplica {
   /** A snapshot's files arrived and were verified. */
   private record SnapshotArrived(SnapshotReceiver.Received received) implements Command {}
 
+  /** The state machine may have room to apply again (its wake-up, or the retry timer). */
+  private record ApplyRoom() implements Command {}
+
+  /** How long a replica whose state machine is full waits before asking again, if no wake-up came. */
+  static final Duration APPLY_RETRY = Duration.ofMillis(50);
+
+  private static final Object APPLY_TIMER = "apply";
+
+  /** Disk work of the state machine ended on the disk dispatcher: {@code then} continues on the replica's thread. */
+  private record DiskWorkDone(Runnable then) implements Command {}
+
+  /** The state machine's disk work running off the replica's thread ({@link #offload}). */
+  private enum DiskWork {
+    NONE,
+    /** A checkpoint for a snapshot: applies wait; queries may run (the state does not change). */
+    CHECKPOINT,
+    /** A snapshot's install: applies, queries and log compaction wait (the store is being replaced). */
+    RESTORE
+  }
+
   /**
    * Static wiring of a replica. {@code snapshots} says when the log is compacted and how fast
    * snapshots are sent; {@code snapshotDir} is the replica's own directory for snapshots being
@@ -180,6 +202,14 @@ public final class RaftReplica {
    * every other one.
    */
   static final int MAX_IN_FLIGHT = 4;
+
+  /**
+   * The dispatcher (two threads, reference.conf) of a state machine's disk work off its replica's
+   * thread (a checkpoint, an install, a backup's checkpoint) and of the node's starting and
+   * dropping of replicas: its own threads, so that this work, which holds a replica's applies,
+   * never queues behind snapshot transfers' file I/O.
+   */
+  public static final String DISK_DISPATCHER = "distkv-disk-dispatcher";
 
   /**
    * A Ready being written ({@code token} ≥ 0) or done with, and its answers held until then.
@@ -209,7 +239,7 @@ public final class RaftReplica {
   private final Transport transport;
   private final LogSink logWriter;
   private final ActorRef<NodeLogWriter.Persisted> persistedAdapter;
-  private final Map<Long, Pending> proposals = new TreeMap<>();
+  private final TreeMap<Long, Pending> proposals = new TreeMap<>();
   private final Map<Long, PendingRead> reads = new HashMap<>();
   private final List<ReadState> readyReads = new ArrayList<>();
   /** Readys taken from the core and not yet handled, oldest first (at most {@link #MAX_IN_FLIGHT}). */
@@ -223,6 +253,27 @@ public final class RaftReplica {
   private boolean flushQueued;
   private long nextReadId = 1;
   private long applied;
+  /**
+   * The last index the state machine itself applied or restored (≤ {@link #applied}, which also
+   * counts configuration and no-op entries): the index a checkpoint of it holds.
+   */
+  private long stateIndex;
+  /** Committed entries taken from the core and not applied yet, in log order ({@link #drainApplies}), and their bound. */
+  private final ApplyBacklog toApply;
+  /** The highest committed index taken from the core: applied, held in {@link #toApply}, or installed. */
+  private long taken;
+  /** Applying waits for the state machine's wake-up or the retry timer ({@link ApplyRoom}). */
+  private boolean applyWaiting;
+  /** The state machine's wake-up ({@link StateMachine#applyRoom}): safe from any thread. */
+  private final Runnable applyWake;
+  /** The state machine's disk work now running off this thread, if any. */
+  private DiskWork diskWork = DiskWork.NONE;
+  /** The install of a snapshot adopted while other disk work ran: started when that ends (one disk work at a time). */
+  private Runnable deferredInstall;
+  /** A {@link Retire} that came during disk work: carried out when the work ends (the store is closed after it). */
+  private Retire retireWhenIdle;
+  /** Local reads that came while a snapshot was being installed, answered once it is. */
+  private final List<PendingRead> heldLocalReads = new ArrayList<>();
   private Role lastRole = Role.FOLLOWER;
   private long leaderlessTicks;
   /**
@@ -253,10 +304,12 @@ public final class RaftReplica {
     this.tickNanos = settings.tickInterval().toNanos();
     this.clockStart = clock.getAsLong();
     this.stateMachine = stateMachine;
+    this.toApply = new ApplyBacklog(settings.options().maxInflightBytes());
     this.transport = transport;
     this.logWriter = logWriter;
     this.persistedAdapter = context.messageAdapter(NodeLogWriter.Persisted.class, LogPersisted::new);
     ActorRef<Command> self = context.getSelf();
+    this.applyWake = () -> self.tell(new ApplyRoom());
     this.logMemory = settings.logBudget().join(() -> self.tell(new ShrinkLog()));
     HardState hs = recovered == null ? HardState.EMPTY : recovered.hardState();
     SnapshotMeta meta = recovered == null ? null : recovered.snapshot();
@@ -274,6 +327,8 @@ public final class RaftReplica {
       stateMachine.restore(meta.index(), SnapshotDirs.files(staged));
       applied = meta.index();
     }
+    this.stateIndex = applied;
+    this.taken = applied;
     this.core = new RaftCore(settings.id(), settings.options(), settings.seed(), hs, meta, entries,
         settings.bootstrap(), applied);
     this.snapshots = new SnapshotTransfers(context, settings, transport,
@@ -367,6 +422,10 @@ public final class RaftReplica {
   private Behavior<Command> propose(byte[] command, Completion done) {
     try {
       Trace.stamp(done.trace(), Trace.PROPOSE);
+      if (toApply.full() && core.role() == Role.LEADER) {
+        throw new io.distkv.common.error.BusyException(settings.group() + ": " + toApply.bytes()
+            + " bytes of committed entries wait to be applied (limit " + settings.options().maxInflightBytes() + ")");
+      }
       long index = core.propose(command);
       proposals.put(index, new Pending(core.term(), done));
     } catch (DistKvException e) {
@@ -398,6 +457,10 @@ public final class RaftReplica {
   }
 
   private Behavior<Command> localRead(byte[] query, Completion done) {
+    if (diskWork == DiskWork.RESTORE || deferredInstall != null) {
+      heldLocalReads.add(new PendingRead(query, done));
+      return Behaviors.same();
+    }
     done.complete(query(applied, query), outbox);
     return flushed(Behaviors.same());
   }
@@ -409,13 +472,18 @@ public final class RaftReplica {
   private Result query(long index, byte[] query) {
     try {
       return Result.ok(index, stateMachine.query(query));
-    } catch (DistKvException e) {
-      return Result.error(e, null);
     } catch (RuntimeException e) {
-      context.getLog().error("{} on {}: a query failed", settings.group(), settings.id(), e);
-      return new Result(ErrorCode.INTERNAL, -1, null, settings.group() + " on " + settings.id() + ": the query failed: "
-          + e, null);
+      return failedQuery(e);
     }
+  }
+
+  private Result failedQuery(Throwable e) {
+    if (e instanceof DistKvException d) {
+      return Result.error(d, null);
+    }
+    context.getLog().error("{} on {}: a query failed", settings.group(), settings.id(), e);
+    return new Result(ErrorCode.INTERNAL, -1, null, settings.group() + " on " + settings.id() + ": the query failed: "
+        + e, null);
   }
 
   private Behavior<Command> transfer(String to, Completion done) {
@@ -478,6 +546,15 @@ public final class RaftReplica {
           flushQueued = false;
           return afterStep();
         })
+        .onMessage(DiskWorkDone.class, this::diskWorkDone)
+        .onMessage(ApplyRoom.class, a -> {
+          if (applyWaiting) {
+            applyWaiting = false;
+            timers.cancel(APPLY_TIMER);
+          }
+          drainApplies();
+          return afterStep();
+        })
         .onMessage(LogPersisted.class, this::onPersisted)
         .onMessage(LocalRead.class, r -> localRead(r.query(), Completion.to(r.replyTo())))
         .onMessage(GetStatus.class, g -> {
@@ -510,11 +587,44 @@ public final class RaftReplica {
       snapshots.offered(o);
       return Behaviors.same();
     }
+    if (toApply.holds(m)) {
+      return Behaviors.same(); // stepped once the apply backlog drains (ApplyBacklog)
+    }
     core.step(m);
     return afterStep();
   }
 
+  /**
+   * The state machine's disk work ended: its continuation runs, then what waited for it — a
+   * retirement, else an install adopted meanwhile (which holds local reads on), else the held
+   * local reads — and applying, and log compaction, resume.
+   */
+  private Behavior<Command> diskWorkDone(DiskWorkDone d) {
+    diskWork = DiskWork.NONE;
+    d.then().run();
+    if (retireWhenIdle != null) {
+      return retire(retireWhenIdle);
+    }
+    if (deferredInstall != null) {
+      Runnable install = deferredInstall;
+      deferredInstall = null;
+      install.run();
+    } else {
+      for (PendingRead pr : heldLocalReads) {
+        pr.done().complete(query(applied, pr.query()), outbox);
+      }
+      heldLocalReads.clear();
+    }
+    drainApplies();
+    maybeCompact();
+    return afterStep();
+  }
+
   private Behavior<Command> retire(Retire r) {
+    if (diskWork != DiskWork.NONE) {
+      retireWhenIdle = r; // its node closes the state machine once retired: not under running disk work
+      return Behaviors.same();
+    }
     timers.cancelAll();
     snapshots.close();
     logMemory.close();
@@ -529,6 +639,11 @@ public final class RaftReplica {
     }
     reads.clear();
     readyReads.clear();
+    for (PendingRead pr : heldLocalReads) {
+      pr.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "replica " + settings.id() + " left "
+          + settings.group(), null), outbox);
+    }
+    heldLocalReads.clear();
     outbox.flush();
     r.replyTo().tell(new Retired(settings.group()));
     return dormant(context, timers, settings.group(), transport, logWriter, clock);
@@ -631,6 +746,9 @@ public final class RaftReplica {
    * is written" argues why that is safe.
    */
   private Behavior<Command> afterStep() {
+    for (RaftMessage m : toApply.release()) {
+      core.step(m);
+    }
     while (inFlight.size() < MAX_IN_FLIGHT && core.hasReady()) {
       Ready r = core.ready();
       // A commit index alone need not be durable (it is re-learned from the leader, and a restart
@@ -700,10 +818,52 @@ public final class RaftReplica {
   /** Sends {@code m}; a core's InstallSnapshot becomes a transfer of files instead. */
   private void send(RaftMessage m) {
     if (m instanceof RaftMessage.InstallSnapshot s) {
-      snapshots.request(s, core, stateMachine);
+      if (!snapshots.request(s, core)) {
+        checkpointFor(s);
+      }
     } else {
       transport.send(settings.group(), m);
     }
+  }
+
+  /**
+   * Makes a checkpoint of the state machine as applied now for {@code request}'s follower, off
+   * this thread; applies wait until it is made. It holds {@link #stateIndex} (the entries after
+   * it, up to {@link #applied}, changed no state: the follower takes them from the log). None
+   * while other disk work runs: the core asks again at its next heartbeat.
+   */
+  private void checkpointFor(RaftMessage.InstallSnapshot request) {
+    if (diskWork != DiskWork.NONE) {
+      return;
+    }
+    SnapshotMeta meta = core.snapshotMetaAt(stateIndex);
+    offload(DiskWork.CHECKPOINT, snapshots.checkpointWork(meta, stateMachine), (made, failure) -> {
+      snapshots.checkpointMade(made, failure);
+      if (made != null && core.role() == Role.LEADER) {
+        snapshots.request(request, core);
+      }
+    });
+  }
+
+  /**
+   * Runs {@code work}, the state machine's disk work, on the {@link #DISK_DISPATCHER}, so that this
+   * thread, which Artery's streams share, never waits on disk; {@code then} gets its result (or
+   * failure) back on this thread. Until then applies wait, and during a restore queries too.
+   */
+  private <T> void offload(DiskWork kind, java.util.concurrent.Callable<T> work,
+      java.util.function.BiConsumer<T, Throwable> then) {
+    diskWork = kind;
+    java.util.concurrent.Executor executor = context.getSystem().dispatchers()
+        .lookup(org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(DISK_DISPATCHER));
+    java.util.concurrent.CompletableFuture<T> f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return work.call();
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, executor);
+    context.pipeToSelf(f, (result, failure) -> new DiskWorkDone(() -> then.accept(result,
+        failure == null ? null : io.distkv.common.concurrent.Failures.cause(failure))));
   }
 
   /** Answers (votes, acks: never an InstallSnapshot) sent from the log writer's thread once durable. */
@@ -771,55 +931,133 @@ public final class RaftReplica {
     }
   }
 
-  /** Installs {@code r}'s snapshot, applies its committed entries, answers their proposals, serves reads. */
+  /**
+   * Installs {@code r}'s snapshot, then applies its committed entries (answering their proposals)
+   * and serves the reads that become possible, as far as the state machine has room
+   * ({@link #drainApplies}).
+   */
   private void apply(Ready r) {
     if (r.snapshot() != null) {
-      SnapshotMeta meta = r.snapshot();
-      java.nio.file.Path staged = snapshots.dirs().completed(meta);
-      if (staged == null) {
-        throw new IllegalStateException(settings.group() + ": snapshot " + meta.index() + " was adopted but its files are gone");
-      }
+      install(r.snapshot());
+    }
+    for (Entry e : r.committed()) {
+      toApply.add(e);
+      taken = e.index();
+    }
+    readyReads.addAll(r.readStates());
+    drainApplies();
+  }
+
+  /**
+   * Installs the received snapshot {@code meta} into the state machine, off this thread
+   * ({@link #offload}); entries committed after it wait in {@link #toApply} until it is in place.
+   * Entries still held lie before it (a snapshot is adopted only past the commit index): it has
+   * them. Should other disk work still run (a checkpoint begun as leader), the install starts when
+   * it ends. A failed install stops the replica, which restarts from disk and installs it again.
+   */
+  private void install(SnapshotMeta meta) {
+    java.nio.file.Path staged = snapshots.dirs().completed(meta);
+    if (staged == null) {
+      throw new IllegalStateException(settings.group() + ": snapshot " + meta.index() + " was adopted but its files are gone");
+    }
+    toApply.clear();
+    taken = meta.index();
+    if (diskWork == DiskWork.NONE) {
+      startInstall(meta, staged);
+    } else {
+      deferredInstall = () -> startInstall(meta, staged);
+    }
+  }
+
+  private void startInstall(SnapshotMeta meta, java.nio.file.Path staged) {
+    org.slf4j.Logger log = context.getLog();
+    offload(DiskWork.RESTORE, () -> {
       stateMachine.restore(meta.index(), SnapshotDirs.files(staged));
-      applied = meta.index();
-      snapshots.installed();
       try {
         SnapshotDirs.deleteTree(staged);
       } catch (java.io.IOException e) {
-        context.getLog().warn("{}: cannot delete {}: {}", settings.group(), staged, e.toString());
+        log.warn("{}: cannot delete {}: {}", settings.group(), staged, e.toString());
       }
+      return null;
+    }, (ignored, failure) -> {
+      if (failure != null) {
+        throw new IllegalStateException(settings.group() + ": installing snapshot " + meta.index() + " failed", failure);
+      }
+      applied = meta.index();
+      stateIndex = applied;
+      snapshots.installed();
       failProposalsUpTo(applied);
+    });
+  }
+
+  /**
+   * Applies the entries held in {@link #toApply}, in log order, while the state machine has room,
+   * then serves the reads waiting for them. A state machine that would wait (an LSM store behind
+   * a flush or a full level 0) is never called: the replica stops and asks again on its wake-up or
+   * after {@link #APPLY_RETRY}, so this thread, which Artery's streams share, never waits on disk;
+   * Raft goes on meanwhile (appends, votes, commits); only applying, and the answers and reads
+   * behind it, wait.
+   */
+  private void drainApplies() {
+    if (diskWork != DiskWork.NONE) {
+      return; // resumed when the disk work ends
     }
-    for (Entry e : r.committed()) {
-      Pending p = proposals.remove(e.index());
-      if (p != null) {
-        Trace.stamp(p.done().trace(), Trace.COMMIT_KNOWN);
-      }
-      byte[] result = null;
-      if (e.type() == Entry.Type.NORMAL) {
-        result = stateMachine.apply(e.index(), e.data());
-      }
-      applied = e.index();
-      if (p != null) {
-        Trace.stamp(p.done().trace(), Trace.APPLIED);
-        if (p.term() == e.term()) {
-          p.done().complete(Result.ok(e.index(), result), outbox);
-        } else {
-          p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "proposal was overwritten by a new leader",
-              core.leader()), outbox);
-        }
+    while (!applyWaiting && !toApply.isEmpty()) {
+      StateMachine.Room room = stateMachine.applyRoom(applyWake);
+      if (room == StateMachine.Room.FULL) {
+        applyWaiting = true;
+        timers.startSingleTimer(APPLY_TIMER, new ApplyRoom(), APPLY_RETRY);
+      } else {
+        applyEntry(toApply.poll());
       }
     }
-    readyReads.addAll(r.readStates());
     serveReads();
   }
 
+  private void applyEntry(Entry e) {
+    Pending p = proposals.remove(e.index());
+    if (p != null) {
+      Trace.stamp(p.done().trace(), Trace.COMMIT_KNOWN);
+    }
+    byte[] result = null;
+    if (e.type() == Entry.Type.NORMAL) {
+      result = stateMachine.apply(e.index(), e.data());
+      stateIndex = e.index();
+    }
+    applied = e.index();
+    if (p != null) {
+      Trace.stamp(p.done().trace(), Trace.APPLIED);
+      if (p.term() == e.term()) {
+        p.done().complete(Result.ok(e.index(), result), outbox);
+      } else {
+        p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "proposal was overwritten by a new leader",
+            core.leader()), outbox);
+      }
+    }
+  }
+
+  /**
+   * Answers the confirmed reads whose index is applied. They wait while a snapshot is installed
+   * (the state is being replaced), not while a checkpoint is made (the state does not change); a
+   * query that does disk work waits until no other disk work runs, and the reads after it with it.
+   */
   private void serveReads() {
-    for (Iterator<ReadState> it = readyReads.iterator(); it.hasNext(); ) {
+    for (Iterator<ReadState> it = readyReads.iterator(); it.hasNext() && diskWork != DiskWork.RESTORE; ) {
       ReadState rs = it.next();
       if (rs.index() <= applied) {
+        PendingRead pr = reads.get(rs.requestId());
+        boolean disk = pr != null && stateMachine.queryDoesDiskWork(pr.query());
+        if (disk && diskWork != DiskWork.NONE) {
+          return; // resumed when the disk work ends
+        }
         it.remove();
-        PendingRead pr = reads.remove(rs.requestId());
-        if (pr != null) {
+        reads.remove(rs.requestId());
+        if (disk) {
+          // (a backup's checkpoint) off this thread
+          long index = rs.index();
+          offload(DiskWork.CHECKPOINT, () -> stateMachine.query(pr.query()), (answer, failure) -> pr.done().complete(
+              failure == null ? Result.ok(index, answer) : failedQuery(failure), outbox));
+        } else if (pr != null) {
           Trace.stamp(pr.done().trace(), Trace.COMMIT_KNOWN);
           Result answer = query(rs.index(), pr.query());
           Trace.stamp(pr.done().trace(), Trace.APPLIED);
@@ -837,6 +1075,9 @@ public final class RaftReplica {
    * follower needs it ({@link SnapshotTransfers}).
    */
   private void maybeCompact() {
+    if (diskWork == DiskWork.RESTORE) {
+      return; // the state machine is being replaced; resumed when it is in place
+    }
     long durable = Math.min(stateMachine.appliedIndex(), core.appliedIndex());
     long upTo = Math.min(durable, snapshots.holdIndex(core));
     long held = upTo - core.snapshotIndex();
@@ -865,14 +1106,16 @@ public final class RaftReplica {
   private void checkRoleChange() {
     Role role = core.role();
     if (lastRole == Role.LEADER && role != Role.LEADER) {
-      // Leadership lost: every pending proposal and read fails with the best leader hint.
+      // Leadership lost: every pending proposal not yet committed, and every read, fails with the
+      // best leader hint. Committed ones held for applying get their results when applied.
       snapshots.stopSending();
       String hint = core.leader();
-      for (Pending p : proposals.values()) {
+      Map<Long, Pending> uncommitted = proposals.tailMap(taken, false);
+      for (Pending p : uncommitted.values()) {
         p.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the proposal committed", hint),
             outbox);
       }
-      proposals.clear();
+      uncommitted.clear();
       for (PendingRead pr : reads.values()) {
         pr.done().complete(new Result(ErrorCode.NOT_LEADER, -1, null, "leadership lost before the read was confirmed", hint),
             outbox);

@@ -24,11 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * A replica's snapshot transfers, both ways (docs/raft.md "Snapshot transfer"). As leader it
  * serves a core's {@link RaftMessage.InstallSnapshot} by streaming a checkpoint of the state
- * machine from disk: it reuses the newest checkpoint the log still continues from, or makes one
- * at the applied index, and hands it to a {@link SnapshotSender} per follower. As follower it
- * hands offers and chunks to its {@link SnapshotReceiver}. Senders and receiver run on the
- * {@value #DISPATCHER} dispatcher, so their disk I/O never holds up a thread that Artery, the
- * cluster or a replica needs. Used only from the replica's actor.
+ * machine from disk: it reuses the newest checkpoint the log still continues from, or the
+ * replica makes one at its applied index ({@link #checkpointWork}, on this dispatcher too), and
+ * hands it to a {@link SnapshotSender} per follower. As follower it hands offers and chunks to its
+ * {@link SnapshotReceiver}. Senders and receiver run on the {@value #DISPATCHER} dispatcher, so
+ * their disk I/O never holds up a thread that Artery, the cluster or a replica needs. Used only
+ * from the replica's actor.
  */
 final class SnapshotTransfers {
   private static final Logger log = LoggerFactory.getLogger(SnapshotTransfers.class);
@@ -90,21 +91,25 @@ final class SnapshotTransfers {
     return dirs;
   }
 
-  /** The core wants {@code m.to()} brought a snapshot at {@code m.meta().index()} or later. */
-  void request(RaftMessage.InstallSnapshot m, RaftCore core, StateMachine stateMachine) {
+  /**
+   * The core wants {@code m.to()} brought a snapshot at {@code m.meta().index()} or later: sends a
+   * checkpoint it has, or returns false if none will do and the replica must make one
+   * ({@link #checkpointWork}) and ask again.
+   */
+  boolean request(RaftMessage.InstallSnapshot m, RaftCore core) {
     if (senders.containsKey(m.to())) {
-      return; // one transfer per follower at a time
+      return true; // one transfer per follower at a time
     }
     if (!core.awaitsSnapshot(m.to())) {
       // A stale request: the follower installed a snapshot and was matched since the core asked
       // (this sent 36 of 48 partitions moved by add-node a second snapshot right after the first).
-      return;
+      return true;
     }
     CatchingUp sent = catchingUp.get(m.to());
     if (sent != null && System.nanoTime() - sent.untilNanos() < 0 && core.matchIndex(m.to()) < sent.index()) {
       // Its files arrived; the core repeats its request every heartbeat until the follower has
       // installed them and answered. Sending another snapshot meanwhile moved every partition twice.
-      return;
+      return true;
     }
     SnapshotDirs.Outgoing source = null;
     for (SnapshotDirs.Outgoing o : outgoing) {
@@ -114,10 +119,7 @@ final class SnapshotTransfers {
       }
     }
     if (source == null) {
-      source = checkpoint(core, stateMachine);
-      if (source == null) {
-        return; // logged; the core asks again at its next heartbeat
-      }
+      return false;
     }
     SnapshotMeta meta = source.manifest().meta();
     SnapshotSender.Params params = new SnapshotSender.Params(settings.group(), settings.id(), m.to(), m.term(),
@@ -127,32 +129,48 @@ final class SnapshotTransfers {
         "snapshot-to-" + m.to() + "-" + nextName++, DispatcherSelector.fromConfig(DISPATCHER));
     senders.put(m.to(), new Active(sender, meta.index()));
     log.info("{}: sending snapshot {} to {}", settings.group(), meta.index(), m.to());
+    return true;
   }
 
-  /** Makes a checkpoint of the state machine as applied now (≥ the core's applied index). */
-  private SnapshotDirs.Outgoing checkpoint(RaftCore core, StateMachine stateMachine) {
+  /**
+   * The disk work of a checkpoint of {@code stateMachine} at {@code meta} (its applied index,
+   * where the replica holds its applies until the work ends), for a thread other than the
+   * replica's: the state machine's checkpoint (for an LSM, a memtable flush and hard links) and
+   * its move into place. Its result goes to {@link #checkpointMade}.
+   */
+  java.util.concurrent.Callable<SnapshotDirs.Outgoing> checkpointWork(SnapshotMeta meta, StateMachine stateMachine) {
     Path tmp = dirs.root().resolve("out").resolve("tmp-" + System.nanoTime());
-    try {
-      Files.createDirectories(tmp.getParent());
-      long index = stateMachine.checkpoint(SnapshotDirs.files(tmp));
-      SnapshotMeta meta = core.snapshotMetaAt(index);
-      Path dir = dirs.outgoing(meta);
-      SnapshotDirs.deleteTree(dir);
-      Files.move(tmp, dir);
-      // (the manifest, which needs every file read, is written by the sender on its own thread)
-      SnapshotDirs.Outgoing o = new SnapshotDirs.Outgoing(dir, new SnapshotManifest(meta, List.of()));
-      dropUnused(Long.MAX_VALUE); // older ones are superseded
-      outgoing.add(0, o);
-      return o;
-    } catch (RuntimeException | IOException e) {
-      log.warn("{}: cannot checkpoint the state machine for a snapshot: {}", settings.group(), e.toString());
+    return () -> {
       try {
-        SnapshotDirs.deleteTree(tmp);
-      } catch (IOException ignored) {
-        // left for the next start's clean-up
+        Files.createDirectories(tmp.getParent());
+        long index = stateMachine.checkpoint(SnapshotDirs.files(tmp));
+        if (index != meta.index()) {
+          throw new IllegalStateException("the checkpoint holds index " + index + ", not " + meta.index());
+        }
+        Path dir = dirs.outgoing(meta);
+        SnapshotDirs.deleteTree(dir);
+        Files.move(tmp, dir);
+        // (the manifest, which needs every file read, is written by the sender on its own thread)
+        return new SnapshotDirs.Outgoing(dir, new SnapshotManifest(meta, List.of()));
+      } catch (RuntimeException | IOException e) {
+        try {
+          SnapshotDirs.deleteTree(tmp);
+        } catch (IOException ignored) {
+          // left for the next start's clean-up
+        }
+        throw e;
       }
-      return null;
+    };
+  }
+
+  /** A checkpoint {@link #checkpointWork} made (null: it failed, which {@code failure} says; the core asks again). */
+  void checkpointMade(SnapshotDirs.Outgoing o, Throwable failure) {
+    if (o == null) {
+      log.warn("{}: cannot checkpoint the state machine for a snapshot: {}", settings.group(), String.valueOf(failure));
+      return;
     }
+    dropUnused(Long.MAX_VALUE); // older ones are superseded
+    outgoing.add(0, o);
   }
 
   /** Deletes outgoing checkpoints below {@code index} that no transfer uses. */

@@ -51,7 +51,10 @@ public record NodeServices(NodeDirectory directory, NodeRuntime runtime, ActorRe
         NodeRuntime.hostedAtStart(w.dataDir(), w.self(), directory.placement(), directory.firstBoot()),
         directory.placement(), directory.addresses(), w.dataDir(), w.lsmOptions(), w.raftOptions(), w.tick(),
         w.snapshots(), w.storage(), w.transportDecorator());
-    ctx.spawn(ReplicaHost.create(w.self(), runtime, directory, true), "host");
+    // Starting a replica opens its store, dropping one deletes it, adopting a placement writes it: disk work,
+    // on the disk dispatcher's two threads (Pekko's blocking dispatcher keeps up to 16).
+    ctx.spawn(ReplicaHost.create(w.self(), runtime, directory, true), "host",
+        DispatcherSelector.fromConfig(io.distkv.raft.RaftReplica.DISK_DISPATCHER));
     ActorRef<RouterCommand> router = ctx.spawn(Router.create(w.self(), directory::placement, directory.addresses(),
         runtime.stateMachines(), runtime.replicas(), w.requestTimeout(), w.metrics(), w.limits(), w.reachable(),
         new Rebalancer(ctx.getSystem(), w.self(), directory)), "router");

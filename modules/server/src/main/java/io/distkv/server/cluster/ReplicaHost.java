@@ -24,7 +24,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * from their {@code node=<id>} roles and pulls the placement of one other node, adopting it if
  * its epoch is higher (anti-entropy: a published placement reaches every node within seconds of
  * it being reachable). Every 5 s it drops replicas that were removed from their group while this
- * node was away ({@link #checkOrphans}).
+ * node was away ({@link #checkOrphans}). The node spawns it on
+ * {@link io.distkv.raft.RaftReplica#DISK_DISPATCHER}: most of that is disk work.
  */
 public final class ReplicaHost {
   public static final String PATH = "/user/host";

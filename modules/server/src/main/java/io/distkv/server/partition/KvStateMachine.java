@@ -198,7 +198,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       if (earlier != null || cmd.sequence() < session.firstUnacked()) {
         // Nothing to apply, but the index is still consumed.
         applied = index;
-        store.write(new WriteBatch().appliedIndex(index));
+        store.writePaced(new WriteBatch().appliedIndex(index));
         return earlier != null
             ? earlier // a retry: the same answer, applied once
             : new KvResult(ErrorCode.INVALID_ARGUMENT, -1, ("sequence " + cmd.sequence() + " of client "
@@ -248,9 +248,19 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       batch.put(SWEEP_KEY, ByteBuffer.allocate(8).putLong(index).array());
       lastSweep = index;
     }
-    store.write(batch.appliedIndex(index));
+    store.writePaced(batch.appliedIndex(index));
     applied = index;
     return encoded;
+  }
+
+  /**
+   * The store's {@link LsmStore#writeRoom}; applies write through {@link LsmStore#writePaced}. A
+   * replica is stopped by a full store, not slowed by one near full: a pause on its thread holds
+   * its reads too, and a timer's pause is a scheduler tick (10 ms), not the store's 1 ms.
+   */
+  @Override
+  public Room applyRoom(Runnable wake) {
+    return store.writeRoom(wake) == LsmStore.WriteRoom.FULL ? Room.FULL : Room.NOW;
   }
 
   /**
@@ -400,12 +410,12 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return PartitionQuery.decodeScan(data);
   }
 
-  /** The query bytes of a point read. */
   /** The query that takes backup {@code id}'s checkpoint; its answer is the index it holds (u64). */
   public static byte[] checkpointQuery(String id) {
     return PartitionQuery.encode(new PartitionQuery.Checkpoint(id));
   }
 
+  /** The query bytes of a point read. */
   public static byte[] getQuery(byte[] key) {
     return PartitionQuery.encode(new PartitionQuery.Get(key));
   }
@@ -413,6 +423,12 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   /** The query bytes of a scan of one partition. */
   public static byte[] scanQuery(byte[] start, byte[] end, int limit) {
     return PartitionQuery.encode(new PartitionQuery.Scan(start, end, limit));
+  }
+
+  /** A backup's checkpoint (a memtable flush and hard links). */
+  @Override
+  public boolean queryDoesDiskWork(byte[] query) {
+    return query.length > 0 && query[0] == PartitionQuery.CHECKPOINT;
   }
 
   @Override
