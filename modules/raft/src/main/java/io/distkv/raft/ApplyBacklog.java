@@ -10,18 +10,22 @@ import java.util.List;
  * its applies), and the bound on them. Applying never blocks the replica's thread, so nothing
  * else would stop entries from piling up in the heap while the store is behind: a follower acks
  * appends once they are durable, not once they are applied, and a leader commits on those acks.
- * So, once the backlog holds {@code limitBytes} (the per-follower window, sized for the heap):
+ * So, with {@code limitBytes} the per-follower window (sized for the heap):
  * <ul>
- *   <li>a leader refuses new proposals with BUSY, as etcd does when its apply falls too far
- *       behind its commit index (the client backs off and retries);</li>
- *   <li>a follower holds the AppendEntries it receives, up to another {@code limitBytes} of
- *       entries, and drops the rest (the leader sends them again: its window to this follower
- *       fills, and a gap is probed), stepping what it held, in order, once the backlog is below
- *       the limit. Heartbeats are answered meanwhile, so the leader keeps its lease and quorum;
- *       with the other replicas down or behind too, the leader's commits stop and its
- *       uncommitted bound refuses proposals.</li>
+ *   <li>a leader whose backlog holds {@code limitBytes} refuses new proposals with BUSY, as etcd
+ *       does when its apply falls too far behind its commit index (the client backs off and
+ *       retries); its uncommitted entries have their own bound;</li>
+ *   <li>a follower whose backlog and <em>tail</em> (the entries of the current term it took
+ *       after the committed ones it knows of: they commit with its acks) hold {@code limitBytes}
+ *       holds the AppendEntries it receives, up to another {@code limitBytes} of entries, and
+ *       drops the rest (the leader sends them again: its window to this follower fills, and a gap
+ *       is probed), stepping what it held, in order, once below the limit. Heartbeats are
+ *       answered meanwhile, so the leader keeps its lease and quorum, and they carry the commit
+ *       index that moves the tail into the backlog. Entries of earlier terms are not counted: a
+ *       new leader may have to overwrite them, so they must never stop its appends.</li>
  * </ul>
- * Not thread-safe: the replica's actor owns it.
+ * So a follower holds at most the limit, one append past it and the held appends: about three
+ * windows, whatever the timing. Not thread-safe: the replica's actor owns it.
  */
 final class ApplyBacklog {
   private final long limitBytes;
@@ -65,17 +69,27 @@ final class ApplyBacklog {
     return bytes;
   }
 
-  /** The backlog holds its limit: proposals are refused and appends held. */
+  long limit() {
+    return limitBytes;
+  }
+
+  /** The backlog holds its limit: a leader refuses proposals. */
   boolean full() {
     return bytes >= limitBytes;
   }
 
+  /** Backlog and {@code tailBytes} (see the class comment) hold the limit: a follower holds appends. */
+  private boolean full(long tailBytes) {
+    return bytes + tailBytes >= limitBytes;
+  }
+
   /**
-   * Whether {@code m} must wait: the backlog is full, or earlier appends wait (they are stepped in
-   * the order they came). A waiting append is held, or dropped once the held ones reach the limit.
+   * Whether {@code m} must wait: the backlog and {@code tailBytes} are full, or earlier appends
+   * wait (they are stepped in the order they came). A waiting append is held, or dropped once the
+   * held ones reach the limit. {@code tailBytes} is asked only for an append.
    */
-  boolean holds(RaftMessage m) {
-    if (!(m instanceof RaftMessage.AppendEntries a) || (!full() && held.isEmpty())) {
+  boolean holds(RaftMessage m, java.util.function.LongSupplier tailBytes) {
+    if (!(m instanceof RaftMessage.AppendEntries a) || (held.isEmpty() && !full(tailBytes.getAsLong()))) {
       return false;
     }
     long size = size(a.entries());
@@ -88,9 +102,9 @@ final class ApplyBacklog {
     return true;
   }
 
-  /** The held appends, oldest first, once the backlog is below its limit (none before). */
-  List<RaftMessage.AppendEntries> release() {
-    if (held.isEmpty() || full()) {
+  /** The held appends, oldest first, once backlog and tail are below the limit (none before). */
+  List<RaftMessage.AppendEntries> release(java.util.function.LongSupplier tailBytes) {
+    if (held.isEmpty() || full(tailBytes.getAsLong())) {
       return List.of();
     }
     List<RaftMessage.AppendEntries> out = List.copyOf(held);

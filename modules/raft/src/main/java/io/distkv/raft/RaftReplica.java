@@ -587,11 +587,16 @@ public final class RaftReplica {
       snapshots.offered(o);
       return Behaviors.same();
     }
-    if (toApply.holds(m)) {
+    if (toApply.holds(m, this::tailBytes)) {
       return Behaviors.same(); // stepped once the apply backlog drains (ApplyBacklog)
     }
     core.step(m);
     return afterStep();
+  }
+
+  /** Entries of this term taken after the committed ones ({@link ApplyBacklog}): they commit with this replica's acks. */
+  private long tailBytes() {
+    return core.termBytesAfter(taken, toApply.limit());
   }
 
   /**
@@ -746,7 +751,7 @@ public final class RaftReplica {
    * is written" argues why that is safe.
    */
   private Behavior<Command> afterStep() {
-    for (RaftMessage m : toApply.release()) {
+    for (RaftMessage m : toApply.release(this::tailBytes)) {
       core.step(m);
     }
     while (inFlight.size() < MAX_IN_FLIGHT && core.hasReady()) {

@@ -146,6 +146,14 @@ public final class RaftCore {
     return log.snapshotIndex();
   }
 
+  /**
+   * Data bytes of the log entries after {@code index} of the current term (what the current leader
+   * sent and this replica took), counted up to {@code cap}.
+   */
+  public long termBytesAfter(long index, long cap) {
+    return log.dataBytesAfter(index, term, cap);
+  }
+
   /** Bytes of log entries held in memory after the snapshot point (what compaction frees). */
   public long logBytes() {
     return log.bytes();

@@ -56,6 +56,22 @@ final class RaftLog {
     return snapshotIndex + entries.size();
   }
 
+  /**
+   * Data bytes of the entries after {@code after} of term {@code term}, counted from the end (terms
+   * never decrease along the log, so they are a suffix), stopping once {@code cap} is reached.
+   */
+  long dataBytesAfter(long after, long term, long cap) {
+    long n = 0;
+    for (int i = entries.size() - 1; i >= 0 && n < cap; i--) {
+      Entry e = entries.get(i);
+      if (e.index() <= after || e.term() != term) {
+        break;
+      }
+      n += e.data().length;
+    }
+    return n;
+  }
+
   long lastTerm() {
     return entries.isEmpty() ? snapshotTerm : entries.get(entries.size() - 1).term();
   }
