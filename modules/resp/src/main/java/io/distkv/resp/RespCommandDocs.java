@@ -32,6 +32,8 @@ final class RespCommandDocs {
     doc("CLIENT", "connection", "SETNAME|GETNAME|ID|INFO [clientname]", "Names the connection or reports on it.");
     doc("READONLY", "cluster", "", "Reads on this connection go to the local replica (eventual, may be stale).");
     doc("READWRITE", "cluster", "", "Reads on this connection are linearizable again (the default).");
+    doc("CLUSTER", "cluster", "SLOTS|SHARDS|NODES|INFO|MYID|KEYSLOT [key]",
+        "Redis Cluster's map (with distkv.hash-tags): each partition a slot range, its leader the master.");
     doc("COMMAND", "server", "[COUNT|DOCS|INFO [command-name ...]]", "Lists the commands, their arity and key positions.");
     doc("INFO", "server", "[section ...]", "Server, clients, stats, keyspace and cluster sections.");
     doc("DBSIZE", "server", "", "Counts the live keys (reads the whole keyspace).");

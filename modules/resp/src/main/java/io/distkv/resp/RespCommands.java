@@ -71,6 +71,15 @@ public final class RespCommands {
 
   /** As above, serving the DKV.BACKUP commands through {@code backups} (null: they are refused). */
   public RespCommands(DistKvClient client, String nodeId, String password, Users users, RespBackups backups) {
+    this(client, nodeId, password, users, backups, Map::of);
+  }
+
+  /**
+   * As above; {@code respEndpoints} gives the RESP endpoints ("host:port") of the nodes serving
+   * RESP now, by node id, for Redis Cluster's CLUSTER SLOTS, SHARDS and NODES.
+   */
+  public RespCommands(DistKvClient client, String nodeId, String password, Users users, RespBackups backups,
+      java.util.function.Supplier<Map<String, String>> respEndpoints) {
     this.client = client;
     this.nodeId = nodeId;
     this.connection = new RespConnectionCommands(password, users);
@@ -103,6 +112,7 @@ public final class RespCommands {
     add("SCAN", -2, false, this::scan);
     new RespDistKvCommands(client, nodeId).registerIn(this);
     new RespBackupCommands(backups).registerIn(this);
+    new RespClusterCommands(client, nodeId, respEndpoints).registerIn(this);
   }
 
   /** The commands that change the cluster: the admin role only. */

@@ -180,7 +180,7 @@ public final class NodeProcess {
             """.formatted(faults != null ? "on" : "off", config.storage().compactionThreads()))
         .withFallback(Remoting.artery(config.host(), config.port(), config.tls().arteryConfig().withFallback(raw)
             .withFallback(ClusterMembership.settings(config.nodeId(), config.seedNodes(), config.downUnreachableAfter(),
-                false))))
+                false, config.resp().port()))))
         .withFallback(ConfigFactory.load());
     // One Raft tick per heartbeat interval; the election timeout and the lease in ticks of it.
     Duration tick = config.heartbeatInterval();

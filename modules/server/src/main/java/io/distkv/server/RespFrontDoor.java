@@ -41,7 +41,8 @@ public final class RespFrontDoor {
     ClientSettings settings = ClientSettings.builder().contactPoints(selfHostPort).requestTimeout(requestTimeout)
         .clientId(clientId(nodeId)).limits(limits).build();
     DistKvClient client = DistKvClient.attach(system, settings, "resp-client", nodeId);
-    RespCommands commands = new RespCommands(client, nodeId, resp.password(), users, backups);
+    RespCommands commands = new RespCommands(client, nodeId, resp.password(), users, backups,
+        () -> io.distkv.server.cluster.ClusterMembership.respEndpoints(system));
     return RespServer.start(system, commands, RespServer.Settings.forLimits(bindHost, resp.port(), resp.maxInFlight(),
         resp.idleTimeout(), limits.maxKeyBytes(), limits.maxValueBytes()).withTls(tls.enabled() ? tls.sslContext() : null));
   }

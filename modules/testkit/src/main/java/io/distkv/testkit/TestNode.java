@@ -93,7 +93,7 @@ public final class TestNode {
       throw new IllegalStateException("node " + id + " is already running");
     }
     Config config = ConfigFactory.parseString(FAST_MEMBERSHIP)
-        .withFallback(ClusterMembership.settings(id, cluster.seeds(), cluster.downUnreachableAfter(), true))
+        .withFallback(ClusterMembership.settings(id, cluster.seeds(), cluster.downUnreachableAfter(), true, respPort))
         .withFallback(Remoting.artery("127.0.0.1", port, cluster.tls().arteryConfig())).withFallback(ConfigFactory.load());
     java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
     system = ActorSystem.create(Behaviors.setup(ctx -> {

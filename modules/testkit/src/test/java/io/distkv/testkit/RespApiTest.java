@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.TestInstance;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.Response;
@@ -31,6 +34,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * A real Redis client library (Jedis) against three in-JVM nodes serving RESP: every node answers
@@ -446,6 +450,105 @@ class RespApiTest {
         assertThat(witness.set("witness-" + round, "v" + round)).as("seed %d round %d", seed, round).isEqualTo("OK");
         assertThat(witness.get("witness-" + round)).isEqualTo("v" + round);
       }
+    }
+  }
+
+  /**
+   * Redis Cluster's view (hash tags on): CLUSTER SLOTS covers the 16384 slots with one range per
+   * partition, in partition order, its leader first; each key's slot is Redis's (Jedis's own CRC16)
+   * and falls in its partition's range, whose first node is the key's leader; CLUSTER NODES, INFO
+   * and MYID agree; and Jedis's cluster client, given one node, finds the others and serves keys.
+   */
+  @Test
+  void redisClusterClientsSeeEachPartitionAsASlotRangeLedByItsLeader() throws Exception {
+    Map<Long, String> nodeOfPort = new TreeMap<>();
+    for (int n = 1; n <= 3; n++) {
+      nodeOfPort.put((long) cluster.node(n).respPort(), cluster.node(n).id());
+    }
+    try (Jedis a = jedis(1)) {
+      // Leaders settle after the start (the balancer moves them to their preferred nodes): compare
+      // CLUSTER SLOTS with DKV.LEADER until they agree, within a deadline.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      AssertionError last = null;
+      do {
+        try {
+          checkSlotsAgainstLeaders(a, nodeOfPort);
+          last = null;
+        } catch (AssertionError e) {
+          last = e;
+        }
+      } while (last != null && System.nanoTime() < deadline);
+      if (last != null) {
+        throw last;
+      }
+      String info = a.clusterInfo();
+      assertThat(info).contains("cluster_state:ok").contains("cluster_slots_assigned:16384").contains("cluster_known_nodes:3");
+      String myId = a.clusterMyId();
+      assertThat(myId).hasSize(40).isEqualTo(java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-1").digest(cluster.node(1).id().getBytes(StandardCharsets.UTF_8))));
+      Set<Integer> covered = new HashSet<>();
+      int myself = 0;
+      for (String line : a.clusterNodes().split("\n")) {
+        String[] f = line.split(" ");
+        assertThat(f[0]).hasSize(40);
+        assertThat(nodeOfPort).containsKey(Long.parseLong(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@'))));
+        assertThat(f[2]).endsWith("master");
+        if (f[2].startsWith("myself")) {
+          myself++;
+          assertThat(f[0]).isEqualTo(myId);
+        }
+        for (int i = 8; i < f.length; i++) {
+          String[] r = f[i].split("-");
+          for (int slot = Integer.parseInt(r[0]); slot <= Integer.parseInt(r[r.length - 1]); slot++) {
+            assertThat(covered.add(slot)).as("slot %d listed twice", slot).isTrue();
+          }
+        }
+      }
+      assertThat(myself).isEqualTo(1);
+      assertThat(covered).hasSize(16384);
+    }
+    try (JedisCluster jc = new JedisCluster(new HostAndPort("127.0.0.1", cluster.node(2).respPort()));
+        Jedis c = jedis(3)) {
+      assertThat(jc.getClusterNodes()).hasSize(3);
+      for (int i = 0; i < 100; i++) {
+        assertThat(jc.set("jc-" + i, "v" + i)).isEqualTo("OK");
+      }
+      for (int i = 0; i < 100; i++) {
+        assertThat(c.get("jc-" + i)).isEqualTo("v" + i);
+        assertThat(jc.get("jc-" + i)).isEqualTo("v" + i);
+      }
+      assertThat(jc.mset("{jc}a", "1", "{jc}b", "2")).isEqualTo("OK"); // one slot: one partition, atomic
+      assertThat(jc.mget("{jc}a", "{jc}b")).containsExactly("1", "2");
+      assertThat(jc.incr("jc-counter")).isEqualTo(1);
+    }
+  }
+
+  /** One pass of the comparison: throws AssertionError while CLUSTER SLOTS and the leaders disagree. */
+  private static void checkSlotsAgainstLeaders(Jedis a, Map<Long, String> nodeOfPort) {
+    List<List<Object>> ranges = new ArrayList<>();
+    for (Object o : (List<?>) a.sendCommand(command("CLUSTER"), "SLOTS")) {
+      ranges.add(new ArrayList<>((List<?>) o));
+    }
+    ranges.sort(java.util.Comparator.comparingLong(r -> (Long) r.get(0)));
+    assertThat(ranges).as("one range per partition").hasSize(8);
+    long next = 0;
+    for (List<Object> r : ranges) {
+      assertThat((Long) r.get(0)).isEqualTo(next);
+      next = (Long) r.get(1) + 1;
+      assertThat(r).as("a master and two replicas").hasSize(5);
+    }
+    assertThat(next).isEqualTo(16384);
+    for (int i = 0; i < 200; i++) {
+      String key = "slot-" + i;
+      int slot = JedisClusterCRC16.getSlot(key);
+      assertThat((Long) a.sendCommand(command("CLUSTER"), "KEYSLOT", key)).isEqualTo(slot);
+      int partition = ((Long) a.sendCommand(command("DKV.PARTITION"), key)).intValue();
+      List<Object> range = ranges.get(partition);
+      assertThat(slot).as("key %s's slot in partition %d's range", key, partition)
+          .isBetween(((Long) range.get(0)).intValue(), ((Long) range.get(1)).intValue());
+      long masterPort = (Long) ((List<?>) range.get(2)).get(1);
+      String leader = new String((byte[]) a.sendCommand(command("DKV.LEADER"), key), StandardCharsets.UTF_8);
+      assertThat(nodeOfPort.get(masterPort)).as("the master of key %s's slot", key).isEqualTo(leader);
     }
   }
 

@@ -136,4 +136,18 @@ class RespRolesTest {
       assertThat(j.set("admin-key", "w")).isEqualTo("OK");
     }
   }
+
+  /**
+   * This cluster has no hash tags, so its keys do not map to Redis Cluster's slots: CLUSTER answers
+   * as Redis does with cluster support off (KEYSLOT, a function of the key, still answers).
+   */
+  @Test
+  void withoutHashTagsClusterCommandsSayClusterSupportIsOff() {
+    try (Jedis reader = as("reader", "reader-pw")) {
+      assertThatThrownBy(() -> reader.sendCommand(command("CLUSTER"), "SLOTS")).hasMessageContaining("cluster support disabled");
+      assertThatThrownBy(reader::clusterNodes).hasMessageContaining("cluster support disabled");
+      assertThat(reader.sendCommand(command("CLUSTER"), "KEYSLOT", "foo")).isEqualTo(12182L);
+      assertThatThrownBy(() -> reader.sendCommand(command("CLUSTER"), "FAILOVER")).hasMessageContaining("unknown subcommand");
+    }
+  }
 }

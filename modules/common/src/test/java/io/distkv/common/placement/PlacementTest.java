@@ -51,14 +51,14 @@ class PlacementTest {
     // A non-empty {tag}: the key hashes as the tag alone.
     for (int i = 0; i < 200; i++) {
       String tag = "user" + i;
-      assertThat(part(tags, "{" + tag + "}.name")).isEqualTo(part(whole, tag)).isEqualTo(part(tags, "cart:{" + tag + "}"));
+      assertThat(part(tags, "{" + tag + "}.name")).isEqualTo(part(tags, tag)).isEqualTo(part(tags, "cart:{" + tag + "}"));
     }
     // The first '{' and the first '}' after it; an empty tag or no '}' hashes the whole key.
-    assertThat(part(tags, "foo{bar}{zap}")).isEqualTo(part(whole, "bar"));
-    assertThat(part(tags, "foo{{bar}}zap")).isEqualTo(part(whole, "{bar"));
-    assertThat(part(tags, "foo{}{bar}")).isEqualTo(part(whole, "foo{}{bar}"));
-    assertThat(part(tags, "foo{bar")).isEqualTo(part(whole, "foo{bar"));
-    assertThat(part(tags, "}bar{")).isEqualTo(part(whole, "}bar{"));
+    assertThat(slot("foo{bar}{zap}")).isEqualTo(slot("bar"));
+    assertThat(slot("foo{{bar}}zap")).isEqualTo(slot("{bar"));
+    assertThat(slot("foo{}{bar}")).isNotEqualTo(slot("bar"));
+    assertThat(slot("foo{bar")).isNotEqualTo(slot("bar"));
+    assertThat(slot("}bar{")).isNotEqualTo(slot("bar"));
     // Off (the default), braces mean nothing: tagged keys spread like any others.
     Set<Integer> spread = new HashSet<>();
     for (int i = 0; i < 200; i++) {
@@ -67,6 +67,38 @@ class PlacementTest {
     assertThat(spread.size()).isGreaterThan(32);
     assertThat(new PlacementSettings(8, 3, 150).hashTags()).isFalse();
     assertThat(new PlacementSettings(8, 3, 150, true).partitioner().hashTags()).isTrue();
+  }
+
+  static int slot(String key) {
+    return Partitioner.slotOf(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void withHashTagsKeysMapAsRedisClusterMapsThemToSlotsAndSlotsToPartitionsInRanges() {
+    // Redis Cluster's reference values (CLUSTER KEYSLOT on a Redis server): CRC16/XMODEM mod 16384.
+    assertThat(Partitioner.crc16("123456789".getBytes(StandardCharsets.US_ASCII), 0, 9)).isEqualTo(0x31C3);
+    assertThat(slot("foo")).isEqualTo(12182);
+    assertThat(slot("bar")).isEqualTo(5061);
+    assertThat(slot("hello")).isEqualTo(866);
+    assertThat(slot("")).isZero();
+    assertThat(slot("{user1000}.following")).isEqualTo(slot("{user1000}.followers")).isEqualTo(slot("user1000"));
+    for (int p : new int[] {1, 3, 7, 64, 1024}) {
+      Partitioner tags = new Partitioner(p, true);
+      assertThat(tags.firstSlot(0)).isZero();
+      assertThat(tags.firstSlot(p)).isEqualTo(Partitioner.SLOTS);
+      for (int n = 0; n < p; n++) {
+        // Partition n holds exactly [firstSlot(n), firstSlot(n + 1)), a non-empty range.
+        assertThat(tags.firstSlot(n + 1)).isGreaterThan(tags.firstSlot(n));
+        assertThat(tags.partitionOfSlot(tags.firstSlot(n))).isEqualTo(n);
+        assertThat(tags.partitionOfSlot(tags.firstSlot(n + 1) - 1)).isEqualTo(n);
+      }
+      for (int i = 0; i < 500; i++) {
+        byte[] key = ("key:" + i).getBytes(StandardCharsets.UTF_8);
+        assertThat(tags.indexOf(key)).isEqualTo(tags.partitionOfSlot(Partitioner.slotOf(key)));
+      }
+    }
+    assertThatThrownBy(() -> new Partitioner(8, true).partitionOfSlot(16384)).isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("16384");
   }
 
   @Test

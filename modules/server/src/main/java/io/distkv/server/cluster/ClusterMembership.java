@@ -6,6 +6,7 @@ import io.distkv.common.NodeId;
 import io.distkv.common.protocol.ClientProtocol;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.Address;
@@ -29,6 +30,8 @@ public final class ClusterMembership {
   /** Every dist-kv node has this role; its id is in a second role, {@code node=<id>}. */
   public static final String NODE_ROLE = "distkv-node";
   private static final String ID_ROLE_PREFIX = "node=";
+  /** A node that serves RESP carries its port in a third role, {@code resp=<port>} (CLUSTER SLOTS names it). */
+  private static final String RESP_ROLE_PREFIX = "resp=";
 
   private ClusterMembership() {}
 
@@ -36,16 +39,17 @@ public final class ClusterMembership {
    * Pekko settings for a node: cluster provider, {@code seeds} ("host:port") as seed nodes,
    * roles, keep-majority split-brain resolution after {@code downAfter} of stable unreachability,
    * Cluster MBean on ({@code multiMbeans}: several nodes in one JVM, as in the test kit, get one
-   * MBean each, named with their port).
+   * MBean each, named with their port). {@code respPort} &gt; 0: the node serves RESP there, and says
+   * so in a role.
    */
-  public static Config settings(NodeId id, List<String> seeds, Duration downAfter, boolean multiMbeans) {
+  public static Config settings(NodeId id, List<String> seeds, Duration downAfter, boolean multiMbeans, int respPort) {
     String seedList = seeds.stream()
         .map(s -> "\"pekko://" + ClientProtocol.SYSTEM_NAME + "@" + s + "\"")
         .collect(Collectors.joining(", "));
     return ConfigFactory.parseString("""
         pekko.actor.provider = cluster
         pekko.cluster.seed-nodes = [%s]
-        pekko.cluster.roles = ["%s", "%s%s"]
+        pekko.cluster.roles = ["%s", "%s%s"%s]
         pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
         pekko.cluster.split-brain-resolver.active-strategy = keep-majority
         pekko.cluster.split-brain-resolver.stable-after = %dms
@@ -55,13 +59,32 @@ public final class ClusterMembership {
         pekko.actor.serialization-bindings {
           "io.distkv.server.cluster.ReplicaHost$HostSerializable" = jackson-cbor
         }
-        """.formatted(seedList, NODE_ROLE, ID_ROLE_PREFIX, id.value(), downAfter.toMillis(), multiMbeans ? "on" : "off"));
+        """.formatted(seedList, NODE_ROLE, ID_ROLE_PREFIX, id.value(),
+            respPort > 0 ? ", \"" + RESP_ROLE_PREFIX + respPort + "\"" : "", downAfter.toMillis(), multiMbeans ? "on" : "off"));
   }
 
   /** The dist-kv node id a member carries in its roles, if it is a dist-kv node. */
   public static Optional<String> nodeId(Member member) {
     return member.getRoles().stream().filter(r -> r.startsWith(ID_ROLE_PREFIX))
         .map(r -> r.substring(ID_ROLE_PREFIX.length())).findFirst();
+  }
+
+  /**
+   * The RESP endpoints ("host:port") of the dist-kv nodes that are members now and serve RESP, by
+   * node id: the host of each one's cluster address and the port of its {@code resp=} role.
+   */
+  public static Map<String, String> respEndpoints(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system));
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (Member m : cluster.state().getMembers()) {
+      Optional<String> id = nodeId(m);
+      Optional<String> port = m.getRoles().stream().filter(r -> r.startsWith(RESP_ROLE_PREFIX))
+          .map(r -> r.substring(RESP_ROLE_PREFIX.length())).findFirst();
+      if (id.isPresent() && port.isPresent() && m.address().host().isDefined()) {
+        out.put(id.get(), m.address().host().get() + ":" + port.get());
+      }
+    }
+    return out;
   }
 
   /**

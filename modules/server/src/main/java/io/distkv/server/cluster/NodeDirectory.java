@@ -123,13 +123,16 @@ public final class NodeDirectory {
     }
   }
 
+  /** The settings word of a cluster with hash tags: keys map to partitions by Redis Cluster's slots. */
+  static final String KEY_SLOTS = "redis-slots";
+
   /** Text form (docs/formats.md "Placement file"): header, epoch, settings, members, one line per partition. */
   public static String encode(Placement p) {
     StringBuilder b = new StringBuilder(HEADER).append('\n');
     b.append("epoch ").append(p.epoch()).append('\n');
     PlacementSettings s = p.settings();
     b.append("settings ").append(s.partitions()).append(' ').append(s.replicationFactor()).append(' ')
-        .append(s.vnodesPerNode()).append(s.hashTags() ? " hash-tags" : "").append('\n');
+        .append(s.vnodesPerNode()).append(s.hashTags() ? " " + KEY_SLOTS : "").append('\n');
     b.append("members ").append(p.members().stream().map(NodeId::value).collect(Collectors.joining(","))).append('\n');
     for (int i = 0; i < p.partitionCount(); i++) {
       b.append(i).append(' ').append(p.replicaSets().get(i).nodes().stream().map(NodeId::value)
@@ -147,8 +150,13 @@ public final class NodeDirectory {
     try {
       long epoch = Long.parseLong(field(lines[1], "epoch"));
       String[] s = field(lines[2], "settings").split(" ");
-      if (s.length < 3 || s.length > 4 || (s.length == 4 && !s[3].equals("hash-tags"))) {
-        throw new IllegalArgumentException("expected 'settings P RF V [hash-tags]', got '" + lines[2] + "'");
+      if (s.length == 4 && s[3].equals("hash-tags")) {
+        throw new IllegalArgumentException("'" + lines[2] + "': written by a dist-kv whose hash tags hashed keys with"
+            + " xxHash64; hash tags now map keys to partitions by Redis Cluster's slots, so this cluster's keys would"
+            + " not be found: back it up with the dist-kv that made it and restore the backup into a new cluster");
+      }
+      if (s.length < 3 || s.length > 4 || (s.length == 4 && !s[3].equals(KEY_SLOTS))) {
+        throw new IllegalArgumentException("expected 'settings P RF V [" + KEY_SLOTS + "]', got '" + lines[2] + "'");
       }
       PlacementSettings settings = new PlacementSettings(Integer.parseInt(s[0]), Integer.parseInt(s[1]),
           Integer.parseInt(s[2]), s.length == 4);

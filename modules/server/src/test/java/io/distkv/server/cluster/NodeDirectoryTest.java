@@ -33,7 +33,7 @@ class NodeDirectoryTest {
     NodeDirectory first = NodeDirectory.open(dir, tagged, Map.of());
     assertThat(first.firstBoot()).isTrue();
     String text = Files.readString(dir.resolve(NodeDirectory.FILE), StandardCharsets.UTF_8);
-    assertThat(text.lines().toList().get(2)).isEqualTo("settings 8 3 150 hash-tags");
+    assertThat(text.lines().toList().get(2)).isEqualTo("settings 8 3 150 redis-slots");
     assertThat(NodeDirectory.decode(text)).isEqualTo(tagged);
     NodeDirectory again = NodeDirectory.open(dir, tagged, Map.of());
     assertThat(again.firstBoot()).isFalse();
@@ -50,6 +50,9 @@ class NodeDirectoryTest {
     assertThat(untagged.lines().toList().get(2)).isEqualTo("settings 4 3 150");
     assertThat(NodeDirectory.decode(untagged).settings().hashTags()).isFalse();
     assertThatThrownBy(() -> NodeDirectory.decode(untagged.replace("settings 4 3 150", "settings 4 3 150 hashtags")))
-        .hasMessageContaining("expected 'settings P RF V [hash-tags]'");
+        .hasMessageContaining("expected 'settings P RF V [redis-slots]'");
+    // The word of a build whose hash tags hashed with xxHash64: refused, saying how to carry the data over.
+    assertThatThrownBy(() -> NodeDirectory.decode(untagged.replace("settings 4 3 150", "settings 4 3 150 hash-tags")))
+        .hasMessageContaining("Redis Cluster's slots").hasMessageContaining("restore the backup");
   }
 }
