@@ -22,6 +22,20 @@ interface Driver extends AutoCloseable {
   /** A short name for a failure (an error code or exception class). */
   String errorCode(Throwable failure);
 
+  /**
+   * dist-kv's code in a Redis error reply of a Redis client, whose exception for such replies is
+   * {@code replyError} ("-TRYAGAIN NOT_LEADER ..." → NOT_LEADER), else the failure's class name.
+   */
+  static String redisErrorCode(Throwable failure, Class<? extends Throwable> replyError) {
+    Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (replyError.isInstance(t) && t.getMessage() != null) {
+      String[] words = t.getMessage().split(" ");
+      return words.length > 1 ? words[1] : words[0];
+    }
+    return t.getClass().getSimpleName();
+  }
+
   @Override
   void close();
 }

@@ -28,7 +28,10 @@ import picocli.CommandLine.Option;
     description = "Closed-loop load against dist-kv and/or etcd; prints a progress line per second and a final table.")
 public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--driver", split = ",", defaultValue = "distkv", description = "distkv (Java client), distkv-resp "
-      + "(the Java client on its RESP transport), resp (dist-kv through the Redis protocol, Jedis), etcd, or a list: "
+      + "(the Java client on its RESP transport), resp (dist-kv through the Redis protocol, Lettuce: --resp-connections "
+      + "multiplexed connections per node), resp-cluster (Lettuce's Redis Cluster client: each key to its leader's node; "
+      + "needs distkv.hash-tags), resp-jedis (Jedis: a blocking connection per virtual user), etcd, "
+      + "or a list: "
       + "distkv,resp,etcd (default ${DEFAULT-VALUE}).")
   List<String> drivers;
 
@@ -79,6 +82,10 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--resp-endpoints", split = ",", defaultValue = "127.0.0.1:6401,127.0.0.1:6402,127.0.0.1:6403",
       description = "dist-kv RESP ports for the resp driver (default: make run's nodes).")
   List<String> respEndpoints;
+
+  @Option(names = "--resp-connections", defaultValue = "1",
+      description = "Connections per node of the resp driver (Lettuce multiplexes every virtual user's commands on them; default ${DEFAULT-VALUE}).")
+  int respConnections;
 
   @Option(names = "--distkv-pids", defaultValue = "run/node*.pid",
       description = "Pid files of the dist-kv nodes whose CPU time and context switches are reported per operation "
@@ -163,10 +170,12 @@ public final class LoadGenerator implements Callable<Integer> {
             ClientSettings.Transport.RESP, s.user(), s.password()), c);
       }
       case "etcd" -> new EtcdDriver(etcdEndpoints, c == Consistency.EVENTUAL);
-      case "resp" -> new RespDriver(respEndpoints, Math.max(64, clients.stream().mapToInt(Integer::intValue).max().orElse(64)),
+      case "resp" -> new LettuceDriver(respEndpoints, respConnections, c == Consistency.EVENTUAL);
+      case "resp-cluster" -> new LettuceClusterDriver(respEndpoints, c == Consistency.EVENTUAL);
+      case "resp-jedis" -> new RespDriver(respEndpoints, Math.max(64, clients.stream().mapToInt(Integer::intValue).max().orElse(64)),
           c == Consistency.EVENTUAL);
       default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown driver '" + name
-          + "' (distkv, distkv-resp, resp, etcd)");
+          + "' (distkv, distkv-resp, resp, resp-cluster, resp-jedis, etcd)");
     };
   }
 

@@ -3,7 +3,6 @@ package io.distkv.bench.load;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,8 +13,8 @@ import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * dist-kv through its Redis protocol (docs/resp.md) with Jedis, a Redis client library as any
- * user's: one connection pool per node, requests spread round-robin over the nodes (each routes
+ * dist-kv through its Redis protocol (docs/resp.md) with Jedis, a blocking Redis client library as
+ * any user's ({@code resp-jedis}; {@link LettuceDriver} is {@code resp}): one connection pool per node, requests spread round-robin over the nodes (each routes
  * to the partition's leader), one blocking call per virtual user on a thread of its own.
  * EVENTUAL reads send READONLY on every connection first.
  */
@@ -45,7 +44,7 @@ final class RespDriver implements Driver {
 
   @Override
   public String name() {
-    return "resp";
+    return "resp-jedis";
   }
 
   private JedisPool node() {
@@ -74,13 +73,9 @@ final class RespDriver implements Driver {
 
   @Override
   public String errorCode(Throwable failure) {
-    Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    if (t instanceof JedisDataException d && d.getMessage() != null) {
-      String[] words = d.getMessage().split(" ");
-      return words.length > 1 ? words[1] : words[0]; // "-TRYAGAIN NOT_LEADER ...": dist-kv's code
-    }
-    return t.getClass().getSimpleName();
+    return Driver.redisErrorCode(failure, JedisDataException.class);
   }
+
 
   @Override
   public void close() {

@@ -48,29 +48,35 @@ class LoadGeneratorTest {
 
   @Test
   void theRespDriversRunTheSameWorkloadsThroughTheRedisProtocol() throws Exception {
-    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).resp("").start()) {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).hashTags(true).resp("").start()) {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       Path json = tmp.resolve("resp.json");
       String endpoints = cluster.nodes().stream().map(n -> "127.0.0.1:" + n.respPort())
           .collect(java.util.stream.Collectors.joining(","));
-      int code = LoadGenerator.run(new String[] {"--driver", "distkv,resp,distkv-resp", "--contact",
+      int code = LoadGenerator.run(new String[] {"--driver", "distkv,resp,distkv-resp,resp-jedis,resp-cluster", "--contact",
           String.join(",", cluster.contactPoints()), "--resp-endpoints", endpoints, "--workload", "write,b",
           "--clients", "8", "--keys", "200", "--ops", "300", "--duration", "0", "--warmup", "0", "--json",
           json.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
       String out = bytes.toString(StandardCharsets.UTF_8);
       assertThat(code).as(out).isZero();
       JsonNode doc = new ObjectMapper().readTree(json.toFile());
-      assertThat(doc.get("results")).hasSize(6);
+      assertThat(doc.get("results")).hasSize(10);
       int resp = 0;
       int javaOverResp = 0;
+      int jedis = 0;
+      int slotted = 0;
       for (JsonNode r : doc.get("results")) {
         assertThat(r.get("ops").asLong()).isEqualTo(300);
         assertThat(r.get("errors").size()).as(out).isZero();
         resp += r.get("driver").asText().equals("resp") ? 1 : 0;
         javaOverResp += r.get("driver").asText().equals("distkv-resp") ? 1 : 0;
+        jedis += r.get("driver").asText().equals("resp-jedis") ? 1 : 0;
+        slotted += r.get("driver").asText().equals("resp-cluster") ? 1 : 0;
       }
       assertThat(resp).isEqualTo(2);
       assertThat(javaOverResp).as("the Java client on its RESP transport").isEqualTo(2);
+      assertThat(jedis).as("Jedis, a blocking connection per virtual user").isEqualTo(2);
+      assertThat(slotted).as("Lettuce's Redis Cluster client (hash tags on)").isEqualTo(2);
     }
   }
 
