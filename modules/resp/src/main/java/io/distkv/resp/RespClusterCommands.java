@@ -152,14 +152,14 @@ final class RespClusterCommands {
    * replicas are not listed there; CLUSTER SLOTS and SHARDS list them).
    */
   private String nodes(List<Range> ranges) {
+    Map<String, String> resp = endpoints.get();
     Map<String, List<Range>> byMaster = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : endpoints.get().entrySet()) {
-      byMaster.put(e.getKey(), new ArrayList<>());
+    for (String id : resp.keySet()) {
+      byMaster.put(id, new ArrayList<>());
     }
     for (Range r : ranges) {
       byMaster.computeIfAbsent(r.nodes().get(0).id(), k -> new ArrayList<>()).add(r);
     }
-    Map<String, String> resp = endpoints.get();
     StringBuilder b = new StringBuilder();
     for (Map.Entry<String, List<Range>> e : byMaster.entrySet()) {
       String endpoint = resp.get(e.getKey());

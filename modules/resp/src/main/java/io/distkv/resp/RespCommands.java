@@ -275,7 +275,7 @@ public final class RespCommands {
       StringBuilder out = new StringBuilder();
       if (all || wanted.contains("server")) {
         out.append("# Server\r\nredis_version:7.0.0\r\ndistkv_version:").append(RespServer.VERSION)
-            .append("\r\nredis_mode:cluster\r\nnode_id:").append(nodeId)
+            .append("\r\nredis_mode:").append(info.hashTags() ? "cluster" : "standalone").append("\r\nnode_id:").append(nodeId)
             .append("\r\nuptime_in_seconds:").append((System.currentTimeMillis() - startedMillis) / 1000).append("\r\n\r\n");
       }
       if (all || wanted.contains("clients")) {
@@ -296,7 +296,8 @@ public final class RespCommands {
       }
       if (all || wanted.contains("cluster")) {
         long led = info.partitions().stream().filter(p -> p.leader() != null).count();
-        out.append("# Cluster\r\ncluster_enabled:1\r\ncluster_nodes:").append(info.nodes().size())
+        // cluster_enabled as Redis Cluster's clients and tools read it: the slot map (CLUSTER SLOTS) needs hash tags.
+        out.append("# Cluster\r\ncluster_enabled:").append(info.hashTags() ? 1 : 0).append("\r\ncluster_nodes:").append(info.nodes().size())
             .append("\r\ncluster_partitions:").append(info.partitionCount())
             .append("\r\ncluster_partitions_with_leader:").append(led);
         for (ClientProtocol.NodeInfo n : info.nodes()) {

@@ -481,6 +481,7 @@ class RespApiTest {
       if (last != null) {
         throw last;
       }
+      assertThat(a.info("cluster")).contains("cluster_enabled:1");
       String info = a.clusterInfo();
       assertThat(info).contains("cluster_state:ok").contains("cluster_slots_assigned:16384").contains("cluster_known_nodes:3");
       String myId = a.clusterMyId();

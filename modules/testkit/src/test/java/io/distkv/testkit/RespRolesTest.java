@@ -147,6 +147,7 @@ class RespRolesTest {
       assertThatThrownBy(() -> reader.sendCommand(command("CLUSTER"), "SLOTS")).hasMessageContaining("cluster support disabled");
       assertThatThrownBy(reader::clusterNodes).hasMessageContaining("cluster support disabled");
       assertThat(reader.sendCommand(command("CLUSTER"), "KEYSLOT", "foo")).isEqualTo(12182L);
+      assertThat(reader.info("cluster")).contains("cluster_enabled:0");
       assertThatThrownBy(() -> reader.sendCommand(command("CLUSTER"), "FAILOVER")).hasMessageContaining("unknown subcommand");
     }
   }
