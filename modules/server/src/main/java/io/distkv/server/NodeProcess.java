@@ -103,7 +103,7 @@ public final class NodeProcess {
     p.startIncarnation(true);
     if (config.httpPort() > 0) {
       p.http = io.distkv.server.metrics.NodeHttp.start(config.host(), config.httpPort(), config.nodeId().value(),
-          p.nodeMetrics);
+          p.nodeMetrics, config.tls().enabled() ? config.tls().sslContext() : null);
     }
     if (config.jmxPort() > 0) {
       try {

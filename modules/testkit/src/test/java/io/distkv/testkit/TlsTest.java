@@ -90,6 +90,49 @@ class TlsTest {
       assertThat(readAll(s.getInputStream())).doesNotContain("PONG");
     }
     // TLS that trusts our CA but presents no certificate.
+    assertRefused(trustingOurCaWithoutACertificate(), port);
+    // A certificate of another CA (which also does not trust ours).
+    assertRefused(theirs.pem("client").sslContext(), port);
+  }
+
+  /**
+   * A TLS node's /metrics, /health and /ready are HTTPS with the node's certificate, served to a
+   * client whose certificate our CA signed; plain HTTP, no certificate and another CA's certificate
+   * get nothing.
+   */
+  @Test
+  void theHttpEndpointsServeHttpsToClientsWithOurCertificateOnly() throws Exception {
+    try (io.distkv.server.metrics.NodeHttp http = io.distkv.server.metrics.NodeHttp.start("127.0.0.1", 0, "node1",
+        new io.distkv.server.metrics.NodeMetrics("node1"), ours.pem("node").sslContext())) {
+      java.net.URI health = java.net.URI.create("https://127.0.0.1:" + http.port() + "/health");
+      java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(ours.pem("client").sslContext())
+          .connectTimeout(Duration.ofSeconds(5)).build();
+      java.net.http.HttpResponse<String> ok = client.send(java.net.http.HttpRequest.newBuilder(health).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body()).contains("\"status\":\"UP\"");
+      java.net.http.HttpResponse<String> metrics = client.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("https://127.0.0.1:" + http.port() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("# TYPE");
+      // Plain HTTP to the HTTPS port: no HTTP answer.
+      try (Socket s = new Socket("127.0.0.1", http.port())) {
+        s.setSoTimeout(5000);
+        s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(readAll(s.getInputStream())).doesNotContain("UP");
+      }
+      for (SSLContext refused : new SSLContext[] {trustingOurCaWithoutACertificate(), theirs.pem("client").sslContext()}) {
+        java.net.http.HttpClient other = java.net.http.HttpClient.newBuilder().sslContext(refused)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+        assertThatThrownBy(() -> other.send(java.net.http.HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(10))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+      }
+    }
+  }
+
+  /** TLS that trusts our CA and presents no certificate. */
+  private static SSLContext trustingOurCaWithoutACertificate() throws Exception {
     SSLContext anonymous = SSLContext.getInstance("TLS");
     javax.net.ssl.TrustManagerFactory tmf =
         javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
@@ -99,9 +142,7 @@ class TlsTest {
     }
     tmf.init(trust);
     anonymous.init(null, tmf.getTrustManagers(), null);
-    assertRefused(anonymous, port);
-    // A certificate of another CA (which also does not trust ours).
-    assertRefused(theirs.pem("client").sslContext(), port);
+    return anonymous;
   }
 
   /** The handshake fails, or the server closes before any reply: nothing is served. */

@@ -2,6 +2,10 @@ package io.distkv.server.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.distkv.common.config.TlsSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -9,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * A node's HTTP endpoints on {@code distkv.node.http-port} (docs/operations.md): {@code /metrics}
  * (Prometheus), {@code /health} (the process is alive) and {@code /ready} (the node is an Up member
  * and every partition it hosts has a leader; 503 otherwise). The JDK's HTTP server on one thread of
- * its own: a scrape never runs on the node's dispatchers. Outlives the node's incarnations.
+ * its own: a scrape never runs on the node's dispatchers. Outlives the node's incarnations. With the
+ * node's TLS it serves HTTPS with the node's certificate, and like every port of a TLS node it
+ * requires the client's certificate, signed by the cluster's CA (mutual TLS; docs/security.md).
  */
 public final class NodeHttp implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeHttp.class);
@@ -29,13 +37,36 @@ public final class NodeHttp implements AutoCloseable {
     this.executor = executor;
   }
 
-  /** Serves {@code metrics} on {@code host:port} (0 = any free port). */
+  /** Serves {@code metrics} on {@code host:port} (0 = any free port) over plain HTTP. */
   public static NodeHttp start(String host, int port, String nodeId, NodeMetrics metrics) {
+    return start(host, port, nodeId, metrics, null);
+  }
+
+  /**
+   * Serves {@code metrics} on {@code host:port} (0 = any free port): over HTTPS with {@code tls}
+   * (TLS 1.3/1.2, the client's certificate required), or plain HTTP when it is null.
+   */
+  public static NodeHttp start(String host, int port, String nodeId, NodeMetrics metrics, SSLContext tls) {
     HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(host, port), 16);
+      if (tls == null) {
+        server = HttpServer.create(new InetSocketAddress(host, port), 16);
+      } else {
+        HttpsServer https = HttpsServer.create(new InetSocketAddress(host, port), 16);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters p = tls.getDefaultSSLParameters();
+            p.setProtocols(TlsSettings.protocols());
+            p.setNeedClientAuth(true);
+            params.setSSLParameters(p);
+          }
+        });
+        server = https;
+      }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot serve HTTP on " + host + ":" + port + " (distkv.node.http-port): " + e, e);
+      throw new IllegalStateException("cannot serve HTTP" + (tls == null ? "" : "S") + " on " + host + ":" + port
+          + " (distkv.node.http-port): " + e, e);
     }
     server.createContext("/metrics", ex -> {
       String accept = ex.getRequestHeaders().getFirst("Accept");
@@ -60,7 +91,8 @@ public final class NodeHttp implements AutoCloseable {
     });
     server.setExecutor(executor);
     server.start();
-    log.info("serving /metrics, /health and /ready on http://{}:{}", host, server.getAddress().getPort());
+    log.info("serving /metrics, /health and /ready on {}://{}:{}", tls == null ? "http" : "https", host,
+        server.getAddress().getPort());
     return new NodeHttp(server, executor);
   }
 
