@@ -107,7 +107,8 @@ public final class NodeProcess {
     }
     if (config.jmxPort() > 0) {
       try {
-        p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort(), config.users());
+        p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort(), config.users(),
+            config.tls().enabled() ? config.tls().sslContext() : null);
         log.info("node {}: JMX at {}", config.nodeId(), p.jmx.url());
       } catch (Exception e) {
         log.error("node {}: remote JMX on port {} failed", config.nodeId(), config.jmxPort(), e);

@@ -131,6 +131,39 @@ class TlsTest {
     }
   }
 
+  /**
+   * A TLS node's remote JMX: the registry and the connector speak mutual TLS. A JMX client whose
+   * JVM holds our CA's certificate (its default SSL context) logs in and reads; a plain JMX client
+   * and a TLS client without a certificate get nothing.
+   */
+  @Test
+  void remoteJmxRunsOverMutualTls() throws Exception {
+    io.distkv.common.auth.Users users = new io.distkv.common.auth.Users(java.util.Map.of("ops",
+        new io.distkv.common.auth.Users.User("ops", io.distkv.common.auth.PasswordHash.of(
+            "ops-pw".getBytes(StandardCharsets.UTF_8), 10_000), io.distkv.common.auth.Role.ADMIN)));
+    int port = io.distkv.common.io.FreePorts.next();
+    io.distkv.server.jmx.DistKvMBeans.RemoteConnector jmx = io.distkv.server.jmx.DistKvMBeans.serveRemote("127.0.0.1",
+        port, users, ours.pem("node").sslContext());
+    SSLContext before = SSLContext.getDefault();
+    java.util.Map<String, Object> login = java.util.Map.of(javax.management.remote.JMXConnector.CREDENTIALS,
+        new String[] {"ops", "ops-pw"});
+    try {
+      assertThatThrownBy(() -> javax.management.remote.JMXConnectorFactory.connect(jmx.url(), login).close())
+          .as("a plain JMX client").isInstanceOf(IOException.class);
+      assertRefused(trustingOurCaWithoutACertificate(), port);
+      SSLContext.setDefault(ours.pem("client").sslContext()); // as -Djavax.net.ssl.keyStore/trustStore would
+      java.util.Map<String, Object> env = new java.util.HashMap<>(login);
+      env.put("com.sun.jndi.rmi.factory.socket", new javax.rmi.ssl.SslRMIClientSocketFactory());
+      try (javax.management.remote.JMXConnector j = javax.management.remote.JMXConnectorFactory.connect(jmx.url(), env)) {
+        assertThat(j.getMBeanServerConnection().getAttribute(
+            new javax.management.ObjectName("java.lang:type=Runtime"), "Uptime")).isNotNull();
+      }
+    } finally {
+      SSLContext.setDefault(before);
+      jmx.close();
+    }
+  }
+
   /** TLS that trusts our CA and presents no certificate. */
   private static SSLContext trustingOurCaWithoutACertificate() throws Exception {
     SSLContext anonymous = SSLContext.getInstance("TLS");

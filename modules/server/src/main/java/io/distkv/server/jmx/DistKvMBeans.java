@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
+import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
 import java.time.Duration;
@@ -30,10 +31,13 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.remote.JMXAuthenticator;
 import javax.management.remote.JMXConnectorServer;
-import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXPrincipal;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
+import javax.management.remote.rmi.RMIJRMPServerImpl;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.rmi.ssl.SslRMIClientSocketFactory;
 import javax.security.auth.Subject;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -351,14 +355,31 @@ public final class DistKvMBeans implements AutoCloseable {
    * roles only read. Without users, remote JMX asks for nothing (bind it to a management address).
    */
   public static RemoteConnector serveRemote(String host, int port, Users users) throws Exception {
+    return serveRemote(host, port, users, null);
+  }
+
+  /**
+   * As above; with {@code tls} (the node's distkv.tls) the registry and the connector speak TLS
+   * 1.3/1.2 and require the client's certificate, signed by the cluster's CA (mutual TLS, as every
+   * port of a TLS node). The client side is the JDK's {@link SslRMIClientSocketFactory}: a JMX
+   * client brings its certificate and the CA in its JVM's default SSL context
+   * ({@code javax.net.ssl.keyStore} and {@code trustStore}) and looks the registry up over TLS
+   * ({@code com.sun.jndi.rmi.factory.socket}; docs/security.md).
+   */
+  public static RemoteConnector serveRemote(String host, int port, Users users, SSLContext tls) throws Exception {
     InetAddress bind = InetAddress.getByName(host);
-    RMIServerSocketFactory sockets = p -> new ServerSocket(p, 50, bind);
+    RMIServerSocketFactory sockets = tls == null ? p -> new ServerSocket(p, 50, bind) : p -> {
+      SSLServerSocket s = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(p, 50, bind);
+      s.setEnabledProtocols(io.distkv.common.config.TlsSettings.protocols());
+      s.setNeedClientAuth(true);
+      return s;
+    };
+    RMIClientSocketFactory clientSockets = tls == null ? null : new SslRMIClientSocketFactory();
     if (System.getProperty("java.rmi.server.hostname") == null) {
       System.setProperty("java.rmi.server.hostname", host); // the address the connector's stub names
     }
-    Registry registry = LocateRegistry.createRegistry(port, null, sockets);
+    Registry registry = LocateRegistry.createRegistry(port, clientSockets, sockets);
     Map<String, Object> env = new HashMap<>();
-    env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, sockets);
     if (!users.isEmpty()) {
       env.put(JMXConnectorServer.AUTHENTICATOR, (JMXAuthenticator) credentials -> login(users,
           credentials));
@@ -367,9 +388,14 @@ public final class DistKvMBeans implements AutoCloseable {
     JMXServiceURL url = new JMXServiceURL("service:jmx:rmi://" + host + ":" + port + "/jndi/rmi://" + host + ":" + port
         + "/jmxrmi");
     try {
-      JMXConnectorServer connector = JMXConnectorServerFactory.newJMXConnectorServer(url, env,
+      // As the JDK's own management agent does: the connector exported on the registry's port and its
+      // stub bound in the registry object directly (a JNDI bind would call the registry over the
+      // network, and over TLS that would need the node's certificate in its JVM's default context).
+      RMIJRMPServerImpl rmi = new RMIJRMPServerImpl(port, clientSockets, sockets, env);
+      JMXConnectorServer connector = new RMIConnectorServer(new JMXServiceURL("rmi", host, port), env, rmi,
           ManagementFactory.getPlatformMBeanServer());
       connector.start();
+      registry.bind("jmxrmi", rmi.toStub());
       return new RemoteConnector(url, connector, registry);
     } catch (Exception e) {
       UnicastRemoteObject.unexportObject(registry, true);
