@@ -6,19 +6,16 @@ import io.distkv.common.error.ErrorCode;
 import io.distkv.raft.core.Configuration;
 import io.distkv.raft.core.RaftOptions;
 import io.distkv.raft.core.Role;
-import io.distkv.raft.log.NodeLogWriter;
-import io.distkv.raft.log.SegmentedLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,35 +36,26 @@ class ApplyBacklogTest {
   static final int PER_LIMIT = (int) (OPTIONS.maxInflightBytes() / ENTRY_BYTES);
 
   @TempDir Path tmp;
-  private final ActorTestKit kit = ActorTestKit.create("backlog");
-  private final List<SegmentedLog> logs = new ArrayList<>();
+  private LocalGroup group;
+  private ActorTestKit kit;
+
+  @BeforeEach
+  void begin() {
+    group = new LocalGroup("backlog", tmp);
+    kit = group.kit;
+  }
 
   @AfterEach
   void stop() throws Exception {
-    kit.shutdownTestKit();
-    for (SegmentedLog l : logs) {
-      l.close();
-    }
+    group.close();
   }
 
   private ActorRef<RaftReplica.Command> start(String id, Configuration voters, StateMachine sm) throws Exception {
-    SegmentedLog log = SegmentedLog.open(tmp.resolve(id), 64 << 20, true);
-    logs.add(log);
-    NodeLogWriter writer = NodeLogWriter.start(log, "raft-log-" + id);
-    kit.spawn(writer.behavior(), "raft-log-" + id);
-    RaftReplica.Settings settings = new RaftReplica.Settings("g", id, voters, OPTIONS, Duration.ofMillis(20),
-        new SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE), tmp.resolve(id + "-snapshots"), id.hashCode(),
-        LogMemoryBudget.unlimited());
-    org.apache.pekko.actor.typed.ActorRefResolver resolver = org.apache.pekko.actor.typed.ActorRefResolver.get(kit.system());
-    Transport transport = (group, m) -> resolver.<RaftReplica.Command>resolveActorRef(
-        kit.system().address() + "/user/raft-" + group + "-" + m.to()).tell(new RaftReplica.Inbound(group, m));
-    return kit.spawn(RaftReplica.create(settings, null, sm, transport, writer), "raft-g-" + id);
+    return group.start(id, voters, OPTIONS, new SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE), sm);
   }
 
   private RaftReplica.Status status(ActorRef<RaftReplica.Command> replica) {
-    TestProbe<RaftReplica.Status> p = kit.createTestProbe();
-    replica.tell(new RaftReplica.GetStatus(p.getRef()));
-    return p.receiveMessage(Duration.ofSeconds(5));
+    return group.status(replica);
   }
 
   private static byte[] command(int i) {

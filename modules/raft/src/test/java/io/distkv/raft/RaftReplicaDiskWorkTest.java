@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.distkv.raft.core.Configuration;
 import io.distkv.raft.core.RaftOptions;
 import io.distkv.raft.core.Role;
-import io.distkv.raft.log.NodeLogWriter;
-import io.distkv.raft.log.SegmentedLog;
 import io.distkv.raft.remote.MapStateMachine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +17,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,15 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("phase3")
 class RaftReplicaDiskWorkTest {
   @TempDir Path tmp;
-  private final ActorTestKit kit = ActorTestKit.create("diskwork");
-  private final List<SegmentedLog> logs = new ArrayList<>();
+  private LocalGroup group;
+  private ActorTestKit kit;
+
+  @BeforeEach
+  void begin() {
+    group = new LocalGroup("diskwork", tmp);
+    kit = group.kit;
+  }
 
   @AfterEach
   void stop() throws Exception {
-    kit.shutdownTestKit();
-    for (SegmentedLog l : logs) {
-      l.close();
-    }
+    group.close();
   }
 
   /** A map whose applied index counts as durable (the log may be compacted), recording the threads it is called on. */
@@ -120,24 +121,11 @@ class RaftReplicaDiskWorkTest {
   }
 
   private ActorRef<RaftReplica.Command> start(String id, Configuration voters, RecordingStateMachine sm) throws Exception {
-    SegmentedLog log = SegmentedLog.open(tmp.resolve(id), 64 << 20, true);
-    logs.add(log);
-    NodeLogWriter writer = NodeLogWriter.start(log, "raft-log-" + id);
-    kit.spawn(writer.behavior(), "raft-log-" + id);
-    RaftReplica.Settings settings = new RaftReplica.Settings("g", id, voters, RaftOptions.defaults(),
-        Duration.ofMillis(20), new SnapshotPolicy(20, Long.MAX_VALUE), tmp.resolve(id + "-snapshots"), id.hashCode(),
-        LogMemoryBudget.unlimited());
-    // Resolved per message (ActorTransport caches refs, and c's is not there until it starts).
-    org.apache.pekko.actor.typed.ActorRefResolver resolver = org.apache.pekko.actor.typed.ActorRefResolver.get(kit.system());
-    Transport transport = (group, m) -> resolver.<RaftReplica.Command>resolveActorRef(
-        kit.system().address() + "/user/raft-" + group + "-" + m.to()).tell(new RaftReplica.Inbound(group, m));
-    return kit.spawn(RaftReplica.create(settings, null, sm, transport, writer), "raft-g-" + id);
+    return group.start(id, voters, RaftOptions.defaults(), new SnapshotPolicy(20, Long.MAX_VALUE), sm);
   }
 
   private RaftReplica.Status status(ActorRef<RaftReplica.Command> replica) {
-    TestProbe<RaftReplica.Status> p = kit.createTestProbe();
-    replica.tell(new RaftReplica.GetStatus(p.getRef()));
-    return p.receiveMessage(Duration.ofSeconds(5));
+    return group.status(replica);
   }
 
   @Test
