@@ -65,11 +65,12 @@ final class RespClusterCommands {
         if (!info.hashTags()) {
           return RespReply.error(DISABLED);
         }
-        List<Range> ranges = ranges(info);
+        Map<String, Node> resp = respNodes();
+        List<Range> ranges = ranges(info, resp);
         return switch (sub) {
           case "SLOTS" -> slots(ranges);
           case "SHARDS" -> shards(ranges);
-          case "NODES" -> RespReply.bulk(nodes(ranges));
+          case "NODES" -> RespReply.bulk(nodes(ranges, resp));
           default -> RespReply.bulk(clusterInfo(info, ranges));
         };
       });
@@ -84,9 +85,20 @@ final class RespClusterCommands {
   /** A partition's slots [first, last] and its nodes, the leader (or, without one, a replica) first. */
   record Range(int partition, int first, int last, List<Node> nodes, boolean led) {}
 
-  /** The slot ranges of the partitions whose master (leader, else a replica) serves RESP now. */
-  private List<Range> ranges(ClusterInfo info) {
-    Map<String, String> resp = endpoints.get();
+  /** The nodes serving RESP now, by node id. */
+  private Map<String, Node> respNodes() {
+    Map<String, Node> out = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : endpoints.get().entrySet()) {
+      String endpoint = e.getValue();
+      int colon = endpoint.lastIndexOf(':');
+      out.put(e.getKey(), new Node(e.getKey(), redisId(e.getKey()), endpoint.substring(0, colon),
+          Integer.parseInt(endpoint.substring(colon + 1))));
+    }
+    return out;
+  }
+
+  /** The slot ranges of the partitions whose master (leader, else a replica) is one of {@code resp}. */
+  private List<Range> ranges(ClusterInfo info, Map<String, Node> resp) {
     Partitioner partitioner = new Partitioner(info.partitionCount(), true);
     List<Range> out = new ArrayList<>();
     for (PartitionInfo p : info.partitions()) {
@@ -97,10 +109,9 @@ final class RespClusterCommands {
       p.replicas().stream().filter(r -> !r.equals(p.leader())).forEach(order::add);
       List<Node> nodes = new ArrayList<>();
       for (String id : order) {
-        String endpoint = resp.get(id);
-        if (endpoint != null) {
-          int colon = endpoint.lastIndexOf(':');
-          nodes.add(new Node(id, redisId(id), endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1))));
+        Node n = resp.get(id);
+        if (n != null) {
+          nodes.add(n);
         }
       }
       if (!nodes.isEmpty()) {
@@ -151,25 +162,20 @@ final class RespClusterCommands {
    * leads (Redis's format has no node that is master of some slots and replica of others, so
    * replicas are not listed there; CLUSTER SLOTS and SHARDS list them).
    */
-  private String nodes(List<Range> ranges) {
-    Map<String, String> resp = endpoints.get();
-    Map<String, List<Range>> byMaster = new LinkedHashMap<>();
-    for (String id : resp.keySet()) {
-      byMaster.put(id, new ArrayList<>());
+  private String nodes(List<Range> ranges, Map<String, Node> resp) {
+    Map<Node, List<Range>> byMaster = new LinkedHashMap<>();
+    for (Node n : resp.values()) {
+      byMaster.put(n, new ArrayList<>());
     }
     for (Range r : ranges) {
-      byMaster.computeIfAbsent(r.nodes().get(0).id(), k -> new ArrayList<>()).add(r);
+      byMaster.get(r.nodes().get(0)).add(r);
     }
     StringBuilder b = new StringBuilder();
-    for (Map.Entry<String, List<Range>> e : byMaster.entrySet()) {
-      String endpoint = resp.get(e.getKey());
-      if (endpoint == null) {
-        continue;
-      }
-      int colon = endpoint.lastIndexOf(':');
-      int port = Integer.parseInt(endpoint.substring(colon + 1));
-      b.append(redisId(e.getKey())).append(' ').append(endpoint).append('@').append(port + 10_000).append(' ')
-          .append(e.getKey().equals(nodeId) ? "myself,master" : "master").append(" - 0 0 0 connected");
+    for (Map.Entry<Node, List<Range>> e : byMaster.entrySet()) {
+      Node n = e.getKey();
+      b.append(n.redisId()).append(' ').append(n.host()).append(':').append(n.port()).append('@')
+          .append(n.port() + 10_000).append(' ').append(n.id().equals(nodeId) ? "myself,master" : "master")
+          .append(" - 0 0 0 connected");
       int start = -1;
       int end = -2;
       for (Range r : e.getValue()) { // ranges come in slot order: adjacent ones print as one

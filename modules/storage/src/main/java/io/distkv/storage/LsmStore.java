@@ -388,9 +388,8 @@ public final class LsmStore implements AutoCloseable {
       }
       int l0 = versions.current().fileCount(0);
       boolean l0Full = l0 >= options.l0StopTrigger();
-      // makeRoomForWrite's tests, in its order: room in the memtable, else a switch that need not wait.
-      boolean room = mem.approximateBytes() < options.writeBufferBytes() && (!switchRequested || imm != null || l0Full);
-      if (!room && (imm != null || l0Full)) {
+      // As makeRoomForWrite decides: room in the memtable, else a switch that need not wait.
+      if (!memtableHasRoom(l0) && (imm != null || l0Full)) {
         if (l0Full) {
           maybeScheduleCompaction();
         }
@@ -402,7 +401,7 @@ public final class LsmStore implements AutoCloseable {
         roomWaiters.add(wake);
         return WriteRoom.FULL;
       }
-      if (l0 >= options.l0SlowdownTrigger() || (writeBuffers != null && writeBuffers.overLimit())) {
+      if (slowdownWanted(l0)) {
         slowdowns.incrementAndGet();
         return WriteRoom.SLOW;
       }
@@ -577,7 +576,7 @@ public final class LsmStore implements AutoCloseable {
         throw new ShuttingDownException("store " + dir + " is closing");
       }
       int l0 = versions.current().fileCount(0);
-      if (allowDelay && (l0 >= options.l0SlowdownTrigger() || (writeBuffers != null && writeBuffers.overLimit()))) {
+      if (allowDelay && slowdownWanted(l0)) {
         // Near the stop trigger: delay each write by 1 ms once, spreading the wait over many
         // writes instead of stopping one for seconds.
         slowdowns.incrementAndGet();
@@ -588,8 +587,7 @@ public final class LsmStore implements AutoCloseable {
           mutex.lock();
         }
         allowDelay = false;
-      } else if (!force && mem.approximateBytes() < options.writeBufferBytes()
-          && (!switchRequested || imm != null || l0 >= options.l0StopTrigger())) {
+      } else if (!force && memtableHasRoom(l0)) {
         // Room enough. A switch flushAsync asked for waits until no flush runs and level 0 has
         // room: it never stalls this writer.
         return;
@@ -607,6 +605,23 @@ public final class LsmStore implements AutoCloseable {
         force = false;
       }
     }
+  }
+
+  /**
+   * With the mutex held, {@code l0} level-0 tables: the store asks writers to slow down (level 0
+   * at its slowdown trigger, or the node's memtable budget exceeded).
+   */
+  private boolean slowdownWanted(int l0) {
+    return l0 >= options.l0SlowdownTrigger() || (writeBuffers != null && writeBuffers.overLimit());
+  }
+
+  /**
+   * With the mutex held: a write fits in the memtable. A switch flushAsync asked for waits while a
+   * flush runs or level 0 is full, and does not take the room away meanwhile.
+   */
+  private boolean memtableHasRoom(int l0) {
+    return mem.approximateBytes() < options.writeBufferBytes()
+        && (!switchRequested || imm != null || l0 >= options.l0StopTrigger());
   }
 
   /** With the mutex held and no flush running: the memtable becomes the one to flush, and its flush is scheduled. */
