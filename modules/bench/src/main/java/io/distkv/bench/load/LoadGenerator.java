@@ -57,6 +57,11 @@ public final class LoadGenerator implements Callable<Integer> {
       + "(JIT warm-up of the JVMs on both ends), e.g. 10s (default ${DEFAULT-VALUE}); 0 = none.")
   String warmup;
 
+  @Option(names = "--rounds", defaultValue = "1", description = "Measure every driver this many times, the drivers' "
+      + "order reversed in every other round (a later driver runs against nodes the earlier ones warmed up); prints each "
+      + "round's table, then every driver's throughput over all rounds and its ratio to the first driver (default ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Option(names = "--rate", defaultValue = "0", description = "Open loop: start this many operations per second "
       + "in all, on a fixed schedule, with at most --clients in flight; each latency counts from the operation's "
       + "scheduled start, so a stall shows in every operation it delayed (0 = closed loop, the default).")
@@ -115,12 +120,44 @@ public final class LoadGenerator implements Callable<Integer> {
     Consistency c = Consistency.valueOf(consistency.toUpperCase(Locale.ROOT));
     List<Workload> wl = workloads.stream().map(Workload::parse).toList();
     KeyChooser chooser = KeyChooser.of(distribution, keys);
+    if (rounds < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--rounds must be at least 1 (got " + rounds + ")");
+    }
     List<LoadRun.Result> results = new ArrayList<>();
-    for (String name : drivers) {
+    for (int round = 1; round <= rounds; round++) {
+      List<String> order = new ArrayList<>(drivers);
+      if (round % 2 == 0) {
+        java.util.Collections.reverse(order);
+      }
+      if (rounds > 1) {
+        out.printf("==== round %d of %d: %s ====%n", round, rounds, String.join(", ", order));
+      }
+      List<LoadRun.Result> roundResults = runDrivers(order, round == 1, wl, chooser, c, d);
+      if (rounds > 1) {
+        printTable(roundResults);
+      }
+      results.addAll(roundResults);
+    }
+    if (rounds > 1) {
+      printRounds(results);
+    } else {
+      printTable(results);
+    }
+    if (json != null) {
+      writeJson(results);
+    }
+    return results.stream().anyMatch(r -> r.errorCount() > 0) ? 1 : 0;
+  }
+
+  /** One round: every driver in {@code order}, each workload × client count. */
+  private List<LoadRun.Result> runDrivers(List<String> order, boolean firstRound, List<Workload> wl, KeyChooser chooser,
+      Consistency c, Duration d) throws Exception {
+    List<LoadRun.Result> results = new ArrayList<>();
+    for (String name : order) {
       try (Driver driver = open(name, c)) {
         boolean loaded = false;
         for (Workload w : wl) {
-          if (preload && w != Workload.WRITE && !loaded) {
+          if (preload && firstRound && w != Workload.WRITE && !loaded) {
             LoadRun.preload(driver, keys, valueSize, 64, out);
             loaded = true;
           }
@@ -145,11 +182,7 @@ public final class LoadGenerator implements Callable<Integer> {
         }
       }
     }
-    printTable(results);
-    if (json != null) {
-      writeJson(results);
-    }
-    return results.stream().anyMatch(r -> r.errorCount() > 0) ? 1 : 0;
+    return results;
   }
 
   /** The server processes of driver {@code name}, from its pid files (none found = not reported). */
@@ -230,6 +263,39 @@ public final class LoadGenerator implements Callable<Integer> {
     }
   }
 
+  /**
+   * Over all rounds: per workload × client count, every driver's operations over its measured
+   * seconds, and its ratio to the first driver given.
+   */
+  void printRounds(List<LoadRun.Result> results) {
+    Map<String, Map<String, double[]>> rows = new LinkedHashMap<>();
+    for (LoadRun.Result r : results) {
+      double[] sum = rows.computeIfAbsent(r.workload().label() + " @" + r.clients(), k -> new LinkedHashMap<>())
+          .computeIfAbsent(r.driver(), k -> new double[2]);
+      sum[0] += r.ops();
+      sum[1] += r.seconds();
+    }
+    String first = drivers.get(0);
+    out.println();
+    out.printf("all %d rounds: ops/s over every round (ratio to %s)%n", rounds, first);
+    for (Map.Entry<String, Map<String, double[]>> row : rows.entrySet()) {
+      StringBuilder line = new StringBuilder(String.format("%-20s", row.getKey()));
+      double[] base = row.getValue().get(first);
+      for (String n : drivers) {
+        double[] sum = row.getValue().get(n);
+        if (sum == null) {
+          continue;
+        }
+        double opsPerSec = sum[0] / sum[1];
+        line.append(String.format(Locale.ROOT, " | %-12s %,9.0f ops/s", n, opsPerSec));
+        if (base != null) {
+          line.append(String.format(Locale.ROOT, "  %.2fx", opsPerSec / (base[0] / base[1])));
+        }
+      }
+      out.println(line);
+    }
+  }
+
   private static String perOp(double v, String format) {
     return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, format, v);
   }
@@ -241,6 +307,7 @@ public final class LoadGenerator implements Callable<Integer> {
     doc.put("valueSize", valueSize);
     doc.put("distribution", distribution);
     doc.put("consistency", consistency);
+    doc.put("rounds", rounds);
     doc.put("results", results);
     mapper.writeValue(json.toFile(), doc);
     out.println("wrote " + json);

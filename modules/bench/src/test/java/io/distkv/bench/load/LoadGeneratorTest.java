@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -44,6 +45,39 @@ class LoadGeneratorTest {
       assertThat(b8.get("workload").asText()).isEqualTo("B");
       assertThat(b8.get("read").get("count").asLong()).isGreaterThan(b8.get("write").get("count").asLong() * 5);
     }
+  }
+
+  @Test
+  void roundsMeasureEveryDriverAgainInReversedOrderAndSumUp() throws Exception {
+    try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).resp("").start()) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      Path json = tmp.resolve("rounds.json");
+      String endpoints = cluster.nodes().stream().map(n -> "127.0.0.1:" + n.respPort())
+          .collect(java.util.stream.Collectors.joining(","));
+      int code = LoadGenerator.run(new String[] {"--driver", "distkv,resp", "--contact",
+          String.join(",", cluster.contactPoints()), "--resp-endpoints", endpoints, "--workload", "b", "--clients", "4",
+          "--keys", "100", "--ops", "200", "--duration", "0", "--warmup", "0", "--rounds", "3", "--json",
+          json.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+      String out = bytes.toString(StandardCharsets.UTF_8);
+      assertThat(code).as(out).isZero();
+      assertThat(out).contains("round 1 of 3: distkv, resp").contains("round 2 of 3: resp, distkv")
+          .contains("round 3 of 3: distkv, resp").contains("all 3 rounds");
+      // Each driver loads the keys once, in the first round (etcd's would be another store).
+      String firstRound = out.substring(0, out.indexOf("round 2 of 3"));
+      assertThat(firstRound).contains("preloaded 100 keys with distkv").contains("preloaded 100 keys with resp");
+      assertThat(out.substring(firstRound.length())).doesNotContain("preloaded");
+      // The summary line: each driver over its three rounds, distkv the base (1.00x).
+      String summary = out.substring(out.indexOf("all 3 rounds"));
+      assertThat(summary).containsPattern("workload B @4 +\\| distkv +[0-9,]+ ops/s  1\\.00x \\| resp +[0-9,]+ ops/s  [0-9.]+x");
+      JsonNode doc = new ObjectMapper().readTree(json.toFile());
+      assertThat(doc.get("rounds").asInt()).isEqualTo(3);
+      List<String> drivers = new java.util.ArrayList<>();
+      doc.get("results").forEach(r -> drivers.add(r.get("driver").asText()));
+      assertThat(drivers).containsExactly("distkv", "resp", "resp", "distkv", "distkv", "resp");
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int code = LoadGenerator.run(new String[] {"--rounds", "0"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    assertThat(code).isNotZero();
   }
 
   @Test
