@@ -59,7 +59,7 @@ final class RespTransport implements AutoCloseable {
 
   RespTransport(ClientSettings settings) {
     this.settings = settings;
-    this.tls = settings.tls().enabled() ? settings.tls().sslContext() : null;
+    this.tls = settings.tls().sslContextIfEnabled();
   }
 
   /** Connects and reads the cluster map (partition count, hash tags); throws when no contact point answers. */

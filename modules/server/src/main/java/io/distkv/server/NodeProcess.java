@@ -58,6 +58,8 @@ public final class NodeProcess {
   private final io.distkv.server.metrics.NodeMetrics nodeMetrics;
   private final RequestMetrics metrics;
   private io.distkv.server.metrics.NodeHttp http;
+  /** The node's SSL context for HTTPS, remote JMX and RESP (null: distkv.tls is off), built once from its files. */
+  private final javax.net.ssl.SSLContext tls;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
   private volatile Incarnation current;
@@ -71,6 +73,7 @@ public final class NodeProcess {
 
   private NodeProcess(NodeConfig config, Config raw) {
     this.config = config;
+    this.tls = config.tls().sslContextIfEnabled();
     this.raw = raw;
     this.lifecycle = new NodeLifecycle(config.nodeId().value());
     this.nodeMetrics = new io.distkv.server.metrics.NodeMetrics(config.nodeId().value());
@@ -103,12 +106,11 @@ public final class NodeProcess {
     p.startIncarnation(true);
     if (config.httpPort() > 0) {
       p.http = io.distkv.server.metrics.NodeHttp.start(config.host(), config.httpPort(), config.nodeId().value(),
-          p.nodeMetrics, config.tls().enabled() ? config.tls().sslContext() : null);
+          p.nodeMetrics, p.tls);
     }
     if (config.jmxPort() > 0) {
       try {
-        p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort(), config.users(),
-            config.tls().enabled() ? config.tls().sslContext() : null);
+        p.jmx = DistKvMBeans.serveRemote(config.host(), config.jmxPort(), config.users(), p.tls);
         log.info("node {}: JMX at {}", config.nodeId(), p.jmx.url());
       } catch (Exception e) {
         log.error("node {}: remote JMX on port {} failed", config.nodeId(), config.jmxPort(), e);
@@ -229,7 +231,7 @@ public final class NodeProcess {
     if (config.resp().enabled()) {
       try {
         RespFrontDoor.start(system, config.nodeId().value(), config.host() + ":" + config.port(), config.host(),
-            config.resp(), config.users(), config.limits(), config.requestTimeout(), config.tls(), services.backups());
+            config.resp(), config.users(), config.limits(), config.requestTimeout(), tls, services.backups());
       } catch (RuntimeException e) {
         system.terminate();
         try {

@@ -5,7 +5,6 @@ import io.distkv.client.DistKvClient;
 import io.distkv.common.KeyLimits;
 import io.distkv.common.auth.Users;
 import io.distkv.common.config.RespConfig;
-import io.distkv.common.config.TlsSettings;
 import io.distkv.resp.RespCommands;
 import io.distkv.resp.RespServer;
 import java.time.Duration;
@@ -32,11 +31,11 @@ public final class RespFrontDoor {
    * @param selfHostPort the node's Artery {@code host:port}
    * @param requestTimeout the deadline of one RESP command (distkv.client.request-timeout)
    * @param users distkv.auth.users: who may log in with AUTH user password
-   * @param tls the node's distkv.tls: when enabled, RESP is served over mutual TLS with it
+   * @param tls the node's SSL context (distkv.tls), null when TLS is off: with it RESP is served over mutual TLS
    * @param backups the node's side of the DKV.BACKUP commands
    */
   public static RespServer start(ActorSystem<?> system, String nodeId, String selfHostPort, String bindHost,
-      RespConfig resp, Users users, KeyLimits limits, Duration requestTimeout, TlsSettings tls,
+      RespConfig resp, Users users, KeyLimits limits, Duration requestTimeout, javax.net.ssl.SSLContext tls,
       io.distkv.resp.RespBackups backups) {
     ClientSettings settings = ClientSettings.builder().contactPoints(selfHostPort).requestTimeout(requestTimeout)
         .clientId(clientId(nodeId)).limits(limits).build();
@@ -44,6 +43,6 @@ public final class RespFrontDoor {
     RespCommands commands = new RespCommands(client, nodeId, resp.password(), users, backups,
         () -> io.distkv.server.cluster.ClusterMembership.respEndpoints(system));
     return RespServer.start(system, commands, RespServer.Settings.forLimits(bindHost, resp.port(), resp.maxInFlight(),
-        resp.idleTimeout(), limits.maxKeyBytes(), limits.maxValueBytes()).withTls(tls.enabled() ? tls.sslContext() : null));
+        resp.idleTimeout(), limits.maxKeyBytes(), limits.maxValueBytes()).withTls(tls));
   }
 }

@@ -125,7 +125,7 @@ public final class TestNode {
       if (respPort > 0) {
         io.distkv.server.RespFrontDoor.start(system, id.value(), hostPort(), "127.0.0.1",
             new io.distkv.common.config.RespConfig(respPort, cluster.respPassword(), 128, java.time.Duration.ofMinutes(5)),
-            cluster.users(), KeyLimits.DEFAULT, cluster.requestTimeout(), cluster.tls(), backups);
+            cluster.users(), KeyLimits.DEFAULT, cluster.requestTimeout(), cluster.tls().sslContextIfEnabled(), backups);
       }
     } catch (Exception e) {
       system.terminate();

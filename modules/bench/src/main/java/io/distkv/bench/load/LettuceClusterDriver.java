@@ -63,7 +63,6 @@ final class LettuceClusterDriver implements Driver {
     return Driver.redisErrorCode(failure, RedisCommandExecutionException.class);
   }
 
-
   @Override
   public void close() {
     connection.close();

@@ -76,7 +76,6 @@ final class RespDriver implements Driver {
     return Driver.redisErrorCode(failure, JedisDataException.class);
   }
 
-
   @Override
   public void close() {
     threads.shutdownNow();

@@ -88,6 +88,11 @@ public record TlsSettings(boolean enabled, Path certFile, Path keyFile, Path caF
     return p;
   }
 
+  /** {@link #sslContext()} when distkv.tls is on, else null (plain TCP). Reads the key and certificate files each call. */
+  public SSLContext sslContextIfEnabled() {
+    return enabled ? sslContext() : null;
+  }
+
   /**
    * The SSL context: this process's key and certificate chain, and trust in the configured CA
    * only. Throws {@link ConfigValidationException} naming the file that cannot be used.

@@ -76,7 +76,7 @@ public final class Partitioner {
   public static int slotOf(byte[] key) {
     int open = indexOf(key, (byte) '{', 0);
     int close = open < 0 ? -1 : indexOf(key, (byte) '}', open + 1);
-    return close > open + 1 ? crc16(key, open + 1, close) & (SLOTS - 1) : crc16(key, 0, key.length) & (SLOTS - 1);
+    return (close > open + 1 ? crc16(key, open + 1, close) : crc16(key, 0, key.length)) & (SLOTS - 1);
   }
 
   private static final int[] CRC16_TABLE = new int[256];

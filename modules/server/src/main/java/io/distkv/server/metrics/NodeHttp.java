@@ -37,11 +37,6 @@ public final class NodeHttp implements AutoCloseable {
     this.executor = executor;
   }
 
-  /** Serves {@code metrics} on {@code host:port} (0 = any free port) over plain HTTP. */
-  public static NodeHttp start(String host, int port, String nodeId, NodeMetrics metrics) {
-    return start(host, port, nodeId, metrics, null);
-  }
-
   /**
    * Serves {@code metrics} on {@code host:port} (0 = any free port): over HTTPS with {@code tls}
    * (TLS 1.3/1.2, the client's certificate required), or plain HTTP when it is null.
