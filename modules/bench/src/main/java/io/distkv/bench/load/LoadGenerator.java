@@ -133,15 +133,11 @@ public final class LoadGenerator implements Callable<Integer> {
         out.printf("==== round %d of %d: %s ====%n", round, rounds, String.join(", ", order));
       }
       List<LoadRun.Result> roundResults = runDrivers(order, round == 1, wl, chooser, c, d);
-      if (rounds > 1) {
-        printTable(roundResults);
-      }
+      printTable(roundResults);
       results.addAll(roundResults);
     }
     if (rounds > 1) {
       printRounds(results);
-    } else {
-      printTable(results);
     }
     if (json != null) {
       writeJson(results);

@@ -9,8 +9,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -71,7 +72,7 @@ class LoadGeneratorTest {
       assertThat(summary).containsPattern("workload B @4 +\\| distkv +[0-9,]+ ops/s  1\\.00x \\| resp +[0-9,]+ ops/s  [0-9.]+x");
       JsonNode doc = new ObjectMapper().readTree(json.toFile());
       assertThat(doc.get("rounds").asInt()).isEqualTo(3);
-      List<String> drivers = new java.util.ArrayList<>();
+      List<String> drivers = new ArrayList<>();
       doc.get("results").forEach(r -> drivers.add(r.get("driver").asText()));
       assertThat(drivers).containsExactly("distkv", "resp", "resp", "distkv", "distkv", "resp");
     }
