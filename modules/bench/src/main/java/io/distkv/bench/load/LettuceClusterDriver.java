@@ -6,7 +6,6 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +22,7 @@ final class LettuceClusterDriver implements Driver {
   private final RedisClusterClient client;
   private final StatefulRedisClusterConnection<byte[], byte[]> connection;
 
-  LettuceClusterDriver(List<String> endpoints, boolean eventual) {
+  LettuceClusterDriver(List<String> endpoints, boolean eventual, boolean consolidateFlushes) {
     if (eventual) {
       throw new IllegalArgumentException("the resp-cluster driver reads linearizably only (dist-kv's CLUSTER NODES lists"
           + " no replicas); use resp with --consistency eventual");
@@ -32,7 +31,7 @@ final class LettuceClusterDriver implements Driver {
     for (String e : endpoints) {
       seeds.add(LettuceDriver.uri(e));
     }
-    this.resources = DefaultClientResources.create();
+    this.resources = LettuceDriver.resources(consolidateFlushes);
     this.client = RedisClusterClient.create(resources, seeds);
     try {
       this.connection = client.connect(ByteArrayCodec.INSTANCE);

@@ -9,6 +9,9 @@ import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,11 +31,11 @@ final class LettuceDriver implements Driver {
   private final List<StatefulRedisConnection<byte[], byte[]>> connections = new ArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
 
-  LettuceDriver(List<String> endpoints, int connectionsPerNode, boolean eventual) {
+  LettuceDriver(List<String> endpoints, int connectionsPerNode, boolean eventual, boolean consolidateFlushes) {
     if (connectionsPerNode < 1) {
       throw new IllegalArgumentException("--resp-connections must be >= 1, was " + connectionsPerNode);
     }
-    this.resources = DefaultClientResources.create();
+    this.resources = resources(consolidateFlushes);
     try {
       for (String e : endpoints) {
         RedisClient client = RedisClient.create(resources, uri(e));
@@ -49,6 +52,26 @@ final class LettuceDriver implements Driver {
       close();
       throw e;
     }
+  }
+
+  /**
+   * Lettuce's resources: with {@code consolidateFlushes}, every connection's pipeline starts with
+   * Netty's {@link FlushConsolidationHandler}, so commands written while the connection's event loop
+   * reads replies (a closed loop's next operations, issued from the replies' callbacks) leave in
+   * one socket write when the read ends, and commands written from other threads within one event
+   * loop turn leave together too (at most 256 per write). Without it Lettuce flushes every command
+   * on its own: one write system call per command, and one per command for the server to read.
+   */
+  static ClientResources resources(boolean consolidateFlushes) {
+    if (!consolidateFlushes) {
+      return DefaultClientResources.create();
+    }
+    return DefaultClientResources.builder().nettyCustomizer(new NettyCustomizer() {
+      @Override
+      public void afterChannelInitialized(Channel channel) {
+        channel.pipeline().addFirst(new FlushConsolidationHandler(256, true));
+      }
+    }).build();
   }
 
   /** A RESP endpoint "host:port" as Lettuce's URI, with a 10 s command timeout. */
@@ -84,7 +107,6 @@ final class LettuceDriver implements Driver {
   public String errorCode(Throwable failure) {
     return Driver.redisErrorCode(failure, RedisCommandExecutionException.class);
   }
-
 
   @Override
   public void close() {

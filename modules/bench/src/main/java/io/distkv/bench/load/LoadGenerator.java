@@ -92,6 +92,12 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Connections per node of the resp driver (Lettuce multiplexes every virtual user's commands on them; default ${DEFAULT-VALUE}).")
   int respConnections;
 
+  @Option(names = "--resp-consolidate-flushes", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "The resp and resp-cluster drivers write the commands issued together (a closed loop's next operations, "
+      + "issued as replies arrive) in one socket write, with Netty's FlushConsolidationHandler (default on; "
+      + "--no-resp-consolidate-flushes: one write per command, Lettuce's default).")
+  boolean respConsolidateFlushes;
+
   @Option(names = "--distkv-pids", defaultValue = "run/node*.pid",
       description = "Pid files of the dist-kv nodes whose CPU time and context switches are reported per operation "
           + "(default ${DEFAULT-VALUE}, as make run writes them).")
@@ -199,8 +205,9 @@ public final class LoadGenerator implements Callable<Integer> {
             ClientSettings.Transport.RESP, s.user(), s.password()), c);
       }
       case "etcd" -> new EtcdDriver(etcdEndpoints, c == Consistency.EVENTUAL);
-      case "resp" -> new LettuceDriver(respEndpoints, respConnections, c == Consistency.EVENTUAL);
-      case "resp-cluster" -> new LettuceClusterDriver(respEndpoints, c == Consistency.EVENTUAL);
+      case "resp" -> new LettuceDriver(respEndpoints, respConnections, c == Consistency.EVENTUAL,
+          respConsolidateFlushes);
+      case "resp-cluster" -> new LettuceClusterDriver(respEndpoints, c == Consistency.EVENTUAL, respConsolidateFlushes);
       case "resp-jedis" -> new RespDriver(respEndpoints, Math.max(64, clients.stream().mapToInt(Integer::intValue).max().orElse(64)),
           c == Consistency.EVENTUAL);
       default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown driver '" + name

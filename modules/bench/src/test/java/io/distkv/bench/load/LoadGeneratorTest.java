@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distkv.testkit.DistKvTestCluster;
+import io.lettuce.core.resource.ClientResources;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +115,41 @@ class LoadGeneratorTest {
       assertThat(javaOverResp).as("the Java client on its RESP transport").isEqualTo(2);
       assertThat(jedis).as("Jedis, a blocking connection per virtual user").isEqualTo(2);
       assertThat(slotted).as("Lettuce's Redis Cluster client (hash tags on)").isEqualTo(2);
+
+      // Lettuce as it comes: one socket write per command.
+      ByteArrayOutputStream plain = new ByteArrayOutputStream();
+      Path plainJson = tmp.resolve("resp-plain.json");
+      code = LoadGenerator.run(new String[] {"--driver", "resp,resp-cluster", "--no-resp-consolidate-flushes", "--contact",
+          String.join(",", cluster.contactPoints()), "--resp-endpoints", endpoints, "--workload", "b",
+          "--clients", "8", "--keys", "200", "--ops", "300", "--duration", "0", "--warmup", "0", "--json",
+          plainJson.toString()}, new PrintStream(plain, true, StandardCharsets.UTF_8));
+      assertThat(code).as(plain.toString(StandardCharsets.UTF_8)).isZero();
+      JsonNode plainDoc = new ObjectMapper().readTree(plainJson.toFile());
+      assertThat(plainDoc.get("results")).hasSize(2);
+      for (JsonNode r : plainDoc.get("results")) {
+        assertThat(r.get("ops").asLong()).isEqualTo(300);
+        assertThat(r.get("errors").size()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void consolidatedFlushesPutNettysFlushConsolidationFirstInEveryConnectionsPipeline() {
+    ClientResources consolidated = LettuceDriver.resources(true);
+    ClientResources plain = LettuceDriver.resources(false);
+    try {
+      EmbeddedChannel channel = new EmbeddedChannel();
+      consolidated.nettyCustomizer().afterChannelInitialized(channel);
+      assertThat(channel.pipeline().first()).isInstanceOf(FlushConsolidationHandler.class);
+
+      EmbeddedChannel untouched = new EmbeddedChannel();
+      plain.nettyCustomizer().afterChannelInitialized(untouched);
+      assertThat(untouched.pipeline().get(FlushConsolidationHandler.class)).isNull();
+      channel.finishAndReleaseAll();
+      untouched.finishAndReleaseAll();
+    } finally {
+      consolidated.shutdown();
+      plain.shutdown();
     }
   }
 
