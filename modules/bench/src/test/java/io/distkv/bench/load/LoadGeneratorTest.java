@@ -87,17 +87,8 @@ class LoadGeneratorTest {
   @Test
   void theRespDriversRunTheSameWorkloadsThroughTheRedisProtocol() throws Exception {
     try (DistKvTestCluster cluster = DistKvTestCluster.builder().nodes(3).partitions(4).hashTags(true).resp("").start()) {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      Path json = tmp.resolve("resp.json");
-      String endpoints = cluster.nodes().stream().map(n -> "127.0.0.1:" + n.respPort())
-          .collect(java.util.stream.Collectors.joining(","));
-      int code = LoadGenerator.run(new String[] {"--driver", "distkv,resp,distkv-resp,resp-jedis,resp-cluster", "--contact",
-          String.join(",", cluster.contactPoints()), "--resp-endpoints", endpoints, "--workload", "write,b",
-          "--clients", "8", "--keys", "200", "--ops", "300", "--duration", "0", "--warmup", "0", "--json",
-          json.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
-      String out = bytes.toString(StandardCharsets.UTF_8);
-      assertThat(code).as(out).isZero();
-      JsonNode doc = new ObjectMapper().readTree(json.toFile());
+      JsonNode doc = runRespDrivers(cluster, "resp.json", "--driver", "distkv,resp,distkv-resp,resp-jedis,resp-cluster",
+          "--workload", "write,b");
       assertThat(doc.get("results")).hasSize(10);
       int resp = 0;
       int javaOverResp = 0;
@@ -105,7 +96,7 @@ class LoadGeneratorTest {
       int slotted = 0;
       for (JsonNode r : doc.get("results")) {
         assertThat(r.get("ops").asLong()).isEqualTo(300);
-        assertThat(r.get("errors").size()).as(out).isZero();
+        assertThat(r.get("errors").size()).as(doc.toString()).isZero();
         resp += r.get("driver").asText().equals("resp") ? 1 : 0;
         javaOverResp += r.get("driver").asText().equals("distkv-resp") ? 1 : 0;
         jedis += r.get("driver").asText().equals("resp-jedis") ? 1 : 0;
@@ -117,20 +108,32 @@ class LoadGeneratorTest {
       assertThat(slotted).as("Lettuce's Redis Cluster client (hash tags on)").isEqualTo(2);
 
       // Lettuce as it comes: one socket write per command.
-      ByteArrayOutputStream plain = new ByteArrayOutputStream();
-      Path plainJson = tmp.resolve("resp-plain.json");
-      code = LoadGenerator.run(new String[] {"--driver", "resp,resp-cluster", "--no-resp-consolidate-flushes", "--contact",
-          String.join(",", cluster.contactPoints()), "--resp-endpoints", endpoints, "--workload", "b",
-          "--clients", "8", "--keys", "200", "--ops", "300", "--duration", "0", "--warmup", "0", "--json",
-          plainJson.toString()}, new PrintStream(plain, true, StandardCharsets.UTF_8));
-      assertThat(code).as(plain.toString(StandardCharsets.UTF_8)).isZero();
-      JsonNode plainDoc = new ObjectMapper().readTree(plainJson.toFile());
+      JsonNode plainDoc = runRespDrivers(cluster, "resp-plain.json", "--driver", "resp,resp-cluster",
+          "--no-resp-consolidate-flushes", "--workload", "b");
       assertThat(plainDoc.get("results")).hasSize(2);
       for (JsonNode r : plainDoc.get("results")) {
         assertThat(r.get("ops").asLong()).isEqualTo(300);
         assertThat(r.get("errors").size()).isZero();
       }
     }
+  }
+
+  /**
+   * Runs the load generator against {@code cluster}'s Java and RESP endpoints with {@code args}
+   * (drivers, workloads, flags), 8 clients, 300 operations per combination on 200 keys, and
+   * returns its JSON report; the run must exit 0.
+   */
+  private JsonNode runRespDrivers(DistKvTestCluster cluster, String jsonName, String... args) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Path json = tmp.resolve(jsonName);
+    String endpoints = cluster.nodes().stream().map(n -> "127.0.0.1:" + n.respPort())
+        .collect(java.util.stream.Collectors.joining(","));
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--contact", String.join(",", cluster.contactPoints()), "--resp-endpoints", endpoints,
+        "--clients", "8", "--keys", "200", "--ops", "300", "--duration", "0", "--warmup", "0", "--json", json.toString()));
+    int code = LoadGenerator.run(all.toArray(String[]::new), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    assertThat(code).as(bytes.toString(StandardCharsets.UTF_8)).isZero();
+    return new ObjectMapper().readTree(json.toFile());
   }
 
   @Test
